@@ -1,0 +1,209 @@
+// Thread: either. The router ⇄ partition-worker contract, imported by both sides.
+// Only plain, structured-clone-safe data crosses the thread boundary: no class instances,
+// no thrown errors. Offsets are JS numbers here: they stay below 2^53 for any log that can
+// physically exist (2^53 records at 1 byte each is 9 PB), so the hot path avoids bigint.
+
+/** Per-partition log settings, resolved from topic configs over broker defaults. */
+export interface LogConfig {
+  /** segment.bytes: roll when the active segment would exceed this many bytes. */
+  segmentBytes: number;
+  /** segment.ms: roll when the active segment's first batch is older than this. */
+  segmentMs: number;
+  /** segment.index.bytes: maximum size of a segment's .index / .timeindex file. */
+  segmentIndexBytes: number;
+  /** index.interval.bytes: bytes of log between two sparse index entries. */
+  indexIntervalBytes: number;
+  /** retention.ms: delete whole segments whose newest record is older; -1 = keep forever. */
+  retentionMs: number;
+  /** retention.bytes: delete oldest segments while the partition is larger; -1 = unlimited. */
+  retentionBytes: number;
+  /** max.message.bytes: largest record batch accepted (after compression). */
+  maxMessageBytes: number;
+  /** message.timestamp.type */
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  /** flush.messages: fsync after this many records even with acks=1 (Number.MAX_SAFE_INTEGER = never). */
+  flushMessages: number;
+  /** flush.ms: fsync when the oldest unflushed write is older than this (Number.MAX_SAFE_INTEGER = never). */
+  flushMs: number;
+}
+
+/** Identifies one partition log and where it lives. */
+export interface PartitionSpec {
+  /** Stable unique key used in every task: `${topicId}:${partition}`. */
+  key: string;
+  topic: string;
+  /** Topic id as 32 lowercase hex characters. */
+  topicId: string;
+  partition: number;
+  /** Absolute directory of this partition's log: `<log.dirs>/<topic>-<partition>`. */
+  dir: string;
+  config: LogConfig;
+}
+
+/** What the router caches about a partition; returned by open, append and retention. */
+export interface PartitionState {
+  key: string;
+  logStartOffset: number;
+  /** Single broker, no replicas: high watermark = log end offset. */
+  highWatermark: number;
+  /** No transactions yet: equals highWatermark. */
+  lastStableOffset: number;
+  /** Bytes on local disk across all segments. */
+  sizeBytes: number;
+  segmentCount: number;
+}
+
+/** A slice of the task's transferred buffer holding one partition's `records` field. */
+export interface AppendItem {
+  key: string;
+  /** Byte offset of this partition's record batches in AppendTask.buffer. */
+  offset: number;
+  length: number;
+}
+
+export interface AppendTask {
+  op: 'append';
+  /** 0, 1 or -1 (all). -1 resolves only after the written bytes are fsynced (group commit). */
+  acks: number;
+  /** Freshly allocated and transferred: the worker owns it after the call. */
+  buffer: ArrayBuffer;
+  items: AppendItem[];
+}
+
+export interface AppendItemResult {
+  key: string;
+  /** Kafka error code; 0 on success. WorkerError.PARTITION_NOT_OPEN asks the router to reopen and retry. */
+  errorCode: number;
+  errorMessage: string | null;
+  /** Offset assigned to the first record; for a duplicate idempotent batch, its original offset. */
+  baseOffset: number;
+  /** Broker append time when message.timestamp.type=LogAppendTime, else -1. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  highWatermark: number;
+  /** Index of the offending batch within the request's records, for Produce v8+ record errors. */
+  recordErrors: Array<{ batchIndex: number; message: string | null }>;
+}
+
+export interface ReadItem {
+  key: string;
+  fetchOffset: number;
+  /** Partition max.bytes budget for this read. */
+  maxBytes: number;
+  /** Return the first batch even when it is larger than maxBytes (Kafka's progress guarantee). */
+  minOneBatch: boolean;
+}
+
+export interface ReadTask {
+  op: 'read';
+  items: ReadItem[];
+}
+
+export interface ReadItemResult {
+  key: string;
+  /** 0, OFFSET_OUT_OF_RANGE, or WorkerError.PARTITION_NOT_OPEN. */
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  /** Whole record batches starting with the one containing fetchOffset: slice of ReadResult.buffer. */
+  recordsOffset: number;
+  recordsLength: number;
+}
+
+export interface ReadResult {
+  /** One transferred buffer holding every item's records back to back. */
+  buffer: ArrayBuffer;
+  items: ReadItemResult[];
+}
+
+/** ListOffsets special timestamps, as on the wire. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+export interface ListOffsetsItem {
+  key: string;
+  /** A timestamp in ms, or LATEST_TIMESTAMP / EARLIEST_TIMESTAMP / MAX_TIMESTAMP. */
+  timestamp: number;
+}
+
+export interface ListOffsetsTask {
+  op: 'listOffsets';
+  items: ListOffsetsItem[];
+}
+
+export interface ListOffsetsItemResult {
+  key: string;
+  errorCode: number;
+  /** -1 when no record has a timestamp >= the requested one. */
+  offset: number;
+  /** -1 for LATEST/EARLIEST; the record's timestamp otherwise. */
+  timestamp: number;
+}
+
+export interface OpenTask {
+  op: 'open';
+  /** Creates missing directories, recovers existing logs (tail scan of the active segment). */
+  partitions: PartitionSpec[];
+}
+
+export interface ConfigureTask {
+  op: 'configure';
+  key: string;
+  config: LogConfig;
+}
+
+export interface MaintenanceTask {
+  /** Time-based roll (segment.ms), retention (retention.ms / retention.bytes), flush.ms. */
+  op: 'maintenance';
+  nowMs: number;
+}
+
+export interface DeleteTask {
+  /** Close and remove the partitions' directories from disk. */
+  op: 'delete';
+  keys: string[];
+}
+
+export interface CloseTask {
+  /** Flush (fsync) and close; all open partitions of the slot when keys is omitted. */
+  op: 'close';
+  keys?: string[];
+}
+
+export type WorkerTask =
+  | OpenTask
+  | AppendTask
+  | ReadTask
+  | ListOffsetsTask
+  | ConfigureTask
+  | MaintenanceTask
+  | DeleteTask
+  | CloseTask;
+
+export interface TaskError {
+  /** A Kafka error code, or a WorkerError code. */
+  code: number;
+  message: string;
+}
+
+export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskError };
+
+/** Result value type per op. */
+export interface TaskValues {
+  open: PartitionState[];
+  append: AppendItemResult[];
+  read: ReadResult;
+  listOffsets: ListOffsetsItemResult[];
+  configure: PartitionState;
+  maintenance: PartitionState[];
+  delete: null;
+  close: null;
+}
+
+/** Internal codes that never go on the wire (Kafka codes are >= -1). */
+export const WorkerError = {
+  /** The slot does not have this partition open (e.g. its thread was replaced): reopen, retry. */
+  PARTITION_NOT_OPEN: -100,
+} as const;
