@@ -1,0 +1,113 @@
+// Thread: main. Wires one broker together: config, metadata, partition worker slots,
+// request dispatch and the Kafka listeners; owns start-up and graceful shutdown.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { parseListeners, type BrokerConfig } from './config/broker-config.js';
+import { MetadataStore } from './metadata/metadata-store.js';
+import { TopicManager } from './metadata/topic-manager.js';
+import { Dispatcher } from './router/dispatch.js';
+import { PartitionEngine } from './router/partition-engine.js';
+import { KafkaServer } from './router/server.js';
+import { crc32cImplementation } from './protocol/crc32c.js';
+
+export interface AdvertisedEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Everything a request handler may use. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  /** Broker settings given explicitly (file, env or flag) rather than defaulted. */
+  readonly explicitKeys: ReadonlySet<string>;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly advertised: AdvertisedEndpoint;
+  readonly metadata: MetadataStore;
+  readonly topics: TopicManager;
+  readonly engine: PartitionEngine;
+  readonly logger: Logger;
+  /** True once SIGTERM arrived: long polls answer at once. */
+  readonly shuttingDown: boolean;
+}
+
+export class Broker implements BrokerContext {
+  readonly nodeId: number;
+  readonly metadata: MetadataStore;
+  readonly engine: PartitionEngine;
+  readonly topics: TopicManager;
+  advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
+  shuttingDown = false;
+  private server: KafkaServer | undefined;
+  private maintenanceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly explicitKeys: ReadonlySet<string>,
+    readonly logger: Logger,
+  ) {
+    this.nodeId = config['node.id'];
+    const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
+    this.metadata = MetadataStore.open(logDir, config['cluster.id']);
+    this.engine = new PartitionEngine({
+      workerFile: new URL('../workers/partition-worker.js', import.meta.url),
+      slots: config['worker.threads'],
+      concurrentTasksPerSlot: config['worker.concurrent.tasks'],
+      logger,
+    });
+    this.topics = new TopicManager(this.metadata, this.engine, config, logDir, logger);
+  }
+
+  get clusterId(): string {
+    return this.metadata.clusterId;
+  }
+
+  async start(): Promise<AdvertisedEndpoint> {
+    const started = Date.now();
+    const partitions = await this.topics.openAll();
+    this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
+    const listeners = parseListeners(this.config['listeners']);
+    this.server = new KafkaServer({
+      listeners,
+      maxFrameBytes: this.config['socket.request.max.bytes'],
+      maxInflightBytes: this.config['socket.max.inflight.bytes'],
+      handler: new Dispatcher(this),
+      logger: this.logger,
+    });
+    const bound = await this.server.listen();
+    const first = bound[0]!;
+    const advertisedSetting = this.config['advertised.listeners'];
+    if (advertisedSetting) {
+      const adv = parseListeners(advertisedSetting)[0]!;
+      this.advertised = { host: adv.host, port: adv.port === 0 ? first.boundPort : adv.port };
+    } else {
+      const host = first.host === '0.0.0.0' || first.host === '::' ? '127.0.0.1' : first.host;
+      this.advertised = { host, port: first.boundPort };
+    }
+    const interval = this.config['log.retention.check.interval.ms'];
+    this.maintenanceTimer = setInterval(() => {
+      this.engine.maintenance(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'log maintenance failed'));
+    }, Math.min(interval, 2 ** 31 - 1));
+    this.maintenanceTimer.unref();
+    this.logger.info(
+      { host: this.advertised.host, port: this.advertised.port, nodeId: this.nodeId, clusterId: this.clusterId, ms: Date.now() - started },
+      'broker ready',
+    );
+    return this.advertised;
+  }
+
+  /** SIGTERM: stop accepting, finish in-flight requests, flush and close logs. */
+  async stop(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.logger.info('shutting down');
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.engine.wakeAllWaiters();
+    if (this.server) {
+      await this.server.drain(this.config['shutdown.timeout.ms']);
+      this.server.closeAll();
+    }
+    await this.engine.close();
+    this.logger.info('stopped');
+  }
+}

@@ -1,0 +1,68 @@
+// Thread: main. The one definition of every broker setting (Kafka's names where Kafka has
+// them). Values arrive as strings from files, env and flags and are coerced here; the
+// inferred type is the only type of the broker config.
+import os from 'node:os';
+import { z } from 'zod';
+
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+
+const int = (min: number, max = LONG_MAX) => z.coerce.number().int().min(min).max(max);
+const bool = () => z.union([z.boolean(), z.stringbool()]);
+const listenerList = z
+  .string()
+  .regex(
+    /^\s*[A-Za-z_]+:\/\/[^\s,:]*:\d+\s*(,\s*[A-Za-z_]+:\/\/[^\s,:]*:\d+\s*)*$/,
+    'expected NAME://host:port[,NAME://host:port…], e.g. PLAINTEXT://127.0.0.1:9092',
+  );
+
+export const brokerConfigSchema = z.strictObject({
+  'listeners': listenerList.default('PLAINTEXT://127.0.0.1:9092'),
+  'advertised.listeners': listenerList.optional(),
+  'log.dirs': z.string().min(1).default('./data'),
+  'node.id': int(0, 2 ** 31 - 1).default(1),
+  'cluster.id': z.string().min(1).max(64).optional(),
+  'num.partitions': int(1, 100_000).default(1),
+  'default.replication.factor': int(1, 1).default(1),
+  'auto.create.topics.enable': bool().default(true),
+  'delete.topic.enable': bool().default(true),
+  'message.max.bytes': int(0, 2 ** 31 - 1).default(1048588),
+  'socket.request.max.bytes': int(64, 2 ** 31 - 1).default(104857600),
+  /** Per connection: stop reading from the socket while this many request bytes are in flight. */
+  'socket.max.inflight.bytes': int(1024, 2 ** 31 - 1).default(64 * 1024 * 1024),
+  'log.segment.bytes': int(14, 2 ** 31 - 1).default(1073741824),
+  'log.roll.ms': int(1).default(604800000),
+  'log.retention.ms': int(-1).default(604800000),
+  'log.retention.bytes': int(-1).default(-1),
+  'log.retention.check.interval.ms': int(1).default(300000),
+  'log.index.interval.bytes': int(0, 2 ** 31 - 1).default(4096),
+  'log.index.size.max.bytes': int(4, 2 ** 31 - 1).default(10485760),
+  'log.message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime']).default('CreateTime'),
+  'log.flush.interval.messages': int(1).default(LONG_MAX),
+  'log.flush.interval.ms': int(0).default(LONG_MAX),
+  /** Partition worker threads (Piscina slots); each partition is owned by exactly one. */
+  'worker.threads': int(1, 256).default(os.availableParallelism()),
+  /** Tasks one worker thread may have in flight (appends awaiting group-commit fsync, reads). */
+  'worker.concurrent.tasks': int(1, 4096).default(64),
+  'log.level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Milliseconds SIGTERM waits for in-flight requests before closing anyway. */
+  'shutdown.timeout.ms': int(0).default(10_000),
+});
+
+export type BrokerConfig = z.infer<typeof brokerConfigSchema>;
+export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
+export const brokerConfigKeys = Object.keys(brokerConfigSchema.shape) as Array<keyof BrokerConfig>;
+
+/** A listener as configured: `PLAINTEXT://127.0.0.1:9092`. */
+export interface Listener {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export function parseListeners(value: string): Listener[] {
+  return value.split(',').map((entry) => {
+    const m = /^\s*([A-Za-z_]+):\/\/([^\s,:]*):(\d+)\s*$/.exec(entry);
+    if (!m) throw new Error(`bad listener "${entry}"`);
+    return { name: m[1]!, host: m[2] || '0.0.0.0', port: Number(m[3]) };
+  });
+}

@@ -1,0 +1,205 @@
+// Thread: main. Topic lifecycle for the admin and data handlers: create (with configs,
+// validate-only), delete, add partitions, alter configs, auto-creation, and the mapping
+// from (topic, partition) to the partition worker's key and spec.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { LogConfig, PartitionSpec } from '../ipc/tasks.js';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
+import type { PartitionEngine } from '../router/partition-engine.js';
+import type { MetadataStore, TopicRecord } from './metadata-store.js';
+import { isTopicConfig, resolveLogConfig, validateTopicConfig } from './topic-configs.js';
+
+export const MAX_TOPIC_NAME_LENGTH = 249;
+const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** A Kafka error outcome: data, not an exception. */
+export interface KafkaFailure {
+  errorCode: number;
+  errorMessage: string;
+}
+
+export function topicNameProblem(name: string | null): string | null {
+  if (name === null || name.length === 0) return 'Topic name is empty';
+  if (name === '.' || name === '..') return `Topic name cannot be "${name}"`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `Topic name is longer than ${MAX_TOPIC_NAME_LENGTH} characters`;
+  if (!LEGAL_TOPIC_NAME.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  return null;
+}
+
+export function partitionKey(topicId: string, partition: number): string {
+  return `${topicId}:${partition}`;
+}
+
+export interface CreateTopicOptions {
+  name: string;
+  /** -1 = broker default (num.partitions). */
+  numPartitions: number;
+  /** -1 = broker default. */
+  replicationFactor: number;
+  configs: Array<{ name: string; value: string | null }>;
+  hasAssignments: boolean;
+  validateOnly: boolean;
+}
+
+export type CreateTopicResult = ({ ok: true; topic: TopicRecord; numPartitions: number } | ({ ok: false } & KafkaFailure));
+
+export class TopicManager {
+  /** Topics being created right now, so concurrent auto-creations share one creation. */
+  private readonly creating = new Map<string, Promise<CreateTopicResult>>();
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly engine: PartitionEngine,
+    private readonly config: BrokerConfig,
+    private readonly logDir: string,
+    private readonly logger: Logger,
+  ) {}
+
+  names(): string[] {
+    return this.store.topicNames();
+  }
+
+  get(name: string): TopicRecord | undefined {
+    return this.store.topic(name);
+  }
+
+  nameById(topicIdHex: string): string | undefined {
+    return this.store.topicNameById(topicIdHex);
+  }
+
+  logConfig(topic: TopicRecord): LogConfig {
+    return resolveLogConfig(topic.configs, this.config);
+  }
+
+  spec(name: string, topic: TopicRecord, partition: number): PartitionSpec {
+    return {
+      key: partitionKey(topic.topicId, partition),
+      topic: name,
+      topicId: topic.topicId,
+      partition,
+      dir: path.resolve(this.logDir, `${name}-${partition}`),
+      config: this.logConfig(topic),
+    };
+  }
+
+  /** Opens every known partition on the worker slots (startup). */
+  async openAll(): Promise<number> {
+    const specs: PartitionSpec[] = [];
+    for (const name of this.store.topicNames()) {
+      const topic = this.store.topic(name)!;
+      for (let p = 0; p < topic.partitions; p++) specs.push(this.spec(name, topic, p));
+    }
+    await this.engine.open(specs);
+    return specs.length;
+  }
+
+  async create(opts: CreateTopicOptions): Promise<CreateTopicResult> {
+    const fail = (errorCode: number, errorMessage: string): CreateTopicResult => ({ ok: false, errorCode, errorMessage });
+    const nameProblem = topicNameProblem(opts.name);
+    if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    if (this.store.topic(opts.name) || this.creating.has(opts.name)) {
+      return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${opts.name}' already exists.`);
+    }
+    if (opts.hasAssignments) {
+      return fail(ErrorCode.INVALID_REQUEST, 'Manual replica assignments are not supported by this single-broker cluster');
+    }
+    const numPartitions = opts.numPartitions === -1 ? this.config['num.partitions'] : opts.numPartitions;
+    if (numPartitions < 1 || numPartitions > 100_000) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and 100000, got ${numPartitions}.`);
+    }
+    const rf = opts.replicationFactor === -1 ? this.config['default.replication.factor'] : opts.replicationFactor;
+    if (rf < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    if (rf > 1) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    const configs: Record<string, string> = {};
+    for (const c of opts.configs) {
+      const checked = validateTopicConfig(c.name, c.value);
+      if (!checked.ok) return fail(ErrorCode.INVALID_CONFIG, checked.message);
+      configs[c.name] = checked.value;
+    }
+    if (opts.validateOnly) return { ok: true, topic: { topicId: '0'.repeat(32), partitions: numPartitions, configs, createdAtMs: Date.now() }, numPartitions };
+    const creation = this.doCreate(opts.name, numPartitions, configs);
+    this.creating.set(opts.name, creation);
+    try {
+      return await creation;
+    } finally {
+      this.creating.delete(opts.name);
+    }
+  }
+
+  private async doCreate(name: string, numPartitions: number, configs: Record<string, string>): Promise<CreateTopicResult> {
+    const topic = this.store.createTopic(name, numPartitions, configs);
+    const specs = Array.from({ length: numPartitions }, (_, p) => this.spec(name, topic, p));
+    await this.engine.open(specs);
+    this.logger.info({ topic: name, topicId: topic.topicId, partitions: numPartitions, configs }, 'topic created');
+    return { ok: true, topic, numPartitions };
+  }
+
+  /** Auto-creates a topic with broker defaults, or waits for a creation in progress. */
+  async ensure(name: string): Promise<TopicRecord | KafkaFailure> {
+    const existing = this.store.topic(name);
+    if (existing) return existing;
+    const inFlight = this.creating.get(name);
+    const result = inFlight
+      ? await inFlight
+      : await this.create({ name, numPartitions: -1, replicationFactor: -1, configs: [], hasAssignments: false, validateOnly: false });
+    if (result.ok) return result.topic;
+    if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && this.store.topic(name)) return this.store.topic(name)!;
+    return { errorCode: result.errorCode, errorMessage: result.errorMessage };
+  }
+
+  async delete(name: string): Promise<KafkaFailure | null> {
+    if (!this.config['delete.topic.enable']) return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
+    const topic = this.store.topic(name);
+    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+    // Forget the topic first so no new request reaches its partitions, then remove the data.
+    this.store.deleteTopic(name);
+    const keys = Array.from({ length: topic.partitions }, (_, p) => partitionKey(topic.topicId, p));
+    await this.engine.delete(keys);
+    this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
+    return null;
+  }
+
+  async createPartitions(name: string, count: number, hasAssignments: boolean, validateOnly: boolean): Promise<KafkaFailure | null> {
+    const topic = this.store.topic(name);
+    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    if (hasAssignments) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Manual replica assignments are not supported by this single-broker cluster' };
+    if (count <= topic.partitions) {
+      return {
+        errorCode: ErrorCode.INVALID_PARTITIONS,
+        errorMessage: count === topic.partitions ? `Topic already has ${count} partitions.` : `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`,
+      };
+    }
+    if (count > 100_000) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most 100000, got ${count}.` };
+    if (validateOnly) return null;
+    const from = topic.partitions;
+    this.store.setPartitionCount(name, count);
+    const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, topic, from + i));
+    await this.engine.open(specs);
+    this.logger.info({ topic: name, from, to: count }, 'partitions added');
+    return null;
+  }
+
+  /** Validates a whole new set of overrides; returns the normalised set or a failure. */
+  validateConfigs(entries: Array<{ name: string; value: string | null }>): Record<string, string> | KafkaFailure {
+    const out: Record<string, string> = {};
+    for (const e of entries) {
+      if (!isTopicConfig(e.name)) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${e.name}` };
+      const checked = validateTopicConfig(e.name, e.value);
+      if (!checked.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.message };
+      out[e.name] = checked.value;
+    }
+    return out;
+  }
+
+  /** Replaces the topic's overrides and pushes the new log settings to its partitions. */
+  async setConfigs(name: string, configs: Record<string, string>): Promise<void> {
+    const topic = this.store.topic(name)!;
+    this.store.setTopicConfigs(name, configs);
+    const updated = this.store.topic(name)!;
+    await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
+    this.logger.info({ topic: name, configs }, 'topic configs altered');
+  }
+}

@@ -1,0 +1,178 @@
+// Thread: main. One client connection: length-prefixed framing, requests handled
+// concurrently but answered strictly in request order, no answer for acks=0 produces,
+// and backpressure (the socket stops being read while too many request bytes are in flight).
+import type net from 'node:net';
+import type { Logger } from 'pino';
+import { FrameDecoder } from '../protocol/framing.js';
+
+/** What handling one frame produced. */
+export type FrameOutcome =
+  /** Response frame (4-byte size prefix included), possibly split in zero-copy chunks. */
+  | { kind: 'respond'; chunks: Buffer[] }
+  /** Nothing goes back (acks=0 produce). */
+  | { kind: 'silent' }
+  /** Kafka closes the connection (unknown API, unsupported version, undecodable request). */
+  | { kind: 'close'; reason: string };
+
+export interface FrameHandler {
+  handleFrame(frame: Buffer, conn: ConnectionInfo): Promise<FrameOutcome> | FrameOutcome;
+}
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remote: string;
+  /** Set once the connection is closing: long polls should give up early. */
+  readonly closed: boolean;
+}
+
+interface Pending {
+  frameBytes: number;
+  outcome: FrameOutcome | undefined;
+}
+
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  maxInflightBytes: number;
+  logger: Logger;
+}
+
+let nextConnectionId = 1;
+
+export class Connection implements ConnectionInfo {
+  readonly id = nextConnectionId++;
+  readonly remote: string;
+  closed = false;
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Pending[] = [];
+  private inflightBytes = 0;
+  private paused = false;
+  private drainResolvers: Array<() => void> = [];
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly handler: FrameHandler,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => opts.logger.debug({ err, conn: this.id }, 'socket error'));
+    socket.on('close', () => this.onClose());
+  }
+
+  /** Resolves once every request received so far has been answered (or the socket closed). */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainResolvers.push(resolve));
+  }
+
+  /** Stop reading new requests (shutdown); in-flight ones still get their answers. */
+  stopReading(): void {
+    this.socket.pause();
+    this.paused = true;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.opts.logger.warn({ conn: this.id, remote: this.remote, reason: (err as Error).message }, 'closing connection: bad frame');
+      this.fail();
+      return;
+    }
+    for (const frame of frames) this.onFrame(frame);
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    const pending: Pending = { frameBytes: frame.length, outcome: undefined };
+    this.queue.push(pending);
+    this.inflightBytes += frame.length;
+    if (!this.paused && this.inflightBytes > this.opts.maxInflightBytes) {
+      this.socket.pause();
+      this.paused = true;
+    }
+    let result: Promise<FrameOutcome> | FrameOutcome;
+    try {
+      result = this.handler.handleFrame(frame, this);
+    } catch (err) {
+      result = { kind: 'close', reason: `handler failed: ${(err as Error).message}` };
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (outcome) => this.complete(pending, outcome),
+        (err: Error) => this.complete(pending, { kind: 'close', reason: `handler failed: ${err.message}` }),
+      );
+    } else this.complete(pending, result);
+  }
+
+  private complete(pending: Pending, outcome: FrameOutcome): void {
+    pending.outcome = outcome;
+    if (this.queue[0] !== pending) return;
+    this.flush();
+  }
+
+  private flush(): void {
+    let corked = false;
+    while (this.queue.length > 0 && this.queue[0]!.outcome !== undefined) {
+      const head = this.queue.shift()!;
+      this.inflightBytes -= head.frameBytes;
+      const outcome = head.outcome!;
+      if (this.closed) continue;
+      if (outcome.kind === 'respond') {
+        if (!corked) {
+          this.socket.cork();
+          corked = true;
+        }
+        for (const chunk of outcome.chunks) this.socket.write(chunk);
+      } else if (outcome.kind === 'close') {
+        this.opts.logger.warn({ conn: this.id, remote: this.remote, reason: outcome.reason }, 'closing connection');
+        if (corked) this.socket.uncork();
+        corked = false;
+        this.socket.end();
+        this.closed = true;
+        this.queue.length = 0;
+      }
+    }
+    if (corked) this.socket.uncork();
+    if (this.paused && !this.closed && this.inflightBytes <= this.opts.maxInflightBytes / 2 && !this.stoppedForShutdown()) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.queue.length === 0) this.resolveDrain();
+  }
+
+  private shutdown = false;
+  private stoppedForShutdown(): boolean {
+    return this.shutdown;
+  }
+
+  /** Shutdown: stop reading for good. */
+  beginShutdown(): void {
+    this.shutdown = true;
+    this.stopReading();
+  }
+
+  private fail(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.resolveDrain();
+  }
+
+  private resolveDrain(): void {
+    const resolvers = this.drainResolvers;
+    this.drainResolvers = [];
+    for (const r of resolvers) r();
+  }
+}

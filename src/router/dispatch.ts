@@ -1,0 +1,80 @@
+// Thread: main. Turns one request frame into one response frame: reads the request
+// header, picks the handler for (apiKey, version), decodes with the generated codec,
+// runs the handler and encodes the response with the right response-header version.
+// Unknown APIs, unsupported versions and undecodable requests close the connection, as
+// Kafka does — except ApiVersions, which answers UNSUPPORTED_VERSION with the ranges.
+import type { BrokerContext } from '../broker.js';
+import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import type { ConnectionInfo, FrameHandler, FrameOutcome } from './connection.js';
+import { apiVersionsHandler, unsupportedApiVersionsResponse } from './handlers/18-api-versions.js';
+import { handlers } from './handlers/index.js';
+import { NO_RESPONSE, type AnyApiHandler, type RequestContext } from './handlers/types.js';
+
+const API_VERSIONS_KEY = 18;
+
+export class Dispatcher implements FrameHandler {
+  private readonly byKey: Map<number, AnyApiHandler>;
+
+  constructor(private readonly broker: BrokerContext) {
+    this.byKey = new Map(handlers.map((h) => [h.apiKey, h]));
+  }
+
+  handleFrame(frame: Buffer, conn: ConnectionInfo): Promise<FrameOutcome> | FrameOutcome {
+    if (frame.length < 8) return { kind: 'close', reason: `request of ${frame.length} bytes is shorter than a request header` };
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = this.byKey.get(apiKey);
+    if (!handler) return { kind: 'close', reason: `unknown or unsupported API key ${apiKey}` };
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        // KIP-511: answer with v0 framing so any client can read the supported ranges.
+        return respond(correlationId, 0, (w) => apiVersionsHandler.encodeResponse(w, 0, unsupportedApiVersionsResponse()));
+      }
+      return { kind: 'close', reason: `unsupported version ${apiVersion} of API ${handler.name} (supported ${handler.minVersion}-${handler.maxVersion})` };
+    }
+    let request: unknown;
+    let clientId: string | null;
+    try {
+      const reader = new Reader(frame);
+      const header = decodeRequestHeader(reader, requestHeaderVersion(apiKey, apiVersion));
+      clientId = header.clientId;
+      request = handler.decodeRequest(reader, apiVersion);
+    } catch (err) {
+      return { kind: 'close', reason: `malformed ${handler.name} v${apiVersion} request: ${(err as Error).message}` };
+    }
+    const ctx: RequestContext = { broker: this.broker, conn, apiKey, apiVersion, correlationId, clientId };
+    const headerVersion = responseHeaderVersion(apiKey, apiVersion);
+    const finish = (response: unknown): FrameOutcome => {
+      if (response === NO_RESPONSE) return { kind: 'silent' };
+      return respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+    };
+    let result: unknown;
+    try {
+      result = handler.handle(ctx, request);
+    } catch (err) {
+      return this.internalError(handler, err);
+    }
+    if (result instanceof Promise) return result.then(finish, (err: unknown) => this.internalError(handler, err));
+    return finish(result);
+  }
+
+  private internalError(handler: AnyApiHandler, err: unknown): FrameOutcome {
+    this.broker.logger.error({ err, api: handler.name }, 'request handler failed');
+    return { kind: 'close', reason: `internal error in ${handler.name}: ${(err as Error).message ?? String(err)}` };
+  }
+}
+
+function respond(correlationId: number, headerVersion: number, body: (w: Writer) => void): FrameOutcome {
+  const w = new Writer();
+  w.int32(0);
+  w.int32(correlationId);
+  if (headerVersion >= 1) w.uvarint(0);
+  body(w);
+  w.patchInt32(0, w.length - 4);
+  return { kind: 'respond', chunks: w.chunks() };
+}
+
+

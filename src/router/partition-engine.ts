@@ -1,0 +1,340 @@
+// Thread: main. The router's side of the partition workers: one single-thread Piscina pool
+// per worker slot (so each partition has exactly one writer), the placement table
+// partition → slot, a cache of each partition's offsets for metadata and long polls, and
+// transparent re-opening of partitions on a slot whose thread was replaced.
+import { Piscina } from 'piscina';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
+import {
+  WorkerError,
+  type AppendItemResult,
+  type ListOffsetsItemResult,
+  type PartitionSpec,
+  type PartitionState,
+  type ReadItemResult,
+  type TaskResult,
+  type TaskValues,
+  type WorkerTask,
+} from '../ipc/tasks.js';
+
+export interface EngineOptions {
+  workerFile: URL;
+  slots: number;
+  concurrentTasksPerSlot: number;
+  logger: Logger;
+}
+
+export interface AppendRequestItem {
+  key: string;
+  records: Buffer;
+}
+
+export interface ReadRequestItem {
+  key: string;
+  fetchOffset: number;
+  maxBytes: number;
+  minOneBatch: boolean;
+}
+
+export interface ReadOutcome extends Omit<ReadItemResult, 'recordsOffset' | 'recordsLength'> {
+  records: Buffer | null;
+}
+
+/** Raised for task-level failures (a thread that died mid-task, an I/O error). */
+export class EngineError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_REOPEN_ATTEMPTS = 3;
+
+export class PartitionEngine {
+  private readonly pools: Piscina[];
+  private readonly placement = new Map<string, number>();
+  private readonly specs = new Map<string, PartitionSpec>();
+  private readonly states = new Map<string, PartitionState>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly slotLoad: number[];
+
+  constructor(private readonly opts: EngineOptions) {
+    this.pools = [];
+    this.slotLoad = new Array(opts.slots).fill(0);
+    for (let slot = 0; slot < opts.slots; slot++) {
+      const pool = new Piscina({
+        filename: opts.workerFile.href,
+        minThreads: 1,
+        maxThreads: 1,
+        concurrentTasksPerWorker: opts.concurrentTasksPerSlot,
+        atomics: 'disabled',
+        idleTimeout: Number.MAX_SAFE_INTEGER,
+        maxQueue: 'auto',
+        workerData: { slot },
+      });
+      pool.on('error', (err: unknown) => opts.logger.error({ err, slot }, 'partition worker failed; it is replaced'));
+      this.pools.push(pool);
+    }
+  }
+
+  get slotCount(): number {
+    return this.pools.length;
+  }
+
+  slotOf(key: string): number | undefined {
+    return this.placement.get(key);
+  }
+
+  state(key: string): PartitionState | undefined {
+    return this.states.get(key);
+  }
+
+  partitionsPerSlot(): number[] {
+    return [...this.slotLoad];
+  }
+
+  /** Opens (creating or recovering) partitions, placing new ones on the least loaded slot. */
+  async open(specs: PartitionSpec[]): Promise<void> {
+    const bySlot = new Map<number, PartitionSpec[]>();
+    for (const spec of specs) {
+      let slot = this.placement.get(spec.key);
+      if (slot === undefined) {
+        slot = this.leastLoadedSlot();
+        this.placement.set(spec.key, slot);
+        this.slotLoad[slot]!++;
+      }
+      this.specs.set(spec.key, spec);
+      let list = bySlot.get(slot);
+      if (!list) bySlot.set(slot, (list = []));
+      list.push(spec);
+    }
+    await Promise.all(
+      [...bySlot].map(async ([slot, list]) => {
+        const states = await this.run(slot, { op: 'open', partitions: list });
+        for (const s of states) this.updateState(s);
+      }),
+    );
+  }
+
+  async configure(spec: PartitionSpec): Promise<void> {
+    this.specs.set(spec.key, spec);
+    const slot = this.requireSlot(spec.key);
+    const [state] = await this.runItems(slot, [spec.key], async () => {
+      const s = await this.run(slot, { op: 'configure', key: spec.key, config: spec.config });
+      return [{ ...s, errorCode: ErrorCode.NONE }];
+    });
+    this.updateState(state!);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const bySlot = this.groupBySlot(keys, (k) => k);
+    await Promise.all([...bySlot].map(([slot, list]) => this.run(slot, { op: 'delete', keys: list })));
+    for (const key of keys) {
+      const slot = this.placement.get(key);
+      if (slot !== undefined) this.slotLoad[slot]!--;
+      this.placement.delete(key);
+      this.specs.delete(key);
+      this.states.delete(key);
+      this.notify(key);
+    }
+  }
+
+  /** Appends each item's record batches; results come back in item order. */
+  async append(acks: number, items: AppendRequestItem[]): Promise<AppendItemResult[]> {
+    const results = await this.perSlot(items, (slot, slotItems) =>
+      this.runItems(slot, slotItems, (subset) => {
+        // One freshly allocated buffer per task: pooled socket buffers cannot be transferred.
+        let total = 0;
+        for (const item of subset) total += item.records.length;
+        const buffer = new ArrayBuffer(total);
+        const view = new Uint8Array(buffer);
+        let offset = 0;
+        const sliceTable = subset.map((item) => {
+          view.set(item.records, offset);
+          const slice = { key: item.key, offset, length: item.records.length };
+          offset += item.records.length;
+          return slice;
+        });
+        return this.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]);
+      }),
+    );
+    for (const r of results) {
+      if (r.errorCode === ErrorCode.NONE) this.advance(r.key, r.highWatermark, r.logStartOffset);
+    }
+    return results;
+  }
+
+  async read(items: ReadRequestItem[]): Promise<ReadOutcome[]> {
+    return this.perSlot(items, (slot, slotItems) =>
+      this.runItems(slot, slotItems, async (subset) => {
+        const value = await this.run(slot, { op: 'read', items: subset });
+        const buffer = Buffer.from(value.buffer);
+        return value.items.map((r) => ({
+          key: r.key,
+          errorCode: r.errorCode,
+          highWatermark: r.highWatermark,
+          lastStableOffset: r.lastStableOffset,
+          logStartOffset: r.logStartOffset,
+          records: r.recordsLength > 0 ? buffer.subarray(r.recordsOffset, r.recordsOffset + r.recordsLength) : null,
+        }));
+      }),
+    );
+  }
+
+  async listOffsets(items: Array<{ key: string; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
+    return this.perSlot(items, (slot, slotItems) =>
+      this.runItems(slot, slotItems, (subset) => this.run(slot, { op: 'listOffsets', items: subset })),
+    );
+  }
+
+  /** Time-based roll, retention and flush.ms on every slot. */
+  async maintenance(nowMs: number): Promise<void> {
+    await Promise.all(
+      this.pools.map(async (_, slot) => {
+        const states = await this.run(slot, { op: 'maintenance', nowMs });
+        for (const s of states) this.updateState(s);
+      }),
+    );
+  }
+
+  /**
+   * Resolves when any of the keys' high watermark moves (or the partition goes away), or
+   * after timeoutMs. Returns a cancel function through the callback registration.
+   */
+  waitForAppend(keys: string[], timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let resolveFn: () => void = () => {};
+    const promise = new Promise<void>((resolve) => (resolveFn = resolve));
+    const wake = () => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      for (const key of keys) this.waiters.get(key)?.delete(wake);
+      resolveFn();
+    };
+    for (const key of keys) {
+      let set = this.waiters.get(key);
+      if (!set) this.waiters.set(key, (set = new Set()));
+      set.add(wake);
+    }
+    timer = setTimeout(wake, Math.max(0, timeoutMs));
+    return { promise, cancel: wake };
+  }
+
+  /** Wakes every parked long poll (shutdown): they answer with what they have. */
+  wakeAllWaiters(): void {
+    for (const key of [...this.waiters.keys()]) this.notify(key);
+  }
+
+  /** Flushes and closes every partition, then stops the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((_, slot) => this.run(slot, { op: 'close' }).catch(() => null)));
+    await Promise.all(this.pools.map((p) => p.close({ force: false }).catch(() => undefined)));
+    for (const key of [...this.waiters.keys()]) this.notify(key);
+  }
+
+  private advance(key: string, highWatermark: number, logStartOffset: number): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    const moved = state.highWatermark !== highWatermark;
+    state.highWatermark = highWatermark;
+    state.lastStableOffset = highWatermark;
+    state.logStartOffset = logStartOffset;
+    if (moved) this.notify(key);
+  }
+
+  private updateState(s: PartitionState): void {
+    const prev = this.states.get(s.key);
+    this.states.set(s.key, s);
+    if (!prev || prev.highWatermark !== s.highWatermark) this.notify(s.key);
+  }
+
+  private notify(key: string): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    this.waiters.delete(key);
+    for (const wake of set) wake();
+  }
+
+  private leastLoadedSlot(): number {
+    let best = 0;
+    for (let i = 1; i < this.slotLoad.length; i++) if (this.slotLoad[i]! < this.slotLoad[best]!) best = i;
+    return best;
+  }
+
+  private requireSlot(key: string): number {
+    const slot = this.placement.get(key);
+    if (slot === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${key} is not open`);
+    return slot;
+  }
+
+  private groupBySlot<T>(things: T[], keyOf: (t: T) => string): Map<number, T[]> {
+    const out = new Map<number, T[]>();
+    for (const t of things) {
+      const slot = this.requireSlot(keyOf(t));
+      let list = out.get(slot);
+      if (!list) out.set(slot, (list = []));
+      list.push(t);
+    }
+    return out;
+  }
+
+  /** Splits items by owning slot, runs each slot's share concurrently, restores item order. */
+  private async perSlot<I extends { key: string }, R>(items: I[], runSlot: (slot: number, slotItems: I[]) => Promise<R[]>): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    const bySlot = this.groupBySlot(items.map((_, i) => i), (i) => items[i]!.key);
+    await Promise.all(
+      [...bySlot].map(async ([slot, indexes]) => {
+        const slotResults = await runSlot(slot, indexes.map((i) => items[i]!));
+        indexes.forEach((itemIndex, j) => (results[itemIndex] = slotResults[j]!));
+      }),
+    );
+    return results;
+  }
+
+  /**
+   * Runs a task over items; items the slot answers PARTITION_NOT_OPEN for (its thread was
+   * replaced and lost its open logs) are reopened — which recovers them from disk — and
+   * only those items are run again. Nothing was written for a NOT_OPEN item.
+   */
+  private async runItems<I extends { key: string }, R extends { key: string; errorCode: number }>(
+    slot: number,
+    items: I[],
+    attempt: (subset: I[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    let pending = items.map((_, i) => i);
+    for (let round = 0; pending.length > 0; round++) {
+      const answer = await attempt(pending.map((i) => items[i]!));
+      const retry: number[] = [];
+      answer.forEach((r, j) => {
+        if (r.errorCode === WorkerError.PARTITION_NOT_OPEN) retry.push(pending[j]!);
+        else results[pending[j]!] = r;
+      });
+      if (retry.length === 0) break;
+      const keys = retry.map((i) => items[i]!.key);
+      if (round >= MAX_REOPEN_ATTEMPTS) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partitions ${keys.join(',')} could not be reopened`);
+      this.opts.logger.warn({ slot, partitions: keys }, 'reopening partitions on a replaced worker thread');
+      const specs = keys.map((k) => this.specs.get(k)).filter((s): s is PartitionSpec => s !== undefined);
+      const states = await this.run(slot, { op: 'open', partitions: specs });
+      for (const s of states) this.updateState(s);
+      pending = retry;
+    }
+    return results;
+  }
+
+  private async run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]> {
+    let result: TaskResult<TaskValues[T['op']]>;
+    try {
+      result = (await this.pools[slot]!.run(task, transferList ? { transferList } : undefined)) as TaskResult<TaskValues[T['op']]>;
+    } catch (err) {
+      // The thread died (or the pool is closing): its replacement will reopen on demand.
+      throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `worker slot ${slot} failed: ${(err as Error).message}`);
+    }
+    if (!result.ok) throw new EngineError(result.error.code, result.error.message);
+    return result.value;
+  }
+}
