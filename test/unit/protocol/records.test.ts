@@ -1,0 +1,116 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeRecordBatches, encodeRecordBatch, findRecordByTimestamp } from '../../../src/protocol/records.js';
+import { validateBatches } from '../../../src/protocol/record-batch.js';
+
+const require = createRequire(import.meta.url);
+
+describe('records', () => {
+  it('round-trips keys, values, null, headers and timestamps (none and gzip)', () => {
+    for (const compression of ['none', 'gzip'] as const) {
+      const buf = encodeRecordBatch({
+        baseOffset: 42,
+        baseTimestamp: 1_700_000_000_000,
+        producerId: 7,
+        producerEpoch: 1,
+        baseSequence: 5,
+        compression,
+        records: [
+          { key: Buffer.from('k1'), value: Buffer.from('v1'), timestamp: 1_700_000_000_000 },
+          { key: null, value: null, headers: [{ key: 'h', value: Buffer.from('x') }, { key: 'n', value: null }], timestamp: 1_700_000_000_500 },
+          { key: Buffer.alloc(0), value: Buffer.alloc(300, 1), timestamp: 1_699_999_999_000 },
+        ],
+      });
+      expect(validateBatches(buf, 0, buf.length).ok).toBe(true);
+      const [batch] = decodeRecordBatches(buf);
+      expect(batch.baseOffset).toBe(42);
+      expect(batch.compression).toBe(compression === 'gzip' ? 1 : 0);
+      expect(batch.lastOffsetDelta).toBe(2);
+      expect(batch.maxTimestamp).toBe(1_700_000_000_500);
+      expect(batch.producerId).toBe(7);
+      expect(batch.baseSequence).toBe(5);
+      expect(batch.records.map((r) => r.offset)).toEqual([42, 43, 44]);
+      expect(batch.records[0].key?.toString()).toBe('k1');
+      expect(batch.records[1].key).toBeNull();
+      expect(batch.records[1].value).toBeNull();
+      expect(batch.records[1].headers).toEqual([{ key: 'h', value: Buffer.from('x') }, { key: 'n', value: null }]);
+      expect(batch.records[2].timestamp).toBe(1_699_999_999_000);
+      expect(batch.records[2].value?.length).toBe(300);
+    }
+  });
+
+  it('encodes byte-for-byte like KafkaJS (independent implementation)', async () => {
+    const Long = require('kafkajs/src/utils/long');
+    const KRecordBatch = require('kafkajs/src/protocol/recordBatch/v0').RecordBatch;
+    const KRecord = require('kafkajs/src/protocol/recordBatch/record/v0');
+    const ts = 1_700_000_000_000;
+    const inputs = [
+      { key: Buffer.from('a'), value: Buffer.from('hello'), timestamp: ts, headers: { hk: Buffer.from('hv') } },
+      { key: null, value: Buffer.from('world'), timestamp: ts + 10, headers: {} },
+    ];
+    const theirs = await KRecordBatch({
+      firstOffset: Long.fromInt(0),
+      firstTimestamp: ts,
+      maxTimestamp: ts + 10,
+      partitionLeaderEpoch: 0,
+      lastOffsetDelta: 1,
+      producerId: Long.fromValue(-1),
+      producerEpoch: 0,
+      firstSequence: 0,
+      records: inputs.map((r, i) => KRecord({ offsetDelta: i, timestampDelta: r.timestamp - ts, key: r.key, value: r.value, headers: r.headers })),
+    });
+    const ours = encodeRecordBatch({
+      baseTimestamp: ts,
+      partitionLeaderEpoch: 0,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: inputs.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: Object.entries(r.headers).map(([key, value]) => ({ key, value })) })),
+    });
+    expect(ours.equals(theirs.buffer)).toBe(true);
+  });
+
+  it('decodes a concatenation and ignores a trailing partial batch', () => {
+    const a = encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('a') }] });
+    const b = encodeRecordBatch({ baseOffset: 1, records: [{ key: null, value: Buffer.from('b') }] });
+    const all = Buffer.concat([a, b, b.subarray(0, 20)]);
+    const batches = decodeRecordBatches(all);
+    expect(batches.map((x) => x.records[0].value?.toString())).toEqual(['a', 'b']);
+  });
+
+  it('finds the first record at or after a timestamp', () => {
+    const buf = encodeRecordBatch({
+      baseOffset: 10,
+      baseTimestamp: 1000,
+      records: [{ key: null, value: null, timestamp: 1000 }, { key: null, value: null, timestamp: 3000 }, { key: null, value: null, timestamp: 2000 }],
+    });
+    expect(findRecordByTimestamp(buf, 0, 1500)).toEqual({ offset: 11, timestamp: 3000 });
+    expect(findRecordByTimestamp(buf, 0, 0)).toEqual({ offset: 10, timestamp: 1000 });
+    expect(findRecordByTimestamp(buf, 0, 5000)).toBeNull();
+  });
+
+  it('property: decode(encode(x)) preserves records', () => {
+    const record = fc.record({
+      key: fc.option(fc.uint8Array({ maxLength: 20 }).map((u) => Buffer.from(u)), { nil: null }),
+      value: fc.option(fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)), { nil: null }),
+      timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
+      headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: fc.option(fc.uint8Array({ maxLength: 8 }).map((u) => Buffer.from(u)), { nil: null }) }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), fc.boolean(), fc.integer({ min: 0, max: 2 ** 50 }), (records, gzip, baseOffset) => {
+        const buf = encodeRecordBatch({ baseOffset, records, compression: gzip ? 'gzip' : 'none' });
+        expect(validateBatches(buf, 0, buf.length).ok).toBe(true);
+        const [batch] = decodeRecordBatches(buf);
+        expect(batch.records.length).toBe(records.length);
+        batch.records.forEach((r, i) => {
+          expect(r.offset).toBe(baseOffset + i);
+          expect(r.timestamp).toBe(records[i].timestamp);
+          expect(r.key).toEqual(records[i].key);
+          expect(r.value).toEqual(records[i].value);
+          expect(r.headers).toEqual(records[i].headers);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
