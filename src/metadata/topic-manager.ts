@@ -183,15 +183,15 @@ export class TopicManager {
   }
 
   /** Validates a whole new set of overrides; returns the normalised set or a failure. */
-  validateConfigs(entries: Array<{ name: string; value: string | null }>): Record<string, string> | KafkaFailure {
-    const out: Record<string, string> = {};
+  validateConfigs(entries: Array<{ name: string; value: string | null }>): { ok: true; configs: Record<string, string> } | ({ ok: false } & KafkaFailure) {
+    const configs: Record<string, string> = {};
     for (const e of entries) {
-      if (!isTopicConfig(e.name)) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${e.name}` };
+      if (!isTopicConfig(e.name)) return { ok: false, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${e.name}` };
       const checked = validateTopicConfig(e.name, e.value);
-      if (!checked.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.message };
-      out[e.name] = checked.value;
+      if (!checked.ok) return { ok: false, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.message };
+      configs[e.name] = checked.value;
     }
-    return out;
+    return { ok: true, configs };
   }
 
   /** Replaces the topic's overrides and pushes the new log settings to its partitions. */

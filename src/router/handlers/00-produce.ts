@@ -1,0 +1,100 @@
+// Thread: main. Produce (key 0), versions 0–11.
+// Record batches stay opaque here: they are grouped by owning worker slot and handed over
+// as one transferred buffer per slot; the worker validates (magic 2, sizes, CRC32C,
+// max.message.bytes), assigns offsets and writes. acks=0 gets no response; acks=1 answers
+// after the write; acks=-1 after the fsync (group commit). v0–2 can only carry message
+// formats v0/v1, which are rejected by the worker with a clear message (librdkafka still
+// needs v0 inside the advertised range). v8+ adds record errors and an error message.
+// Transactional produce is not supported yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import {
+  decodeProduceRequest,
+  encodeProduceResponse,
+  produceApi,
+  type ProduceRequest,
+  type ProduceResponse,
+} from '../../protocol/generated/messages/00-produce.js';
+import { partitionKey } from '../../metadata/topic-manager.js';
+import { EngineError, type AppendRequestItem } from '../partition-engine.js';
+import { defineHandler, NO_RESPONSE } from './types.js';
+
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+function partitionResponse(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
+  apiKey: produceApi.apiKey,
+  name: 'Produce',
+  minVersion: 0,
+  maxVersion: 11,
+  decodeRequest: decodeProduceRequest,
+  encodeResponse: encodeProduceResponse,
+  async handle(ctx, req) {
+    const { broker } = ctx;
+    const acks = req.acks;
+    const responses: ProduceResponse['responses'] = [];
+    const items: AppendRequestItem[] = [];
+    const targets: PartitionResponse[] = [];
+    const requestError =
+      acks !== 0 && acks !== 1 && acks !== -1
+        ? { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1, got ${acks}` }
+        : req.transactionalId !== null
+          ? { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'Transactions are not supported by this broker yet' }
+          : null;
+    // Everything up to engine.append is synchronous so pipelined requests reach each
+    // partition's worker in request order.
+    for (const topicData of req.topicData) {
+      const topic = broker.topics.get(topicData.name);
+      const partitionResponses: PartitionResponse[] = [];
+      responses.push({ name: topicData.name, partitionResponses });
+      for (const p of topicData.partitionData) {
+        if (requestError) {
+          partitionResponses.push(partitionResponse(p.index, requestError.code, requestError.message));
+        } else if (!topic || p.index < 0 || p.index >= topic.partitions) {
+          partitionResponses.push(partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
+        } else if (p.records === null || p.records.length === 0) {
+          partitionResponses.push(partitionResponse(p.index, ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no record batch'));
+        } else {
+          const target = partitionResponse(p.index, ErrorCode.NONE, null);
+          partitionResponses.push(target);
+          items.push({ key: partitionKey(topic.topicId, p.index), records: p.records });
+          targets.push(target);
+        }
+      }
+    }
+    if (items.length > 0) {
+      try {
+        const results = await broker.engine.append(acks, items);
+        results.forEach((r, i) => {
+          const target = targets[i]!;
+          target.errorCode = r.errorCode;
+          target.errorMessage = r.errorMessage;
+          target.baseOffset = BigInt(r.baseOffset);
+          target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
+          target.logStartOffset = BigInt(r.logStartOffset);
+          target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+        });
+      } catch (err) {
+        const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+        broker.logger.warn({ err }, 'append failed');
+        for (const target of targets) {
+          target.errorCode = code;
+          target.errorMessage = (err as Error).message;
+        }
+      }
+    }
+    if (acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+});

@@ -1,0 +1,72 @@
+// Thread: main. ListOffsets (key 2), versions 0–8.
+// Timestamp -2 = earliest (log start), -1 = latest (high watermark), -3 = the batch holding
+// the largest timestamp (v7+, KIP-734), else the first offset whose timestamp is >= the
+// given one (-1 when none). v0 answers the old offsets array (at most one offset here).
+// Isolation level is accepted; without transactions last stable offset = high watermark.
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import {
+  decodeListOffsetsRequest,
+  encodeListOffsetsResponse,
+  listOffsetsApi,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+} from '../../protocol/generated/messages/02-list-offsets.js';
+import { partitionKey } from '../../metadata/topic-manager.js';
+import { EngineError } from '../partition-engine.js';
+import { defineHandler } from './types.js';
+
+type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
+
+function partitionResponse(partitionIndex: number, errorCode: number): PartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+}
+
+export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsResponse>({
+  apiKey: listOffsetsApi.apiKey,
+  name: 'ListOffsets',
+  minVersion: 0,
+  maxVersion: 8,
+  decodeRequest: decodeListOffsetsRequest,
+  encodeResponse: encodeListOffsetsResponse,
+  async handle(ctx, req) {
+    const { broker, apiVersion } = ctx;
+    const topics: ListOffsetsResponse['topics'] = [];
+    const items: Array<{ key: string; timestamp: number }> = [];
+    const targets: Array<{ target: PartitionResponse; maxNumOffsets: number }> = [];
+    for (const t of req.topics) {
+      const topic = broker.topics.get(t.name);
+      const partitions: PartitionResponse[] = [];
+      topics.push({ name: t.name, partitions });
+      for (const p of t.partitions) {
+        const timestamp = Number(p.timestamp);
+        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          partitions.push(partitionResponse(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        } else if (timestamp < -3 || (timestamp === -3 && apiVersion < 7)) {
+          partitions.push(partitionResponse(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION));
+        } else {
+          const target = partitionResponse(p.partitionIndex, ErrorCode.NONE);
+          partitions.push(target);
+          items.push({ key: partitionKey(topic.topicId, p.partitionIndex), timestamp });
+          targets.push({ target, maxNumOffsets: p.maxNumOffsets });
+        }
+      }
+    }
+    if (items.length > 0) {
+      try {
+        const results = await broker.engine.listOffsets(items);
+        results.forEach((r, i) => {
+          const { target, maxNumOffsets } = targets[i]!;
+          target.errorCode = r.errorCode;
+          target.offset = BigInt(r.offset);
+          target.timestamp = BigInt(r.timestamp);
+          if (r.errorCode === ErrorCode.NONE) target.leaderEpoch = 0;
+          if (apiVersion === 0) target.oldStyleOffsets = r.offset >= 0 && maxNumOffsets > 0 ? [BigInt(r.offset)] : [];
+        });
+      } catch (err) {
+        const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+        for (const { target } of targets) target.errorCode = code;
+      }
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,108 @@
+// Thread: main. Metadata (key 3), versions 0–12.
+// One broker leads every partition (leader epoch 0, replicas = ISR = [this node]).
+// Topics: v0 empty list = all; v1+ null = all. v4+ AllowAutoTopicCreation (and the broker's
+// auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
+// ids and accepts topics by id (v10–11 only look up by name here; by-id lookups answer
+// UNKNOWN_TOPIC_ID when unknown). v12 may return a null name for id lookups.
+import type { BrokerContext } from '../../broker.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import {
+  decodeMetadataRequest,
+  encodeMetadataResponse,
+  metadataApi,
+  type MetadataRequest,
+  type MetadataResponse,
+} from '../../protocol/generated/messages/03-metadata.js';
+import type { TopicRecord } from '../../metadata/metadata-store.js';
+import { topicNameProblem } from '../../metadata/topic-manager.js';
+import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
+import { defineHandler } from './types.js';
+
+type TopicEntry = MetadataResponse['topics'][number];
+const NO_AUTHORIZED_OPERATIONS = -2147483648;
+
+function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord): TopicEntry {
+  const nodeId = broker.nodeId;
+  const partitions: TopicEntry['partitions'] = [];
+  for (let p = 0; p < topic.partitions; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name,
+    topicId: topicIdToWire(topic.topicId),
+    isInternal: false,
+    partitions,
+    topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+  };
+}
+
+function errorEntry(name: string | null, topicId: Buffer, errorCode: number): TopicEntry {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
+}
+
+export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
+  apiKey: metadataApi.apiKey,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 12,
+  decodeRequest: decodeMetadataRequest,
+  encodeResponse: encodeMetadataResponse,
+  async handle(ctx, req) {
+    const { broker, apiVersion } = ctx;
+    const topics: TopicEntry[] = [];
+    const all = req.topics === null || (apiVersion === 0 && req.topics.length === 0);
+    if (all) {
+      for (const name of broker.topics.names()) topics.push(topicEntry(broker, name, broker.topics.get(name)!));
+    } else {
+      const autoCreate = broker.config['auto.create.topics.enable'] && (apiVersion < 4 || req.allowAutoTopicCreation);
+      for (const requested of req.topics!) {
+        let name = requested.name;
+        const byId = name === null || name === '';
+        if (byId) {
+          const found = apiVersion >= 10 ? broker.topics.nameById(topicIdFromWire(requested.topicId)) : undefined;
+          if (!found) {
+            topics.push(errorEntry(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+          name = found;
+        }
+        const topicName = name!;
+        let topic = broker.topics.get(topicName);
+        if (!topic) {
+          if (topicNameProblem(topicName)) {
+            topics.push(errorEntry(topicName, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          if (!autoCreate) {
+            topics.push(errorEntry(topicName, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            continue;
+          }
+          const created = await broker.topics.ensure(topicName);
+          if ('errorCode' in created) {
+            topics.push(errorEntry(topicName, ZERO_UUID, created.errorCode));
+            continue;
+          }
+          topic = created;
+        }
+        topics.push(topicEntry(broker, topicName, topic));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      clusterId: broker.clusterId,
+      controllerId: broker.nodeId,
+      topics,
+      clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+    };
+  },
+});

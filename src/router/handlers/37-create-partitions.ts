@@ -1,0 +1,28 @@
+// Thread: main. CreatePartitions (key 37), versions 0–3.
+// Grows a topic to `count` partitions (never shrinks: INVALID_PARTITIONS); validateOnly checks only.
+import {
+  createPartitionsApi,
+  decodeCreatePartitionsRequest,
+  encodeCreatePartitionsResponse,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+} from '../../protocol/generated/messages/37-create-partitions.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { defineHandler } from './types.js';
+
+export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
+  apiKey: createPartitionsApi.apiKey,
+  name: 'CreatePartitions',
+  minVersion: 0,
+  maxVersion: 3,
+  decodeRequest: decodeCreatePartitionsRequest,
+  encodeResponse: encodeCreatePartitionsResponse,
+  async handle(ctx, req) {
+    const results: CreatePartitionsResponse['results'] = [];
+    for (const t of req.topics) {
+      const failure = await ctx.broker.topics.createPartitions(t.name, t.count, t.assignments !== null && t.assignments.length > 0, req.validateOnly);
+      results.push({ name: t.name, errorCode: failure?.errorCode ?? ErrorCode.NONE, errorMessage: failure?.errorMessage ?? null });
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});

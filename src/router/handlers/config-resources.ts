@@ -1,0 +1,43 @@
+// Thread: main. Shared by DescribeConfigs / AlterConfigs / IncrementalAlterConfigs:
+// resource types, broker-config descriptions, and applying a new set of topic overrides.
+import type { BrokerContext } from '../../broker.js';
+import { brokerConfigKeys } from '../../config/broker-config.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { ConfigSource, ConfigType, type DescribedConfig } from '../../metadata/topic-configs.js';
+import type { KafkaFailure } from '../../metadata/topic-manager.js';
+
+export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8 } as const;
+
+export function describeBrokerConfigs(broker: BrokerContext): DescribedConfig[] {
+  return [...brokerConfigKeys].sort().flatMap((name) => {
+    const raw = broker.config[name];
+    if (raw === undefined) return [];
+    const value = String(raw);
+    const source = broker.explicitKeys.has(name) ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
+    const type = typeof raw === 'boolean' ? ConfigType.BOOLEAN : typeof raw === 'number' ? (Number.isInteger(raw) && Math.abs(raw) < 2 ** 31 ? ConfigType.INT : ConfigType.LONG) : ConfigType.STRING;
+    return [{ name, value, source, type, synonyms: [{ name, value, source }] }];
+  });
+}
+
+/** Broker resources are named by node id; "" names the cluster-wide default. */
+export function isThisBroker(broker: BrokerContext, resourceName: string): boolean {
+  return resourceName === '' || resourceName === String(broker.nodeId);
+}
+
+export function brokerAlterRefused(): KafkaFailure {
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker configs are static in Strata: set them in the config file, STRATA_* env or flags and restart' };
+}
+
+/** Validates and (unless validateOnly) stores a topic's complete new override set. */
+export async function applyTopicConfigs(
+  broker: BrokerContext,
+  topicName: string,
+  entries: Array<{ name: string; value: string | null }>,
+  validateOnly: boolean,
+): Promise<KafkaFailure | null> {
+  if (!broker.topics.get(topicName)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist` };
+  const validated = broker.topics.validateConfigs(entries);
+  if (!validated.ok) return { errorCode: validated.errorCode, errorMessage: validated.errorMessage };
+  if (!validateOnly) await broker.topics.setConfigs(topicName, validated.configs);
+  return null;
+}
