@@ -47,6 +47,7 @@ export class Connection implements ConnectionInfo {
   private inflightBytes = 0;
   private paused = false;
   private drainResolvers: Array<() => void> = [];
+  private readonly held: Buffer[] = [];
 
   constructor(
     private readonly socket: net.Socket,
@@ -86,7 +87,15 @@ export class Connection implements ConnectionInfo {
       this.fail();
       return;
     }
-    for (const frame of frames) this.onFrame(frame);
+    for (const frame of frames) {
+      // Frames already read while over the in-flight budget wait here, not in the handlers.
+      if (this.paused || this.held.length > 0) this.held.push(frame);
+      else this.onFrame(frame);
+    }
+  }
+
+  private releaseHeld(): void {
+    while (this.held.length > 0 && !this.paused && !this.closed) this.onFrame(this.held.shift()!);
   }
 
   private onFrame(frame: Buffer): void {
@@ -141,17 +150,15 @@ export class Connection implements ConnectionInfo {
       }
     }
     if (corked) this.socket.uncork();
-    if (this.paused && !this.closed && this.inflightBytes <= this.opts.maxInflightBytes / 2 && !this.stoppedForShutdown()) {
+    if (this.paused && !this.closed && this.inflightBytes <= this.opts.maxInflightBytes / 2 && !this.shutdown) {
       this.paused = false;
-      this.socket.resume();
+      this.releaseHeld();
+      if (!this.paused) this.socket.resume();
     }
     if (this.queue.length === 0) this.resolveDrain();
   }
 
   private shutdown = false;
-  private stoppedForShutdown(): boolean {
-    return this.shutdown;
-  }
 
   /** Shutdown: stop reading for good. */
   beginShutdown(): void {
