@@ -121,11 +121,12 @@ export class PartitionEngine {
   async configure(spec: PartitionSpec): Promise<void> {
     this.specs.set(spec.key, spec);
     const slot = this.requireSlot(spec.key);
-    const [state] = await this.runItems(slot, [spec.key], async () => {
-      const s = await this.run(slot, { op: 'configure', key: spec.key, config: spec.config });
-      return [{ ...s, errorCode: ErrorCode.NONE }];
-    });
-    this.updateState(state!);
+    try {
+      this.updateState(await this.run(slot, { op: 'configure', key: spec.key, config: spec.config }));
+    } catch (err) {
+      // A replaced thread reopens the partition with the stored (new) spec on first use.
+      if (!(err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN)) throw err;
+    }
   }
 
   async delete(keys: string[]): Promise<void> {
