@@ -64,6 +64,7 @@ export class Broker implements BrokerContext {
 
   async start(): Promise<AdvertisedEndpoint> {
     const started = Date.now();
+    await this.engine.ping();
     const partitions = await this.topics.openAll();
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
     const listeners = parseListeners(this.config['listeners']);

@@ -95,6 +95,11 @@ export class PartitionEngine {
     return [...this.slotLoad];
   }
 
+  /** Checks that every slot's thread starts and answers (a broken worker file fails start-up). */
+  async ping(): Promise<void> {
+    await Promise.all(this.pools.map((_, slot) => this.run(slot, { op: 'close', keys: [] })));
+  }
+
   /** Opens (creating or recovering) partitions, placing new ones on the least loaded slot. */
   async open(specs: PartitionSpec[]): Promise<void> {
     const bySlot = new Map<number, PartitionSpec[]>();

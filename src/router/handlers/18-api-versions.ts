@@ -4,11 +4,17 @@
 // v3+ carries the client's software name/version (logged at debug level).
 import { apiVersionsApi, decodeApiVersionsRequest, encodeApiVersionsResponse, type ApiVersionsRequest, type ApiVersionsResponse } from '../../protocol/generated/messages/18-api-versions.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
-import { handlers } from './index.js';
-import { defineHandler } from './types.js';
+import { defineHandler, type AnyApiHandler } from './types.js';
+
+let advertised: readonly AnyApiHandler[] = [];
+
+/** Called once by the handler registry: the versions ApiVersions advertises. */
+export function setAdvertisedHandlers(list: readonly AnyApiHandler[]): void {
+  advertised = list;
+}
 
 function apiKeys(): ApiVersionsResponse['apiKeys'] {
-  return handlers
+  return advertised
     .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
     .sort((a, b) => a.apiKey - b.apiKey);
 }

@@ -3,7 +3,7 @@ import { produceHandler } from './00-produce.js';
 import { fetchHandler } from './01-fetch.js';
 import { listOffsetsHandler } from './02-list-offsets.js';
 import { metadataHandler } from './03-metadata.js';
-import { apiVersionsHandler } from './18-api-versions.js';
+import { apiVersionsHandler, setAdvertisedHandlers } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
 import { deleteTopicsHandler } from './20-delete-topics.js';
 import { initProducerIdHandler } from './22-init-producer-id.js';
@@ -29,3 +29,5 @@ export const handlers: AnyApiHandler[] = [
   incrementalAlterConfigsHandler,
   describeClusterHandler,
 ];
+
+setAdvertisedHandlers(handlers);
