@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_DIR, processRssBytes } from './results.mjs';
 
-const MAIN = path.join(REPO_DIR, 'dist', 'src', 'main.js');
+// STRATA_BENCH_MAIN runs another entry point (e.g. another build) with the same flags.
+const MAIN = process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
 const live = new Set();
 
 function killAllOnExit() {

@@ -91,3 +91,18 @@ export class Histogram {
     return points.map((p) => [p, p === 0 ? this.min / 1000 : p === 100 ? this.max / 1000 : this.percentile(p) / 1000]);
   }
 }
+
+/** Plain-data form (for postMessage / JSON), and back. */
+export function histogramToData(h) {
+  return { counts: h.counts, count: h.count, sum: h.sum, min: h.min, max: h.max };
+}
+
+export function histogramFromData(d) {
+  const h = new Histogram();
+  h.counts.set(d.counts);
+  h.count = d.count;
+  h.sum = d.sum;
+  h.min = d.min;
+  h.max = d.max;
+  return h;
+}
