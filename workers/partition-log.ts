@@ -1,0 +1,688 @@
+// Thread: worker. One partition's log: a directory of segments in Kafka's layout, appended with
+// synchronous positional writev (the worker is a dedicated thread; writes to the page cache are
+// the fastest path) and made durable by group commit. Usable directly in unit tests.
+//
+// Hot path: a produce request's records for this partition arrive as a slice of a buffer the
+// worker owns; batches are validated and rewritten in place (header fields only: baseOffset,
+// partitionLeaderEpoch, and maxTimestamp + attribute bit + CRC for LogAppendTime) and written
+// with one writev per segment touched. No per-record work.
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import {
+  type AppendItemResult,
+  type LogConfig,
+  type ListOffsetsItemResult,
+  type PartitionSpec,
+  type PartitionState,
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  MAX_TIMESTAMP,
+} from '../src/ipc/tasks.js';
+import { ErrorCode } from '../src/protocol/generated/error-codes.js';
+import {
+  LOG_OVERHEAD,
+  MIN_BATCH_LENGTH,
+  checkProducedBatch,
+  readBatchInfo,
+  readLastOffset,
+  setLogAppendTime,
+  validateBatches,
+  writeBaseOffset,
+  writePartitionLeaderEpoch,
+  type BatchInfo,
+} from '../src/protocol/record-batch.js';
+import { findRecordByTimestamp } from '../src/protocol/records.js';
+import { LogError, LogErrorCode, errorMessage, toErrorCode } from './errors.js';
+import { FileScanner } from './file-scan.js';
+import { GroupCommit } from './group-commit.js';
+import { ProducerStateManager, writeSnapshotFile } from './producer-state.js';
+import { recoverLog, writeCheckpointFile, type RecoveryCheckpoint, type RecoveryStats } from './recovery.js';
+import { segmentsToDelete } from './retention.js';
+import { Segment } from './segment.js';
+
+/** Maintenance writes a recovery checkpoint at most this often (Kafka: log.flush.offset.checkpoint.interval.ms). */
+export const CHECKPOINT_INTERVAL_MS = 60_000;
+/** Sealed segments keeping an open fd (and loaded indexes) per partition; older ones are closed. */
+export const MAX_OPEN_SEALED_SEGMENTS = 8;
+/** Relative offsets in the index are int32. */
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+export interface PartitionLogOptions {
+  /** Broker clock (LogAppendTime, segment.ms, flush.ms). Tests pass a fake one. */
+  now?: () => number;
+  /** fdatasync used by group commit; tests wrap it to count calls. */
+  fdatasync?: (fd: number) => Promise<void>;
+}
+
+export interface AppendOutcome {
+  result: AppendItemResult;
+  /** Non-zero when the caller must `await log.waitDurable(ticket)` before answering (acks=-1). */
+  ticket: number;
+}
+
+interface ReadRange {
+  segment: Segment;
+  position: number;
+  length: number;
+}
+
+export interface ReadPlan {
+  errorCode: number;
+  ranges: ReadRange[];
+  /** Bytes the ranges need in the destination buffer. */
+  totalBytes: number;
+}
+
+const defaultFdatasync = (fd: number): Promise<void> =>
+  new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+
+// One scanner per worker thread for each use (scans are synchronous, never interleaved).
+let recoveryScanner: FileScanner | null = null;
+let walkScanner: FileScanner | null = null;
+const scannerForRecovery = (): FileScanner => (recoveryScanner ??= new FileScanner(1 << 20));
+const scannerForWalk = (): FileScanner => (walkScanner ??= new FileScanner(64 << 10));
+
+export class PartitionLog {
+  readonly key: string;
+  readonly dir: string;
+  config: LogConfig;
+  private readonly segments: Segment[];
+  logStartOffset: number;
+  /** Log end offset; single replica, so also the high watermark. */
+  nextOffset: number;
+  readonly producers: ProducerStateManager;
+  readonly groupCommit: GroupCommit;
+  readonly recoveryStats: RecoveryStats;
+  private readonly now: () => number;
+  private readonly fdatasync: (fd: number) => Promise<void>;
+  /** fds written since the last sync pass started. */
+  private dirtyFds = new Set<number>();
+  /** Rolled segments whose files the next sync pass must flush before their fds close. */
+  private pendingSeal: Segment[] = [];
+  private openSealed: Segment[] = [];
+  private checkpointChain: Promise<void> = Promise.resolve();
+  private lastCheckpointMs: number;
+  private checkpointedOffset = -1;
+  private closed = false;
+  /** First failure of a background flush or checkpoint, reported on the next durable wait. */
+  backgroundError: unknown = null;
+
+  private constructor(spec: PartitionSpec, opts: PartitionLogOptions) {
+    this.key = spec.key;
+    this.dir = spec.dir;
+    this.config = { ...spec.config };
+    this.now = opts.now ?? Date.now;
+    this.fdatasync = opts.fdatasync ?? defaultFdatasync;
+    this.producers = new ProducerStateManager();
+    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery());
+    this.segments = recovered.segments;
+    this.nextOffset = recovered.nextOffset;
+    this.logStartOffset = this.segments[0].baseOffset;
+    this.recoveryStats = recovered.stats;
+    this.groupCommit = new GroupCommit(() => this.syncPass());
+    this.lastCheckpointMs = this.now();
+    // Sealed segments were only read by recovery; let their fds go.
+    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i].close();
+  }
+
+  /** Opens (creating or recovering) the partition directory. Synchronous. */
+  static open(spec: PartitionSpec, opts: PartitionLogOptions = {}): PartitionLog {
+    return new PartitionLog(spec, opts);
+  }
+
+  get active(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  get sizeBytes(): number {
+    let size = 0;
+    for (const s of this.segments) size += s.size;
+    return size;
+  }
+
+  state(): PartitionState {
+    return {
+      key: this.key,
+      logStartOffset: this.logStartOffset,
+      highWatermark: this.nextOffset,
+      lastStableOffset: this.nextOffset,
+      sizeBytes: this.sizeBytes,
+      segmentCount: this.segments.length,
+    };
+  }
+
+  configure(config: LogConfig): PartitionState {
+    this.config = { ...config };
+    const indexConfig = { segmentIndexBytes: config.segmentIndexBytes, indexIntervalBytes: config.indexIntervalBytes };
+    for (const s of this.segments) s.setIndexConfig(indexConfig);
+    return this.state();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Append
+
+  /**
+   * Validates, assigns offsets and writes one partition's `records` field, synchronously.
+   * Any invalid batch rejects the whole field and nothing is written. For acks=-1 the caller
+   * awaits waitDurable(outcome.ticket) before answering.
+   */
+  append(buf: Buffer, acks: number): AppendOutcome {
+    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    const now = this.now();
+    const validated = validateBatches(buf, 0, buf.length);
+    if (!validated.ok) {
+      const f = validated.failure;
+      return this.failure(f.errorCode, f.message, f.batchIndex);
+    }
+    const batches = validated.batches;
+    if (batches.length === 0) {
+      // An empty records field: nothing to append; Kafka answers without an offset.
+      return { result: this.success(-1, -1), ticket: 0 };
+    }
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      if (b.size > this.config.maxMessageBytes) {
+        return this.failure(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `record batch of ${b.size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
+          i,
+        );
+      }
+      const invalid = checkProducedBatch(b);
+      if (invalid !== null) return this.failure(ErrorCode.INVALID_RECORD, invalid, i);
+    }
+
+    // Idempotence: checked against a staged copy (so batches of one request chain); the real
+    // state is updated per batch as it reaches the file (writeChunk).
+    const producerAppend = this.producers.begin();
+    let offset = this.nextOffset;
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i];
+      const verdict = producerAppend.check(b, this.key);
+      if (verdict.kind === 'error') return this.failure(toErrorCode(new LogError(verdict.code, verdict.message)), verdict.message, i);
+      if (verdict.kind === 'duplicate') {
+        // Kafka: a retried batch answers with its original offset; nothing of the request is appended.
+        return { result: this.success(verdict.firstOffset, -1), ticket: 0 };
+      }
+      producerAppend.record(b, offset);
+      offset += b.lastOffsetDelta + 1;
+    }
+
+    // Rewrite headers in place and write, one writev per segment touched.
+    const logAppendTime = this.config.timestampType === 'LogAppendTime';
+    const baseOffset = this.nextOffset;
+    let records = 0;
+    let chunk: BatchInfo[] = [];
+    let chunkBytes = 0;
+    offset = baseOffset;
+    for (const b of batches) {
+      const lastOffset = offset + b.lastOffsetDelta;
+      if (this.shouldRoll(chunkBytes, b.size, lastOffset, now)) {
+        this.writeChunk(buf, chunk, chunkBytes, now);
+        chunk = [];
+        chunkBytes = 0;
+        this.roll(offset, now);
+      }
+      writeBaseOffset(buf, b.position, offset);
+      writePartitionLeaderEpoch(buf, b.position, 0);
+      if (logAppendTime) {
+        setLogAppendTime(buf, b.position, now);
+        b.maxTimestamp = now;
+      }
+      b.baseOffset = offset;
+      chunk.push(b);
+      chunkBytes += b.size;
+      records += b.recordsCount;
+      offset = lastOffset + 1;
+    }
+    this.writeChunk(buf, chunk, chunkBytes, now);
+    const ticket = this.groupCommit.markWritten(records, now);
+    if (this.groupCommit.unflushedMessages >= this.config.flushMessages) this.flushInBackground();
+    return { result: this.success(baseOffset, logAppendTime ? now : -1), ticket: acks === -1 ? ticket : 0 };
+  }
+
+  /** Resolves when the append's bytes are on disk (acks=-1). */
+  async waitDurable(ticket: number): Promise<void> {
+    await this.groupCommit.waitDurable(ticket);
+  }
+
+  private shouldRoll(pendingBytes: number, batchSize: number, lastOffset: number, now: number): boolean {
+    const seg = this.active;
+    const size = seg.size + pendingBytes;
+    if (size === 0) return false;
+    return (
+      size + batchSize > this.config.segmentBytes ||
+      (seg.rollBaseMs !== null && now - seg.rollBaseMs >= this.config.segmentMs) ||
+      seg.indexesFull ||
+      lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
+    );
+  }
+
+  private writeChunk(buf: Buffer, chunk: BatchInfo[], bytes: number, now: number): void {
+    if (chunk.length === 0) return;
+    const seg = this.active;
+    const slices: Buffer[] = [];
+    // Contiguous batches of the request become one slice.
+    let runStart = chunk[0].position;
+    let runEnd = runStart;
+    for (const b of chunk) {
+      if (b.position !== runEnd) {
+        slices.push(buf.subarray(runStart, runEnd));
+        runStart = b.position;
+      }
+      runEnd = b.position + b.size;
+    }
+    slices.push(buf.subarray(runStart, runEnd));
+    const position = seg.size;
+    seg.write(slices, bytes);
+    this.dirtyFds.add(seg.logFd());
+    if (seg.rollBaseMs === null) seg.rollBaseMs = now;
+    let at = position;
+    for (const b of chunk) {
+      const lastOffset = b.baseOffset + b.lastOffsetDelta;
+      seg.onBatchAppended(lastOffset, at, b.size, b.maxTimestamp);
+      this.producers.replay(b, b.baseOffset);
+      at += b.size;
+      this.nextOffset = lastOffset + 1;
+    }
+  }
+
+  /** Seals the active segment and starts a new one at baseOffset. */
+  private roll(baseOffset: number, now: number): void {
+    const old = this.active;
+    old.seal();
+    for (const fd of old.indexFds()) this.dirtyFds.add(fd);
+    this.pendingSeal.push(old);
+    const seg = Segment.create(this.dir, baseOffset, {
+      segmentIndexBytes: this.config.segmentIndexBytes,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+    });
+    this.segments.push(seg);
+    this.scheduleCheckpoint(now);
+  }
+
+  /** Rolls now if the active segment is older than segment.ms (maintenance). */
+  private maybeTimeRoll(now: number): void {
+    const seg = this.active;
+    if (seg.size > 0 && seg.rollBaseMs !== null && now - seg.rollBaseMs >= this.config.segmentMs) this.roll(this.nextOffset, now);
+  }
+
+  private success(baseOffset: number, logAppendTimeMs: number): AppendItemResult {
+    return {
+      key: this.key,
+      errorCode: 0,
+      errorMessage: null,
+      baseOffset,
+      logAppendTimeMs,
+      logStartOffset: this.logStartOffset,
+      highWatermark: this.nextOffset,
+      recordErrors: [],
+    };
+  }
+
+  private failure(errorCode: number, message: string, batchIndex: number): AppendOutcome {
+    return {
+      result: {
+        key: this.key,
+        errorCode,
+        errorMessage: message,
+        baseOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: this.logStartOffset,
+        highWatermark: this.nextOffset,
+        recordErrors: [{ batchIndex, message }],
+      },
+      ticket: 0,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Durability
+
+  /** One group-commit pass: fdatasync every file written since the previous pass started. */
+  private async syncPass(): Promise<void> {
+    const fds = [...this.dirtyFds];
+    this.dirtyFds.clear();
+    const sealed = this.pendingSeal;
+    this.pendingSeal = [];
+    try {
+      await Promise.all(fds.map((fd) => this.fdatasync(fd)));
+    } catch (err) {
+      for (const fd of fds) this.dirtyFds.add(fd);
+      this.pendingSeal.unshift(...sealed);
+      throw err;
+    }
+    for (const seg of sealed) {
+      if (!this.closed) seg.closeIndexFds();
+    }
+  }
+
+  /** Flushes everything written so far (flush.messages / flush.ms / close). */
+  async flush(): Promise<void> {
+    await this.groupCommit.waitDurable();
+  }
+
+  private flushInBackground(): void {
+    this.flush().catch((err: unknown) => {
+      this.backgroundError ??= err;
+    });
+  }
+
+  /**
+   * Captures a checkpoint + producer snapshot of the current end of the log, and writes them
+   * once a sync pass covering everything written so far has finished. Serialized per log.
+   */
+  private scheduleCheckpoint(now: number): Promise<void> {
+    const seg = this.active;
+    seg.persistIndexes();
+    for (const fd of seg.indexFds()) this.dirtyFds.add(fd);
+    const cp: RecoveryCheckpoint = {
+      segmentBaseOffset: seg.baseOffset,
+      position: seg.size,
+      nextOffset: this.nextOffset,
+      maxTimestampSoFar: seg.maxTimestampSoFar,
+      offsetOfMaxTimestampSoFar: seg.offsetOfMaxTimestampSoFar,
+      bytesSinceLastIndexEntry: seg.bytesSinceLastIndexEntry,
+      rollBaseMs: seg.rollBaseMs,
+    };
+    const snapshot = this.producers.serialize();
+    const ticket = this.groupCommit.markWritten(0, now);
+    this.lastCheckpointMs = now;
+    this.checkpointedOffset = cp.nextOffset;
+    const run = async (): Promise<void> => {
+      await this.groupCommit.waitDurable(ticket);
+      await writeSnapshotFile(this.dir, cp.nextOffset, snapshot);
+      await writeCheckpointFile(this.dir, cp);
+    };
+    this.checkpointChain = this.checkpointChain.then(run, run);
+    const current = this.checkpointChain;
+    current.catch((err: unknown) => {
+      this.backgroundError ??= err;
+    });
+    return current;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Read
+
+  /** Plans a fetch: which byte ranges to read. Synchronous; execute before any other task runs. */
+  planRead(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadPlan {
+    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    if (fetchOffset === this.nextOffset) return { errorCode: 0, ranges: [], totalBytes: 0 };
+    if (fetchOffset > this.nextOffset || fetchOffset < this.logStartOffset) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ranges: [], totalBytes: 0 };
+    }
+    const start = this.locate(fetchOffset);
+    if (start === null) return { errorCode: 0, ranges: [], totalBytes: 0 };
+    let budget = maxBytes;
+    if (start.size > maxBytes) {
+      if (!minOneBatch) return { errorCode: 0, ranges: [], totalBytes: 0 };
+      budget = start.size;
+    }
+    const ranges: ReadRange[] = [];
+    let total = 0;
+    let position = start.position;
+    for (let i = start.segmentIndex; i < this.segments.length && budget > 0; i++) {
+      const seg = this.segments[i];
+      const length = Math.min(seg.size - position, budget);
+      if (length > 0) {
+        ranges.push({ segment: seg, position, length });
+        total += length;
+        budget -= length;
+      }
+      position = 0;
+    }
+    return { errorCode: 0, ranges, totalBytes: total };
+  }
+
+  /**
+   * Reads a plan into target at offset and returns the length of the whole batches read
+   * (a batch cut by the byte budget is dropped).
+   */
+  executeRead(plan: ReadPlan, target: Buffer, offset: number): number {
+    let at = offset;
+    for (const r of plan.ranges) {
+      const n = r.segment.read(target, at, r.position, r.length);
+      at += n;
+      if (n < r.length) break;
+      if (r.segment !== this.active) this.touchSealed(r.segment);
+    }
+    // Keep whole batches only.
+    let p = offset;
+    while (p + LOG_OVERHEAD <= at) {
+      const batchLength = target.readInt32BE(p + 8);
+      if (batchLength < MIN_BATCH_LENGTH) break;
+      const size = batchLength + LOG_OVERHEAD;
+      if (p + size > at) break;
+      p += size;
+    }
+    return p - offset;
+  }
+
+  /** Segment index, byte position and size of the batch containing fetchOffset. */
+  private locate(fetchOffset: number): { segmentIndex: number; position: number; size: number } | null {
+    const scanner = scannerForWalk();
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const endOffset = this.segmentEndOffset(i);
+      if (fetchOffset >= endOffset) continue;
+      const from = fetchOffset > seg.baseOffset ? seg.offsetIndex(endOffset, scanner).lookup(fetchOffset) : 0;
+      let found: { segmentIndex: number; position: number; size: number } | null = null;
+      scanner.scan(seg.logFd(), from, seg.size, false, (buf, at, position, size) => {
+        const lastOffset = readLastOffset(buf, at);
+        if (lastOffset < fetchOffset) return true;
+        found = { segmentIndex: i, position, size };
+        return false;
+      });
+      if (i < this.segments.length - 1) this.touchSealed(seg);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  /** Index of the last segment whose base offset <= offset (0 when before all). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private segmentEndOffset(i: number): number {
+    return i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : this.nextOffset;
+  }
+
+  /** LRU of sealed segments with open fds; closes the least recently used beyond the cap. */
+  private touchSealed(seg: Segment): void {
+    const i = this.openSealed.indexOf(seg);
+    if (i >= 0) this.openSealed.splice(i, 1);
+    this.openSealed.push(seg);
+    while (this.openSealed.length > MAX_OPEN_SEALED_SEGMENTS) {
+      const victim = this.openSealed.shift()!;
+      if (!this.pendingSeal.includes(victim)) victim.close();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ListOffsets
+
+  listOffsets(timestamp: number): ListOffsetsItemResult {
+    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    const result = (offset: number, ts: number): ListOffsetsItemResult => ({ key: this.key, errorCode: 0, offset, timestamp: ts });
+    if (timestamp === EARLIEST_TIMESTAMP) return result(this.logStartOffset, -1);
+    if (timestamp === LATEST_TIMESTAMP) return result(this.nextOffset, -1);
+    if (timestamp === MAX_TIMESTAMP) {
+      let bestTs = -1;
+      let bestOffset = -1;
+      this.segments.forEach((seg, i) => {
+        const active = i === this.segments.length - 1;
+        const offset = seg.offsetOfLargestTimestamp(active);
+        const ts = seg.largestTimestamp(active);
+        if (offset >= 0 && ts > bestTs) {
+          bestTs = ts;
+          bestOffset = offset;
+        }
+      });
+      return result(bestOffset, bestTs);
+    }
+    if (timestamp < 0) {
+      return { key: this.key, errorCode: ErrorCode.INVALID_REQUEST, offset: -1, timestamp: -1 };
+    }
+    const found = this.findByTimestamp(timestamp);
+    return found === null ? result(-1, -1) : result(found.offset, found.timestamp);
+  }
+
+  /** First record with timestamp >= target: time index, then batch walk, then record scan. */
+  private findByTimestamp(target: number): { offset: number; timestamp: number } | null {
+    const scanner = scannerForWalk();
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i];
+      const active = i === this.segments.length - 1;
+      if (seg.largestTimestamp(active) < target) continue;
+      const endOffset = this.segmentEndOffset(i);
+      const fromOffset = seg.timeIndex(endOffset, scanner).lookup(target);
+      const from = seg.offsetIndex(endOffset, scanner).lookup(fromOffset);
+      let hit: { position: number; size: number; info: BatchInfo } | null = null;
+      scanner.scan(seg.logFd(), from, seg.size, false, (buf, at, position, size) => {
+        const info = readBatchInfo(buf, at);
+        if (info.maxTimestamp < target) return true;
+        hit = { position, size, info };
+        return false;
+      });
+      if (!active) this.touchSealed(seg);
+      if (hit === null) continue;
+      const { position, size, info } = hit as { position: number; size: number; info: BatchInfo };
+      const batch = Buffer.allocUnsafe(size);
+      seg.read(batch, 0, position, size);
+      let record: { offset: number; timestamp: number } | null = null;
+      try {
+        record = findRecordByTimestamp(batch, 0, target);
+      } catch {
+        record = null;
+      }
+      // Codecs we cannot decode here (snappy, lz4, zstd): the batch's base offset.
+      return record ?? { offset: info.baseOffset, timestamp: info.maxTimestamp };
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Maintenance, close, delete
+
+  /** segment.ms roll, retention.ms / retention.bytes, flush.ms, periodic checkpoint. */
+  async maintenance(nowMs: number): Promise<PartitionState> {
+    if (this.closed) return this.state();
+    // Rolled segments become deletable once the roll's flush + checkpoint finished.
+    await this.settle();
+    if (this.closed) return this.state();
+    this.maybeTimeRoll(nowMs);
+    const deleted = this.applyRetention(nowMs);
+    const pending: Promise<void>[] = [];
+    const oldest = this.groupCommit.oldestUnflushedMs;
+    if (oldest !== null && nowMs - oldest >= this.config.flushMs) pending.push(this.flush());
+    if (deleted > 0 || (nowMs - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS && this.checkpointedOffset !== this.nextOffset)) {
+      pending.push(this.scheduleCheckpoint(nowMs));
+    }
+    await Promise.all(pending);
+    return this.state();
+  }
+
+  /** Resolves when background checkpoints (roll, retention) have been written. */
+  async settle(): Promise<void> {
+    await this.checkpointChain.catch(() => undefined);
+  }
+
+  /** Deletes whole sealed segments per retention; returns how many. */
+  private applyRetention(nowMs: number): number {
+    const sealed = this.segments.slice(0, -1).filter((s) => !this.pendingSeal.includes(s));
+    // Only a leading run of sealed segments is eligible.
+    let eligible = 0;
+    while (eligible < sealed.length && sealed[eligible] === this.segments[eligible]) eligible++;
+    const count = segmentsToDelete(
+      sealed.slice(0, eligible).map((s) => ({ size: s.size, largestTimestamp: () => s.largestTimestamp(false) })),
+      this.sizeBytes,
+      { retentionMs: this.config.retentionMs, retentionBytes: this.config.retentionBytes },
+      nowMs,
+    );
+    if (count === 0) return 0;
+    const removed = this.segments.splice(0, count);
+    for (const seg of removed) {
+      const i = this.openSealed.indexOf(seg);
+      if (i >= 0) this.openSealed.splice(i, 1);
+      seg.deleteFiles();
+    }
+    this.logStartOffset = this.segments[0].baseOffset;
+    this.producers.evictBelow(this.logStartOffset);
+    return count;
+  }
+
+  /** Flush, checkpoint, close every fd. Appends after this fail with LOG_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const final = this.scheduleCheckpoint(this.now());
+    this.closed = true;
+    try {
+      await final;
+    } finally {
+      await this.groupCommit.idle();
+      this.closeFds();
+    }
+  }
+
+  /** Closes fds without flushing or checkpointing: what a crash leaves behind (tests). */
+  abandon(): void {
+    this.closed = true;
+    this.closeFds();
+  }
+
+  /** Closes, then renames the directory to `<dir>.<random>-delete` and removes it. */
+  async delete(): Promise<void> {
+    this.closed = true;
+    await this.groupCommit.idle();
+    await this.checkpointChain.catch(() => undefined);
+    this.closeFds();
+    const doomed = `${this.dir}.${crypto.randomBytes(8).toString('hex')}-delete`;
+    try {
+      await fs.promises.rename(this.dir, doomed);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    await fs.promises.rm(doomed, { recursive: true, force: true });
+  }
+
+  private closeFds(): void {
+    for (const seg of this.segments) {
+      try {
+        seg.close();
+      } catch (err) {
+        this.backgroundError ??= new Error(`closing ${seg.logPath}: ${errorMessage(err)}`);
+      }
+    }
+    this.openSealed = [];
+    this.pendingSeal = [];
+    this.dirtyFds.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,270 @@
+// Thread: worker. Piscina entry of one worker slot (a pool with ONE thread and several tasks in
+// flight). Keeps the slot's open partition logs and answers the tasks of src/ipc/tasks.ts with
+// plain data only: every failure becomes `{ ok: false, error }` or a per-item error code,
+// nothing is thrown across the boundary.
+//
+// Ordering: an append's validation and writes are synchronous and happen before its first
+// `await` (the fsync wait), so appends to one partition hit the file in task arrival order
+// even with several tasks in flight.
+//
+// A task naming a partition this slot does not hold answers WorkerError.PARTITION_NOT_OPEN for
+// that item; the router reopens it here (recovering from disk) and retries.
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import {
+  WorkerError,
+  type AppendItemResult,
+  type AppendTask,
+  type ListOffsetsItemResult,
+  type ListOffsetsTask,
+  type PartitionSpec,
+  type PartitionState,
+  type ReadItemResult,
+  type ReadResult,
+  type ReadTask,
+  type TaskResult,
+  type TaskValues,
+  type WorkerTask,
+} from '../src/ipc/tasks.js';
+import { LogError, LogErrorCode, errorMessage, toErrorCode, toTaskError } from './errors.js';
+import { PartitionLog, type PartitionLogOptions, type ReadPlan } from './partition-log.js';
+
+export type AnyTaskResult = TaskResult<TaskValues[keyof TaskValues]>;
+
+const NOT_OPEN_MESSAGE = 'partition is not open on this worker slot';
+
+/** The slot's partitions and task handling; the default export uses one per thread. */
+export class PartitionWorker {
+  readonly logs = new Map<string, PartitionLog>();
+  private readonly closing = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: PartitionLogOptions = {}) {}
+
+  /** Handles a task; never throws. */
+  async handle(task: WorkerTask): Promise<AnyTaskResult> {
+    try {
+      switch (task.op) {
+        case 'append':
+          return ok(await this.append(task));
+        case 'read':
+          return ok(this.read(task));
+        case 'listOffsets':
+          return ok(this.listOffsets(task));
+        case 'open':
+          return ok(await this.open(task.partitions));
+        case 'configure': {
+          const log = this.logs.get(task.key);
+          if (log === undefined) return notOpen(task.key);
+          return ok(log.configure(task.config));
+        }
+        case 'maintenance':
+          return ok(await this.maintenance(task.nowMs));
+        case 'delete':
+          await this.remove(task.keys, true);
+          return ok(null);
+        case 'close':
+          await this.remove(task.keys ?? [...this.logs.keys()], false);
+          return ok(null);
+        default:
+          throw new LogError(LogErrorCode.INVALID_TASK, `unknown task op ${(task as { op?: unknown }).op}`);
+      }
+    } catch (err) {
+      return { ok: false, error: toTaskError(err) };
+    }
+  }
+
+  private async open(specs: PartitionSpec[]): Promise<PartitionState[]> {
+    const states: PartitionState[] = [];
+    for (const spec of specs) {
+      const pending = this.closing.get(spec.key);
+      if (pending !== undefined) await pending.catch(() => undefined);
+      const existing = this.logs.get(spec.key);
+      if (existing !== undefined) {
+        states.push(existing.configure(spec.config));
+        continue;
+      }
+      let log: PartitionLog;
+      try {
+        log = PartitionLog.open(spec, this.options);
+      } catch (err) {
+        throw new LogError(LogErrorCode.STORAGE, `opening partition ${spec.key} in ${spec.dir}: ${errorMessage(err)}`);
+      }
+      this.logs.set(spec.key, log);
+      states.push(log.state());
+    }
+    return states;
+  }
+
+  private async append(task: AppendTask): Promise<AppendItemResult[]> {
+    const buffer = Buffer.from(task.buffer);
+    const results: AppendItemResult[] = [];
+    const waits: Array<Promise<void>> = [];
+    // Synchronous part: validate and write every item before the first await.
+    for (let i = 0; i < task.items.length; i++) {
+      const item = task.items[i];
+      const log = this.logs.get(item.key);
+      if (log === undefined) {
+        results.push(appendError(item.key, WorkerError.PARTITION_NOT_OPEN, NOT_OPEN_MESSAGE));
+        continue;
+      }
+      if (item.offset < 0 || item.length < 0 || item.offset + item.length > buffer.length) {
+        results.push(appendError(item.key, toErrorCode(new LogError(LogErrorCode.INVALID_TASK, '')), 'append slice outside the task buffer'));
+        continue;
+      }
+      try {
+        const outcome = log.append(buffer.subarray(item.offset, item.offset + item.length), task.acks);
+        results.push(outcome.result);
+        if (outcome.ticket !== 0) {
+          const index = i;
+          waits.push(
+            log.waitDurable(outcome.ticket).catch((err: unknown) => {
+              results[index] = { ...results[index], errorCode: toErrorCode(err), errorMessage: `fsync failed: ${errorMessage(err)}` };
+            }),
+          );
+        }
+      } catch (err) {
+        results.push(appendError(item.key, toErrorCode(err), errorMessage(err)));
+      }
+    }
+    if (waits.length > 0) await Promise.all(waits);
+    return results;
+  }
+
+  private read(task: ReadTask): ReadResult {
+    const plans: Array<ReadPlan | null> = [];
+    const items: ReadItemResult[] = [];
+    let total = 0;
+    for (const item of task.items) {
+      const log = this.logs.get(item.key);
+      const result: ReadItemResult = {
+        key: item.key,
+        errorCode: 0,
+        highWatermark: -1,
+        lastStableOffset: -1,
+        logStartOffset: -1,
+        recordsOffset: 0,
+        recordsLength: 0,
+      };
+      items.push(result);
+      if (log === undefined) {
+        result.errorCode = WorkerError.PARTITION_NOT_OPEN;
+        plans.push(null);
+        continue;
+      }
+      result.highWatermark = log.nextOffset;
+      result.lastStableOffset = log.nextOffset;
+      result.logStartOffset = log.logStartOffset;
+      try {
+        const plan = log.planRead(item.fetchOffset, item.maxBytes, item.minOneBatch);
+        result.errorCode = plan.errorCode;
+        plans.push(plan);
+        total += plan.totalBytes;
+      } catch (err) {
+        result.errorCode = toErrorCode(err);
+        plans.push(null);
+      }
+    }
+    // One fresh buffer for the whole task; items back to back.
+    const buffer = new ArrayBuffer(total);
+    const view = Buffer.from(buffer);
+    let offset = 0;
+    for (let i = 0; i < items.length; i++) {
+      const plan = plans[i];
+      if (plan === null || plan.totalBytes === 0) continue;
+      const log = this.logs.get(items[i].key)!;
+      try {
+        const length = log.executeRead(plan, view, offset);
+        items[i].recordsOffset = offset;
+        items[i].recordsLength = length;
+        offset += length;
+      } catch (err) {
+        items[i].errorCode = toErrorCode(err);
+      }
+    }
+    return { buffer, items };
+  }
+
+  private listOffsets(task: ListOffsetsTask): ListOffsetsItemResult[] {
+    return task.items.map((item) => {
+      const log = this.logs.get(item.key);
+      if (log === undefined) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, offset: -1, timestamp: -1 };
+      try {
+        return log.listOffsets(item.timestamp);
+      } catch (err) {
+        return { key: item.key, errorCode: toErrorCode(err), offset: -1, timestamp: -1 };
+      }
+    });
+  }
+
+  private async maintenance(nowMs: number): Promise<PartitionState[]> {
+    const logs = [...this.logs.values()];
+    return Promise.all(logs.map((log) => log.maintenance(nowMs).catch(() => log.state())));
+  }
+
+  /** Close (flush + checkpoint) or delete partitions; unknown keys are ignored. */
+  private async remove(keys: string[], deleteFiles: boolean): Promise<void> {
+    const errors: unknown[] = [];
+    await Promise.all(
+      keys.map(async (key) => {
+        const log = this.logs.get(key);
+        if (log === undefined) return;
+        this.logs.delete(key);
+        const done = deleteFiles ? log.delete() : log.close();
+        this.closing.set(key, done);
+        try {
+          await done;
+        } catch (err) {
+          errors.push(err);
+        } finally {
+          if (this.closing.get(key) === done) this.closing.delete(key);
+        }
+      }),
+    );
+    if (errors.length > 0) throw errors[0];
+  }
+}
+
+function ok<T>(value: T): TaskResult<T> {
+  return { ok: true, value };
+}
+
+function notOpen(key: string): AnyTaskResult {
+  return { ok: false, error: { code: WorkerError.PARTITION_NOT_OPEN, message: `${key}: ${NOT_OPEN_MESSAGE}` } };
+}
+
+function appendError(key: string, errorCode: number, message: string): AppendItemResult {
+  return {
+    key,
+    errorCode,
+    errorMessage: message,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    highWatermark: -1,
+    recordErrors: [],
+  };
+}
+
+/**
+ * Wraps a result so Piscina transfers (not copies) the read buffer back to the router:
+ * the `transferableSymbol` / `valueSymbol` protocol of Piscina.move().
+ */
+export function transferResult(result: AnyTaskResult): unknown {
+  if (!result.ok || !(result.value instanceof Object) || !('buffer' in result.value)) return result;
+  const buffer = (result.value as ReadResult).buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return result;
+  return move({
+    get [transferableSymbol]() {
+      return [buffer];
+    },
+    get [valueSymbol]() {
+      return result;
+    },
+  });
+}
+
+const slotWorker = new PartitionWorker();
+
+/** Piscina task handler. */
+export default async function handle(task: WorkerTask): Promise<unknown> {
+  return transferResult(await slotWorker.handle(task));
+}
