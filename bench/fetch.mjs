@@ -122,10 +122,11 @@ async function fetchPass({ conns, topic, id, hw, version, maxBytes, timeoutSecon
 export async function runFetch(o = {}) {
   const opts = { ...FETCH_DEFAULTS, ...o };
   const result = { workload: 'fetch', ok: false, failures: [], options: opts };
-  const broker = opts.port > 0 ? null : await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
-  const port = opts.port > 0 ? opts.port : broker.port;
+  let broker = null;
   const clients = [];
   try {
+    if (!(opts.port > 0)) broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
+    const port = opts.port > 0 ? opts.port : broker.port;
     const [admin] = await connectAll(port, 1, 'strata-bench-admin');
     clients.push(admin);
     const topic = `bench-fetch-${Date.now()}`;
@@ -181,7 +182,7 @@ export function printFetch(r) {
   }
   console.log(`fetch: ${fmt(r.recordsPerSec)} records/s, ${fmt(r.MBps, 1)} MiB/s (median of ${r.passes.length} passes over ${fmt(r.options.records)} records, Fetch v${r.fetchVersion})`);
   for (const [i, p] of r.passes.entries()) {
-    console.log(`  pass ${i + 1}: ${fmt(p.recordsPerSec)} records/s, ${fmt(p.MBps, 1)} MiB/s in ${p.seconds} s, ${p.requests} requests; cpu: broker ${p.cpu.brokerCores}, load generator ${p.cpu.loadGeneratorCores} cores`);
+    console.log(`  pass ${i + 1}: ${fmt(p.recordsPerSec)} records/s, ${fmt(p.MBps, 1)} MiB/s in ${p.seconds} s, ${p.requests} requests; cpu: broker ${p.cpu.brokerCores}, load generator ${p.cpu.loadGeneratorCores}, other processes ${p.cpu.otherProcessesCores} cores`);
   }
   console.log(`  verified: every pass counted ${fmt(r.options.records)} records with no gaps (backlog produced in ${r.backlog.seconds} s)`);
 }

@@ -76,11 +76,12 @@ export async function runLatency(o = {}) {
   const warmupTicks = Math.round((opts.warmup * 1000) / tickMs);
   Object.assign(result, { tickMs, recordsPerTick: perTick, effectiveRate: round((perTick * 1000) / tickMs, 0) });
 
-  const broker = opts.port > 0 ? null : await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
-  const port = opts.port > 0 ? opts.port : broker.port;
+  let broker = null;
   const clients = [];
   let worker;
   try {
+    if (!(opts.port > 0)) broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
+    const port = opts.port > 0 ? opts.port : broker.port;
     const [admin, consumer] = await connectAll(port, 2, 'strata-bench-latency');
     clients.push(admin, consumer);
     const topic = `bench-latency-${Date.now()}`;
@@ -242,7 +243,7 @@ export function printLatency(r) {
   const s = r.sendLag;
   const a = r.fromActualSend;
   console.log(`  of which send lag (timer) p50 ${s.p50Ms} / p99 ${s.p99Ms} / max ${s.maxMs} ms; from actual send p50 ${a.p50Ms} / p99 ${a.p99Ms} / p99.9 ${a.p999Ms} ms`);
-  console.log(`  produce ack (from schedule) p50 ${r.produceAck.p50Ms} / p99 ${r.produceAck.p99Ms} ms; ${r.recordsPerTick} records every ${r.tickMs} ms; cpu: broker ${r.cpu.brokerCores}, load generator ${r.cpu.loadGeneratorCores} cores`);
+  console.log(`  produce ack (from schedule) p50 ${r.produceAck.p50Ms} / p99 ${r.produceAck.p99Ms} ms; ${r.recordsPerTick} records every ${r.tickMs} ms; cpu: broker ${r.cpu.brokerCores}, load generator ${r.cpu.loadGeneratorCores}, other processes ${r.cpu.otherProcessesCores} cores`);
   console.log(`  verified: sent ${fmt(r.sent)} = acknowledged ${fmt(r.acked)} = received ${fmt(r.received)}, no duplicates`);
 }
 

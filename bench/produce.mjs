@@ -60,13 +60,11 @@ export async function runProduce(o = {}) {
   const opts = { ...PRODUCE_DEFAULTS, ...o };
   const acks = parseAcks(opts.acks);
   const result = { workload: 'produce', acks: acks === -1 ? 'all' : '1', ok: false, failures: [], options: opts };
-  const broker =
-    opts.port > 0
-      ? null
-      : await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
-  const port = opts.port > 0 ? opts.port : broker.port;
+  let broker = null;
   const clients = [];
   try {
+    if (!(opts.port > 0)) broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
+    const port = opts.port > 0 ? opts.port : broker.port;
     const admin = (await connectAll(port, 1, 'strata-bench-admin'))[0];
     clients.push(admin);
     const topic = opts.topic || `bench-produce-acks${acks === -1 ? 'all' : '1'}-${Date.now()}`;
@@ -179,7 +177,7 @@ export function printProduce(r) {
   console.log(
     `${name}: ${fmt(r.recordsPerSec)} records/s, ${fmt(r.MBps, 1)} MiB/s (${fmt(r.ackedRecords)} records in ${r.seconds} s, ${r.requests} requests of ${fmt(r.recordsPerBatch)} records, Produce v${r.produceVersion})`,
   );
-  console.log(`  request latency p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; cpu: broker ${r.cpu.brokerCores} cores, load generator ${r.cpu.loadGeneratorCores} cores`);
+  console.log(`  request latency p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; cpu: broker ${r.cpu.brokerCores} cores, load generator ${r.cpu.loadGeneratorCores}, other processes ${r.cpu.otherProcessesCores}`);
   console.log(`  per second: ${r.timelineRecordsPerSec.map((n) => fmt(n)).join(' | ')}`);
   console.log(`  verified: high watermarks ${r.highWatermarks.join(', ')} = records acknowledged`);
 }

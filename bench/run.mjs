@@ -6,11 +6,12 @@
 // never asserted: the exit code is non-zero only when a run FAILED verification (lost,
 // duplicated or rejected records), not when a target is missed.
 //
-// Usage: node bench/run.mjs [--quick] [--only=limits,produce1,produceall,fetch,latency]
+// Usage: node bench/run.mjs [--quick] [--only=limits,produce1,produceall,fetch,latency] [--no-snapshot]
 //          [--worker-threads=N] [--seconds=S (produce)] [--rate=10000]
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fmt, isMain, parseArgs } from './lib/cli.mjs';
+import { snapshotDist } from './lib/broker.mjs';
 import { RESULTS_DIR, machineInfo, writeResult } from './lib/results.mjs';
 import { printLimits, runLimits } from './limits.mjs';
 import { printProduce, runProduce } from './produce.mjs';
@@ -150,7 +151,9 @@ export async function runAll(opts) {
   const only = opts.only ? new Set(String(opts.only).split(',')) : new Set(WORKLOADS);
   for (const w of only) if (!WORKLOADS.includes(w)) throw new Error(`unknown workload ${w}; choose from ${WORKLOADS.join(', ')}`);
   const p = plan(opts);
-  const res = { startedAt: new Date().toISOString(), options: opts, machine: machineInfo(), targets: TARGETS, plan: p };
+  // Brokers run from a copy of dist/ so a concurrent rebuild of the shared tree cannot change them mid-run.
+  const brokerMain = opts.snapshot ? snapshotDist() : null;
+  const res = { startedAt: new Date().toISOString(), options: opts, machine: machineInfo(), targets: TARGETS, plan: p, brokerMain };
   const t0 = performance.now();
   if (only.has('limits')) {
     res.limits = await runLimits(p.limits);
@@ -182,7 +185,7 @@ export async function runAll(opts) {
 }
 
 if (isMain(import.meta.url)) {
-  const opts = parseArgs(process.argv.slice(2), { quick: false, only: '', 'worker-threads': 0, seconds: 0, rate: 10000, connections: 4, inflight: 8, partitions: 4 });
+  const opts = parseArgs(process.argv.slice(2), { quick: false, snapshot: true, only: '', 'worker-threads': 0, seconds: 0, rate: 10000, connections: 4, inflight: 8, partitions: 4 });
   const res = await runAll(opts);
   console.log(table(summaryRows(res), HEADER));
   console.log(`\ntotal ${res.totalSeconds} s`);

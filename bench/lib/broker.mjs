@@ -3,14 +3,31 @@
 // with SIGTERM (SIGKILL after a grace period). Every broker started here is also killed when
 // the bench process exits, however it exits.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_DIR, processRssBytes } from './results.mjs';
 
 // STRATA_BENCH_MAIN runs another entry point (e.g. another build) with the same flags.
-const MAIN = process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
+const mainPath = () => process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
 const live = new Set();
+let snapshotDir = null;
+
+/**
+ * Copy dist/ (and package.json, for "type": "module") to a temp directory and run brokers from
+ * there, so that a rebuild of the shared working tree during a long run cannot change or break
+ * the broker being measured. node_modules is symlinked. Removed at exit.
+ */
+export function snapshotDist() {
+  if (process.env.STRATA_BENCH_MAIN) return process.env.STRATA_BENCH_MAIN;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'strata-bench-dist-'));
+  cpSync(path.join(REPO_DIR, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  cpSync(path.join(REPO_DIR, 'package.json'), path.join(dir, 'package.json'));
+  symlinkSync(path.join(REPO_DIR, 'node_modules'), path.join(dir, 'node_modules'));
+  snapshotDir = dir;
+  process.env.STRATA_BENCH_MAIN = path.join(dir, 'dist', 'src', 'main.js');
+  return process.env.STRATA_BENCH_MAIN;
+}
 
 function killAllOnExit() {
   for (const b of live) {
@@ -22,6 +39,8 @@ function killAllOnExit() {
     if (!b.keepData) rmSync(b.logDir, { recursive: true, force: true });
   }
   live.clear();
+  if (snapshotDir) rmSync(snapshotDir, { recursive: true, force: true });
+  snapshotDir = null;
 }
 process.on('exit', killAllOnExit);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -42,6 +61,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  * Returns { pid, port, host, logDir, stop(), rss(), logTail() }.
  */
 export async function startBroker(opts = {}) {
+  const MAIN = mainPath();
   if (!existsSync(MAIN)) throw new Error(`${MAIN} not found: run \`npm run build\` first`);
   const logDir = opts.logDir ?? mkdtempSync(path.join(os.tmpdir(), 'strata-bench-'));
   const args = [];
@@ -51,7 +71,7 @@ export async function startBroker(opts = {}) {
   if (opts.workerThreads) args.push(`--worker.threads=${opts.workerThreads}`);
   for (const [k, v] of Object.entries(opts.config ?? {})) args.push(`--${k}=${v}`);
 
-  const child = spawn(process.execPath, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: path.dirname(path.dirname(path.dirname(MAIN))), stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
   const remember = (line) => {
     tail.push(line);

@@ -91,13 +91,29 @@ export function processRssBytes(pid) {
   }
 }
 
-/** Measures CPU use of this process and (optionally) the broker over an interval. */
+/** Busy CPU seconds of the whole machine (all cores, all processes), from /proc/stat; null elsewhere. */
+export function machineBusySeconds() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measures CPU use over an interval: this process (the load generator), the broker, and the
+ * rest of the machine (other people's work on a shared box: the main source of run-to-run
+ * variance, so every figure is reported with it).
+ */
 export class CpuMeter {
   constructor(brokerPid) {
     this.brokerPid = brokerPid;
     this.t0 = performance.now();
     this.self0 = process.cpuUsage();
     this.broker0 = brokerPid ? processCpuSeconds(brokerPid) : null;
+    this.machine0 = machineBusySeconds();
   }
 
   /** Cores used (1.0 = one core fully busy) since construction. */
@@ -105,9 +121,15 @@ export class CpuMeter {
     const seconds = (performance.now() - this.t0) / 1000;
     const self = process.cpuUsage(this.self0);
     const broker1 = this.brokerPid ? processCpuSeconds(this.brokerPid) : null;
+    const machine1 = machineBusySeconds();
+    const loadGeneratorCores = (self.user + self.system) / 1e6 / seconds;
+    const brokerCores = this.broker0 === null || broker1 === null ? null : (broker1 - this.broker0) / seconds;
+    const machineCores = this.machine0 === null || machine1 === null ? null : (machine1 - this.machine0) / seconds;
     return {
-      loadGeneratorCores: round((self.user + self.system) / 1e6 / seconds, 2),
-      brokerCores: this.broker0 === null || broker1 === null ? null : round((broker1 - this.broker0) / seconds, 2),
+      loadGeneratorCores: round(loadGeneratorCores, 2),
+      brokerCores: round(brokerCores, 2),
+      machineBusyCores: round(machineCores, 2),
+      otherProcessesCores: machineCores === null ? null : round(Math.max(0, machineCores - loadGeneratorCores - (brokerCores ?? 0)), 2),
     };
   }
 }
