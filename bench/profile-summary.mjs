@@ -22,7 +22,7 @@ export function summarise(profile, top = 25) {
     selfMs.set(key, (selfMs.get(key) ?? 0) + ms);
   }
   const idle = selfMs.get('(idle)') ?? 0;
-  const rows = [...selfMs.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const rows = [...selfMs.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top);
   return { totalMs, idleMs: idle, busyMs: totalMs - idle, rows };
 }
 

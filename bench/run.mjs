@@ -125,17 +125,17 @@ export function markdown(res) {
     const r = res[key];
     if (!r?.ok) continue;
     lines.push(
-      `- produce acks=${r.acks}: ${fmt(r.ackedRecords)} records in ${r.seconds} s over ${r.options.connections} connections × ${r.options.inflight} in flight, ${r.options.partitions} partitions, ${fmt(r.recordsPerBatch)} records (${fmt(r.batchBytes)} B) per request, Produce v${r.produceVersion}; request latency p50 ${r.requestLatency.p50Ms} ms, p99 ${r.requestLatency.p99Ms} ms; CPU: broker ${r.cpu.brokerCores} cores, load generator ${r.cpu.loadGeneratorCores} cores; per second ${r.timelineRecordsPerSec.map((n) => fmt(n)).join(', ')}.`,
+      `- produce acks=${r.acks}: ${fmt(r.ackedRecords)} records in ${r.seconds} s over ${r.options.connections} connections × ${r.options.inflight} in flight, ${r.options.partitions} partitions, ${fmt(r.recordsPerBatch)} records (${fmt(r.batchBytes)} B) per request, Produce v${r.produceVersion}; request latency p50 ${r.requestLatency.p50Ms} ms, p99 ${r.requestLatency.p99Ms} ms; CPU: broker ${r.cpu.brokerCores} cores, load generator ${r.cpu.loadGeneratorCores}, other processes ${r.cpu.otherProcessesCores}; per second ${r.timelineRecordsPerSec.map((n) => fmt(n)).join(', ')}.`,
     );
   }
   if (res.fetch?.ok) {
     const f = res.fetch;
-    lines.push(`- fetch: median of ${f.passes.length} passes over ${fmt(f.options.records)} records (max.bytes ${fmt(f.options['max-bytes'])}), Fetch v${f.fetchVersion}; passes ${f.passes.map((p) => `${fmt(p.recordsPerSec)} rec/s (${p.seconds} s, ${p.requests} requests, broker ${p.cpu.brokerCores} / client ${p.cpu.loadGeneratorCores} cores)`).join('; ')}.`);
+    lines.push(`- fetch: median of ${f.passes.length} passes over ${fmt(f.options.records)} records (max.bytes ${fmt(f.options['max-bytes'])}), Fetch v${f.fetchVersion}; passes ${f.passes.map((p) => `${fmt(p.recordsPerSec)} rec/s (${p.seconds} s, ${p.requests} requests, broker ${p.cpu.brokerCores} / client ${p.cpu.loadGeneratorCores} / others ${p.cpu.otherProcessesCores} cores)`).join('; ')}.`);
   }
   if (res.latency?.ok) {
     const l = res.latency;
     lines.push(
-      `- latency: ${l.recordsPerTick} records every ${l.tickMs} ms for ${l.options.seconds} s after ${l.options.warmup} s warm-up, measured from each record's scheduled send time; sent ${fmt(l.sent)} = received ${fmt(l.received)}; from actual send p50 ${l.fromActualSend.p50Ms} / p99 ${l.fromActualSend.p99Ms} ms; producer timer lag p50 ${l.sendLag.p50Ms} / p99 ${l.sendLag.p99Ms} ms; produce ack p50 ${l.produceAck.p50Ms} / p99 ${l.produceAck.p99Ms} ms; CPU: broker ${l.cpu.brokerCores} cores.`,
+      `- latency: ${l.recordsPerTick} records every ${l.tickMs} ms for ${l.options.seconds} s after ${l.options.warmup} s warm-up, measured from each record's scheduled send time; sent ${fmt(l.sent)} = received ${fmt(l.received)}; from actual send p50 ${l.fromActualSend.p50Ms} / p99 ${l.fromActualSend.p99Ms} ms; producer timer lag p50 ${l.sendLag.p50Ms} / p99 ${l.sendLag.p99Ms} ms; produce ack p50 ${l.produceAck.p50Ms} / p99 ${l.produceAck.p99Ms} ms; CPU: broker ${l.cpu.brokerCores} cores, other processes ${l.cpu.otherProcessesCores}.`,
     );
   }
   const failures = ['produceAcks1', 'produceAcksAll', 'fetch', 'latency'].filter((k) => res[k] && !res[k].ok);
