@@ -71,7 +71,8 @@ export class PartitionEngine {
         concurrentTasksPerWorker: opts.concurrentTasksPerSlot,
         atomics: 'disabled',
         idleTimeout: Number.MAX_SAFE_INTEGER,
-        maxQueue: 'auto',
+        // Unbounded here: each connection's in-flight byte budget is what bounds queued work.
+        maxQueue: Number.POSITIVE_INFINITY,
         workerData: { slot },
       });
       pool.on('error', (err: unknown) => opts.logger.error({ err, slot }, 'partition worker failed; it is replaced'));
