@@ -15,6 +15,8 @@ import { defineHandler } from './types.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
+const EMPTY_RECORDS = Buffer.alloc(0);
+
 function partitionData(partitionIndex: number, errorCode: number): PartitionData {
   return {
     partitionIndex,
@@ -27,7 +29,8 @@ function partitionData(partitionIndex: number, errorCode: number): PartitionData
     snapshotId: { endOffset: -1n, epoch: -1 },
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: null,
+    // Kafka sends an empty record set, never null: librdkafka rejects a null one.
+    records: EMPTY_RECORDS,
   };
 }
 
@@ -105,7 +108,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
             budget -= records.length;
             total += records.length;
             anyData = true;
-          } else target.records = null;
+          } else target.records = EMPTY_RECORDS;
         });
         const remaining = deadline - Date.now();
         if (total >= req.minBytes || anyError || remaining <= 0 || broker.shuttingDown || ctx.conn.closed) return done();
