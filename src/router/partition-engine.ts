@@ -155,8 +155,9 @@ export class PartitionEngine {
         // One freshly allocated buffer per task: pooled socket buffers cannot be transferred.
         let total = 0;
         for (const item of subset) total += item.records.length;
-        const buffer = new ArrayBuffer(total);
-        const view = new Uint8Array(buffer);
+        // allocUnsafeSlow: a dedicated, not zero-filled ArrayBuffer that can be transferred.
+        const view = Buffer.allocUnsafeSlow(total);
+        const buffer = view.buffer as ArrayBuffer;
         let offset = 0;
         const sliceTable = subset.map((item) => {
           view.set(item.records, offset);
