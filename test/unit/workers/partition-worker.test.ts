@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PartitionWorker, transferResult } from '../../../workers/partition-worker.js';
+import { WorkerError, type AppendItemResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
+import { decodeRecordBatches } from '../../../src/protocol/records.js';
+import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
+
+afterEach(() => cleanupDirs());
+
+function appendTask(acks: number, items: Array<{ key: string; records: Buffer }>): WorkerTask {
+  const total = items.reduce((n, i) => n + i.records.length, 0);
+  const buffer = new ArrayBuffer(total);
+  const view = new Uint8Array(buffer);
+  let offset = 0;
+  const slices = items.map((i) => {
+    view.set(i.records, offset);
+    const s = { key: i.key, offset, length: i.records.length };
+    offset += i.records.length;
+    return s;
+  });
+  return { op: 'append', acks, buffer, items: slices };
+}
+
+function value<T>(r: TaskResult<unknown>): T {
+  if (!r.ok) throw new Error(`task failed: ${r.error.code} ${r.error.message}`);
+  return r.value as T;
+}
+
+describe('PartitionWorker (handler without Piscina)', () => {
+  it('opens, appends to several partitions, reads back to back, closes', async () => {
+    const w = new PartitionWorker();
+    const dir = tempDir();
+    const a = partitionSpec(dir, {}, 'a:0');
+    const b = { ...partitionSpec(dir, {}, 'b:0'), dir: path.join(dir, 'b-0') };
+    const states = value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a, b] }));
+    expect(states.map((s) => s.highWatermark)).toEqual([0, 0]);
+
+    const appended = value<AppendItemResult[]>(
+      await w.handle(appendTask(-1, [
+        { key: 'a:0', records: makeBatch(3, { prefix: 'a' }) },
+        { key: 'b:0', records: makeBatch(2, { prefix: 'b' }) },
+        { key: 'nope:0', records: makeBatch(1) },
+      ])),
+    );
+    expect(appended.map((r) => [r.key, r.errorCode, r.baseOffset, r.highWatermark])).toEqual([
+      ['a:0', 0, 0, 3],
+      ['b:0', 0, 0, 2],
+      ['nope:0', WorkerError.PARTITION_NOT_OPEN, -1, -1],
+    ]);
+
+    const read = value<ReadResult>(
+      await w.handle({
+        op: 'read',
+        items: [
+          { key: 'a:0', fetchOffset: 1, maxBytes: 1 << 20, minOneBatch: true },
+          { key: 'b:0', fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
+          { key: 'b:0', fetchOffset: 5, maxBytes: 1 << 20, minOneBatch: true },
+          { key: 'nope:0', fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
+        ],
+      }),
+    );
+    const buf = Buffer.from(read.buffer);
+    const [ra, rb, bad, missing] = read.items;
+    expect(ra.recordsOffset).toBe(0);
+    expect(rb.recordsOffset).toBe(ra.recordsLength); // back to back
+    expect(read.buffer.byteLength).toBe(ra.recordsLength + rb.recordsLength);
+    expect(decodeRecordBatches(buf.subarray(ra.recordsOffset, ra.recordsOffset + ra.recordsLength))[0].records[2].value?.toString()).toBe('a-2');
+    expect(decodeRecordBatches(buf.subarray(rb.recordsOffset, rb.recordsOffset + rb.recordsLength))[0].records[1].value?.toString()).toBe('b-1');
+    expect(bad).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 2, recordsLength: 0 });
+    expect(missing.errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
+
+    const offsets = value<Array<{ offset: number }>>(await w.handle({ op: 'listOffsets', items: [{ key: 'a:0', timestamp: -1 }] }));
+    expect(offsets[0].offset).toBe(3);
+
+    expect((await w.handle({ op: 'configure', key: 'zzz', config: a.config })).ok).toBe(false);
+    expect(value<PartitionState>(await w.handle({ op: 'configure', key: 'a:0', config: { ...a.config, retentionMs: 5 } })).highWatermark).toBe(3);
+    expect(value<PartitionState[]>(await w.handle({ op: 'maintenance', nowMs: Date.now() }))).toHaveLength(2);
+
+    expect((await w.handle({ op: 'close' })).ok).toBe(true);
+    expect(w.logs.size).toBe(0);
+    // A closed (or never opened) partition answers NOT_OPEN; reopening recovers it.
+    const again = value<AppendItemResult[]>(await w.handle(appendTask(1, [{ key: 'a:0', records: makeBatch(1) }])));
+    expect(again[0].errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
+    expect(value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a] }))[0].highWatermark).toBe(3);
+    await w.handle({ op: 'close' });
+  });
+
+  it('deletes a partition directory', async () => {
+    const w = new PartitionWorker();
+    const spec = partitionSpec(tempDir());
+    await w.handle({ op: 'open', partitions: [spec] });
+    await w.handle(appendTask(1, [{ key: spec.key, records: makeBatch(1) }]));
+    expect(fs.existsSync(spec.dir)).toBe(true);
+    expect((await w.handle({ op: 'delete', keys: [spec.key] })).ok).toBe(true);
+    expect(fs.existsSync(spec.dir)).toBe(false);
+    expect(fs.readdirSync(path.dirname(spec.dir)).filter((n) => n.endsWith('-delete'))).toEqual([]);
+  });
+
+  it('keeps per-partition order for concurrent tasks (sync write before the fsync await)', async () => {
+    const w = new PartitionWorker();
+    const spec = partitionSpec(tempDir());
+    await w.handle({ op: 'open', partitions: [spec] });
+    const tasks = Array.from({ length: 20 }, (_, i) => w.handle(appendTask(i % 2 === 0 ? -1 : 1, [{ key: spec.key, records: makeBatch(1, { prefix: `m${i}` }) }])));
+    const results = await Promise.all(tasks);
+    expect(results.map((r) => value<AppendItemResult[]>(r)[0].baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await w.handle({ op: 'close' });
+  });
+
+  it('maps a broken task to a plain error instead of throwing', async () => {
+    const w = new PartitionWorker();
+    const r = await w.handle({ op: 'bogus' } as unknown as WorkerTask);
+    expect(r).toEqual({ ok: false, error: { code: ErrorCode.INVALID_REQUEST, message: 'unknown task op bogus' } });
+    const blocker = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(blocker, 'not a directory');
+    const open = await w.handle({ op: 'open', partitions: [{ ...partitionSpec(tempDir()), dir: path.join(blocker, 'topic-0') }] });
+    expect(open.ok).toBe(false);
+    if (!open.ok) expect(open.error.code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  });
+
+  it('wraps read results for transfer', () => {
+    const buffer = new ArrayBuffer(8);
+    const wrapped = transferResult({ ok: true, value: { buffer, items: [] } }) as Record<symbol, unknown>;
+    expect(wrapped[transferableSymbol]).toEqual([buffer]);
+    expect(wrapped[valueSymbol]).toEqual({ ok: true, value: { buffer, items: [] } });
+    const plain = { ok: true as const, value: null };
+    expect(transferResult(plain)).toBe(plain);
+  });
+});
+
+describe('partition-worker in a real Piscina pool', () => {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const outDir = path.join(repoRoot, '.vitest-tmp', `partition-worker-${process.pid}`);
+  let pool: Piscina | null = null;
+
+  beforeAll(() => {
+    // Piscina needs JavaScript: compile just the worker and what it imports.
+    execFileSync(
+      process.execPath,
+      [
+        path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '--outDir', outDir, '--rootDir', repoRoot, '--module', 'nodenext', '--moduleResolution', 'nodenext',
+        '--target', 'es2022', '--strict', '--skipLibCheck', '--esModuleInterop', '--types', 'node',
+        path.join(repoRoot, 'workers', 'partition-worker.ts'),
+        path.join(repoRoot, 'src', 'protocol', 'fast-crc32c.d.ts'),
+      ],
+      { cwd: repoRoot, stdio: 'pipe', timeout: 120_000 },
+    );
+    pool = new Piscina({
+      filename: path.join(outDir, 'workers', 'partition-worker.js'),
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: 8,
+      atomics: 'disabled',
+    });
+  });
+
+  afterAll(async () => {
+    await pool?.destroy();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('appends with a transferred buffer and reads a transferred buffer back', async () => {
+    const spec = partitionSpec(tempDir());
+    const run = (task: WorkerTask, transferList?: ArrayBuffer[]) =>
+      pool!.run(task, transferList ? { transferList } : undefined) as Promise<TaskResult<unknown>>;
+    expect(value<PartitionState[]>(await run({ op: 'open', partitions: [spec] }))[0].highWatermark).toBe(0);
+    const tasks = Array.from({ length: 10 }, (_, i) =>
+      appendTask(-1, [{ key: spec.key, records: makeBatch(2, { prefix: `t${i}` }) }]) as Extract<WorkerTask, { op: 'append' }>,
+    );
+    const appends = tasks.map((task) => run(task, [task.buffer]));
+    const results = (await Promise.all(appends)).map((r) => value<AppendItemResult[]>(r)[0]);
+    expect(tasks.every((t) => t.buffer.byteLength === 0)).toBe(true); // transferred, not copied
+    expect(results.map((r) => r.baseOffset)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    const read = value<ReadResult>(await run({ op: 'read', items: [{ key: spec.key, fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }] }));
+    expect(read.buffer).toBeInstanceOf(ArrayBuffer);
+    const batches = decodeRecordBatches(Buffer.from(read.buffer, read.items[0].recordsOffset, read.items[0].recordsLength));
+    expect(batches.map((b) => b.records[1].value?.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}-1`));
+    expect((await run({ op: 'close' })).ok).toBe(true);
+  });
+});
