@@ -9,6 +9,7 @@ import { Dispatcher } from './router/dispatch.js';
 import { PartitionEngine } from './router/partition-engine.js';
 import { KafkaServer } from './router/server.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
+import { createGroupCoordinator, type GroupCoordinator } from './groups/index.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -26,6 +27,8 @@ export interface BrokerContext {
   readonly metadata: MetadataStore;
   readonly topics: TopicManager;
   readonly engine: PartitionEngine;
+  /** Consumer groups and committed offsets (src/groups). */
+  readonly groups: GroupCoordinator;
   readonly logger: Logger;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
@@ -36,6 +39,7 @@ export class Broker implements BrokerContext {
   readonly metadata: MetadataStore;
   readonly engine: PartitionEngine;
   readonly topics: TopicManager;
+  readonly groups: GroupCoordinator;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
@@ -56,6 +60,7 @@ export class Broker implements BrokerContext {
       logger,
     });
     this.topics = new TopicManager(this.metadata, this.engine, config, logDir, logger);
+    this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
   }
 
   get clusterId(): string {
@@ -67,6 +72,7 @@ export class Broker implements BrokerContext {
     await this.engine.ping();
     const partitions = await this.topics.openAll();
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
+    await this.groups.start();
     const listeners = parseListeners(this.config['listeners']);
     this.server = new KafkaServer({
       listeners,
@@ -104,10 +110,12 @@ export class Broker implements BrokerContext {
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     this.engine.wakeAllWaiters();
+    this.groups.shutdown();
     if (this.server) {
       await this.server.drain(this.config['shutdown.timeout.ms']);
       this.server.closeAll();
     }
+    await this.groups.close();
     await this.engine.close();
     this.logger.info('stopped');
   }

@@ -46,6 +46,22 @@ export const brokerConfigSchema = z.strictObject({
   'log.level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Milliseconds SIGTERM waits for in-flight requests before closing anyway. */
   'shutdown.timeout.ms': int(0).default(10_000),
+  /** Redis for group offsets/metadata (`redis://host:port/db`); unset → REDIS_URL env; empty → local store. */
+  'redis.url': z.string().optional(),
+  /** Prefix of every Redis key Strata writes. */
+  'redis.key.prefix': z.string().default('strata:'),
+  /** Bound on one Redis command; a slower or unreachable Redis makes group requests fail fast. */
+  'redis.command.timeout.ms': int(1, 600_000).default(2_000),
+  /** Committed offsets of an empty group expire this long after the group emptied (or the commit). */
+  'offsets.retention.minutes': int(1).default(10080),
+  /** How often expired offsets, expired groups and offsets of deleted topics are cleaned up. */
+  'offsets.retention.check.interval.ms': int(1).default(600_000),
+  'offset.metadata.max.bytes': int(0, 2 ** 31 - 1).default(4096),
+  'group.min.session.timeout.ms': int(0, 2 ** 31 - 1).default(6000),
+  'group.max.session.timeout.ms': int(0, 2 ** 31 - 1).default(1800000),
+  /** Wait for more members before the first rebalance of an empty group. */
+  'group.initial.rebalance.delay.ms': int(0, 2 ** 31 - 1).default(3000),
+  'group.max.size': int(1, 2 ** 31 - 1).default(2 ** 31 - 1),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

@@ -1,0 +1,43 @@
+// Thread: main. FindCoordinator (key 10), versions 0–6.
+// This broker coordinates every group and transactional id. Key types: 0 group, 1
+// transaction (answered with this broker so clients can probe; transactions themselves are
+// not supported yet); anything else INVALID_REQUEST. v4+ batches keys in coordinatorKeys
+// (top-level fields unused). Group keys answer COORDINATOR_NOT_AVAILABLE while the offset
+// store (Redis) is unreachable, so clients back off and retry.
+import type { BrokerContext } from '../../broker.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import {
+  decodeFindCoordinatorRequest,
+  encodeFindCoordinatorResponse,
+  findCoordinatorApi,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+} from '../../protocol/generated/messages/10-find-coordinator.js';
+import { defineHandler } from './types.js';
+
+type Coordinator = FindCoordinatorResponse['coordinators'][number];
+
+function lookup(broker: BrokerContext, key: string, keyType: number): Coordinator {
+  const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType !== 0 && keyType !== 1) return fail(ErrorCode.INVALID_REQUEST, `unsupported coordinator key type ${keyType}`);
+  if (keyType === 0 && key === '') return fail(ErrorCode.INVALID_REQUEST, 'empty group id');
+  if (keyType === 0 && !broker.groups.available()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not available');
+  return { key, nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
+  apiKey: findCoordinatorApi.apiKey,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 6,
+  decodeRequest: decodeFindCoordinatorRequest,
+  encodeResponse: encodeFindCoordinatorResponse,
+  handle(ctx, req) {
+    if (ctx.apiVersion >= 4) {
+      const coordinators = req.coordinatorKeys.map((key) => lookup(ctx.broker, key, req.keyType));
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
+    }
+    const c = lookup(ctx.broker, req.key, req.keyType);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
+  },
+});

@@ -1,0 +1,25 @@
+// Thread: main. Heartbeat (key 12), versions 0–4.
+// Keeps a member's session alive. REBALANCE_IN_PROGRESS while the group prepares a rebalance
+// (the member must rejoin); UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID (v3+
+// static members) as Kafka; COORDINATOR_NOT_AVAILABLE while the offset store is unreachable.
+import {
+  decodeHeartbeatRequest,
+  encodeHeartbeatResponse,
+  heartbeatApi,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+} from '../../protocol/generated/messages/12-heartbeat.js';
+import { defineHandler } from './types.js';
+
+export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
+  apiKey: heartbeatApi.apiKey,
+  name: 'Heartbeat',
+  minVersion: 0,
+  maxVersion: 4,
+  decodeRequest: decodeHeartbeatRequest,
+  encodeResponse: encodeHeartbeatResponse,
+  handle(ctx, req) {
+    const errorCode = ctx.broker.groups.heartbeat(req.groupId, req.memberId, req.groupInstanceId, req.generationId);
+    return { throttleTimeMs: 0, errorCode };
+  },
+});

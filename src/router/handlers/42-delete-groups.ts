@@ -1,0 +1,27 @@
+// Thread: main. DeleteGroups (key 42), versions 0–2.
+// Deletes empty groups with their committed offsets. GROUP_ID_NOT_FOUND for unknown groups,
+// NON_EMPTY_GROUP while a group has members.
+import {
+  decodeDeleteGroupsRequest,
+  deleteGroupsApi,
+  encodeDeleteGroupsResponse,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse,
+} from '../../protocol/generated/messages/42-delete-groups.js';
+import { defineHandler } from './types.js';
+
+export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
+  apiKey: deleteGroupsApi.apiKey,
+  name: 'DeleteGroups',
+  minVersion: 0,
+  maxVersion: 2,
+  decodeRequest: decodeDeleteGroupsRequest,
+  encodeResponse: encodeDeleteGroupsResponse,
+  async handle(ctx, req) {
+    const results: DeleteGroupsResponse['results'] = [];
+    for (const groupId of req.groupsNames) {
+      results.push({ groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) });
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});
