@@ -64,12 +64,29 @@ export function runKcat(args: string[], { input, timeoutMs = 30_000 }: KcatOptio
   });
 }
 
+/** kcat's stderr with repeated lines (librdkafka retries) counted once, and the middle cut. */
+export function summariseStderr(stderr: string, maxLines = 30): string {
+  const counts = new Map<string, { line: string; n: number }>();
+  for (const line of stderr.split('\n')) {
+    if (line === '') continue;
+    // Ignore the timestamp field ("%3|1795562090.349|...") when comparing.
+    const key = line.replace(/^(%\d+)\|[\d.]+\|/, '$1|');
+    const seen = counts.get(key);
+    if (seen) seen.n++;
+    else counts.set(key, { line, n: 1 });
+  }
+  const lines = [...counts.values()].map(({ line, n }) => (n > 1 ? `${line}  [×${n}]` : line));
+  if (lines.length <= maxLines) return lines.join('\n');
+  const half = Math.floor(maxLines / 2);
+  return [...lines.slice(0, half), `  … ${lines.length - maxLines} line(s) cut …`, ...lines.slice(-half)].join('\n');
+}
+
 /** Throws with kcat's stderr unless it exited 0 in time. */
 export function expectKcatOk(result: KcatResult): KcatResult {
   if (result.code !== 0 || result.timedOut) {
     throw new Error(
       `kcat ${result.args.join(' ')} → ${result.timedOut ? 'timed out' : `exit ${result.code}${result.signal ? ` (${result.signal})` : ''}`}\n` +
-        `stderr:\n${result.stderr}\nstdout (first 2000 chars):\n${result.stdout.slice(0, 2000)}`,
+        `stderr:\n${summariseStderr(result.stderr)}\nstdout (first 2000 chars):\n${result.stdout.slice(0, 2000)}`,
     );
   }
   return result;
@@ -151,7 +168,7 @@ function consumeArgs(bootstrap: string, topic: string, opts: ConsumeOptions): st
 /** `kcat -C -e -J`: every record from `offset` to the end, parsed. */
 export async function kcatConsumeJson(bootstrap: string, topic: string, opts: ConsumeOptions = {}): Promise<KcatRecord[]> {
   const args = [...consumeArgs(bootstrap, topic, opts), '-J'];
-  const result = expectKcatOk(await runKcat(args, { timeoutMs: opts.timeoutMs ?? 30_000 }));
+  const result = expectKcatOk(await runKcat(args, { timeoutMs: opts.timeoutMs ?? 20_000 }));
   return result.stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -161,7 +178,7 @@ export async function kcatConsumeJson(bootstrap: string, topic: string, opts: Co
 /** `kcat -C -e -f FORMAT`: raw formatted output (byte-exact comparisons). */
 export async function kcatConsumeFormat(bootstrap: string, topic: string, format: string, opts: ConsumeOptions = {}): Promise<KcatResult> {
   const args = [...consumeArgs(bootstrap, topic, opts), '-f', format];
-  return expectKcatOk(await runKcat(args, { timeoutMs: opts.timeoutMs ?? 30_000 }));
+  return expectKcatOk(await runKcat(args, { timeoutMs: opts.timeoutMs ?? 20_000 }));
 }
 
 export interface KcatMetadata {

@@ -164,7 +164,7 @@ describe('create topics', () => {
     expect(bad.topics[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
 
     // Also through KafkaJS.
-    await admin.createTopics({ validateOnly: true, topics: [{ topic, numPartitions: 2 }] });
+    await admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [{ topic, numPartitions: 2 }] });
 
     expect(await admin.listTopics()).not.toContain(topic);
     const meta = await rawMetadata([topic]);

@@ -125,9 +125,9 @@ describe('keys and values', () => {
       [2, '', 'empty-key'],
       [3, 'key-with-empty-value', ''],
     ]);
-    // -f with -Z renders nulls as NULL, telling them apart from empty strings.
-    const formatted = await kcatConsumeFormat(broker.bootstrap, topic, '[%k|%s]', { partition: 0, extraArgs: ['-Z'] });
-    expect(formatted.stdout).toBe('[NULL|no-key-1][NULL|no-key-2][|empty-key][key-with-empty-value|]');
+    // %K/%S print the key/value length, -1 for null: null and empty told apart byte-exact.
+    const formatted = await kcatConsumeFormat(broker.bootstrap, topic, '[%K:%k|%S:%s]', { partition: 0 });
+    expect(formatted.stdout).toBe('[-1:|8:no-key-1][-1:|8:no-key-2][0:|9:empty-key][20:key-with-empty-value|0:]');
   });
 
   it('null values (kcat -Z turns empty messages into NULL)', async () => {
@@ -139,6 +139,8 @@ describe('keys and values', () => {
       [0, 'tombstone-key', null],
       [1, 'live-key', 'live'],
     ]);
+    const formatted = await kcatConsumeFormat(broker.bootstrap, topic, '[%K:%k|%S:%s]', { partition: 0 });
+    expect(formatted.stdout).toBe('[13:tombstone-key|-1:][8:live-key|4:live]');
   });
 
   it('a 1 MiB record round-trips when the topic allows it, and is MESSAGE_TOO_LARGE when it does not', async () => {
