@@ -114,7 +114,7 @@ export class PartitionLog {
     this.now = opts.now ?? Date.now;
     this.fdatasync = opts.fdatasync ?? defaultFdatasync;
     this.producers = new ProducerStateManager();
-    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery());
+    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk());
     this.segments = recovered.segments;
     this.nextOffset = recovered.nextOffset;
     this.logStartOffset = this.segments[0].baseOffset;

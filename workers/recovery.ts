@@ -97,7 +97,13 @@ export interface RecoveredLog {
 }
 
 /** Opens (creating if needed) and recovers the partition directory. */
-export function recoverLog(dir: string, config: LogConfig, producers: ProducerStateManager, scanner: FileScanner): RecoveredLog {
+export function recoverLog(
+  dir: string,
+  config: LogConfig,
+  producers: ProducerStateManager,
+  scanner: FileScanner,
+  headerScanner: FileScanner = scanner,
+): RecoveredLog {
   fs.mkdirSync(dir, { recursive: true });
   const names = fs.readdirSync(dir);
   for (const name of names) if (name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
@@ -156,7 +162,7 @@ export function recoverLog(dir: string, config: LogConfig, producers: ProducerSt
     }
   }
   if (replayFrom < nextOffset) {
-    stats.replayedBatches += replayHeaders(segments, startIdx, startPos, replayFrom, producers, scanner);
+    stats.replayedBatches += replayHeaders(segments, startIdx, startPos, replayFrom, producers, headerScanner);
   }
 
   // Scan with CRC validation from the start point to the end of the log.
