@@ -163,9 +163,10 @@ export class PartitionWorker {
         plans.push(null);
       }
     }
-    // One fresh buffer for the whole task; items back to back.
-    const buffer = new ArrayBuffer(total);
-    const view = Buffer.from(buffer);
+    // One fresh buffer for the whole task; items back to back. allocUnsafeSlow gives a
+    // dedicated (transferable) ArrayBuffer without zero-filling what the read overwrites.
+    const view = Buffer.allocUnsafeSlow(total);
+    const buffer = view.buffer as ArrayBuffer;
     let offset = 0;
     for (let i = 0; i < items.length; i++) {
       const plan = plans[i];

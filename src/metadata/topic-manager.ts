@@ -1,6 +1,7 @@
 // Thread: main. Topic lifecycle for the admin and data handlers: create (with configs,
 // validate-only), delete, add partitions, alter configs, auto-creation, and the mapping
 // from (topic, partition) to the partition worker's key and spec.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -158,6 +159,11 @@ export class TopicManager {
     this.store.deleteTopic(name);
     const keys = Array.from({ length: topic.partitions }, (_, p) => partitionKey(topic.topicId, p));
     await this.engine.delete(keys);
+    // A slot whose thread was replaced may not have had every partition open: remove leftovers.
+    for (let p = 0; p < topic.partitions; p++) {
+      const dir = path.resolve(this.logDir, `${name}-${p}`);
+      if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
+    }
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     return null;
   }
