@@ -160,10 +160,16 @@ export class TopicManager {
     const keys = Array.from({ length: topic.partitions }, (_, p) => partitionKey(topic.topicId, p));
     await this.engine.delete(keys);
     // A slot whose thread was replaced may not have had every partition open: remove leftovers.
-    for (let p = 0; p < topic.partitions; p++) {
+    // Renamed synchronously, so a topic re-created under the same name meanwhile is never touched.
+    const leftovers: string[] = [];
+    for (let p = 0; p < topic.partitions && !this.store.topic(name); p++) {
       const dir = path.resolve(this.logDir, `${name}-${p}`);
-      if (fs.existsSync(dir)) await fs.promises.rm(dir, { recursive: true, force: true });
+      if (!fs.existsSync(dir)) continue;
+      const doomed = `${dir}.${topic.topicId}-delete`;
+      fs.renameSync(dir, doomed);
+      leftovers.push(doomed);
     }
+    await Promise.all(leftovers.map((d) => fs.promises.rm(d, { recursive: true, force: true })));
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     return null;
   }
