@@ -279,6 +279,8 @@ export interface KcatGroupConsumer {
   assigned(topic: string): number[];
   /** How many rebalance notices kcat printed. */
   rebalances(): number;
+  /** kcat's rebalance notices. */
+  lines(): string[];
   /** SIGTERM (kcat closes the consumer: final commit, LeaveGroup unless static) and wait for exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -328,24 +330,26 @@ export function startKcatGroupConsumer(bootstrap: string, groupId: string, topic
     records,
     stderr: () => err,
     assigned(t: string): number[] {
-      // "% Group g rebalanced (memberid m): assigned: t [0], t [1]" — eager; cooperative prints
-      // incremental assigned/revoked lines, so replay them in order.
+      // Eager: "% Group g rebalanced (memberid m): assigned: t [0], t [1]" / "…: revoked: …".
+      // Cooperative: "% Group g rebalanced: incremental assignment of 2 partition(s) (memberid m,
+      // COOPERATIVE rebalance protocol): t [0], t [1]" / "incremental revoke of …".
       const owned = new Set<number>();
-      const re = new RegExp(`(assigned|revoked): ([^\\n]*)`, 'g');
       const escaped = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const partRe = new RegExp(`${escaped} \\[(\\d+)\\]`, 'g');
-      const cooperative = /incremental/i.test(err) || settings['partition.assignment.strategy'] === 'cooperative-sticky';
-      for (const m of err.matchAll(re)) {
-        const parts = [...m[2]!.matchAll(partRe)].map((x) => Number(x[1]));
-        if (m[1] === 'assigned') {
-          if (!cooperative) owned.clear();
+      for (const line of err.split('\n')) {
+        if (!line.includes('rebalanced')) continue;
+        const parts = [...line.slice(line.lastIndexOf('): ') + 3).matchAll(partRe)].map((x) => Number(x[1]));
+        if (/incremental assignment/.test(line)) for (const p of parts) owned.add(p);
+        else if (/incremental revoke/.test(line)) for (const p of parts) owned.delete(p);
+        else if (/\): assigned: /.test(line)) {
+          owned.clear();
           for (const p of parts) owned.add(p);
-        } else if (cooperative) for (const p of parts) owned.delete(p);
-        else owned.clear();
+        } else if (/\): revoked: /.test(line)) owned.clear();
       }
       return [...owned].sort((a, b) => a - b);
     },
     rebalances: () => (err.match(/rebalanced/g) ?? []).length,
+    lines: () => err.split('\n').filter((l) => l.includes('rebalanced')),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       let timer: NodeJS.Timeout | undefined;
