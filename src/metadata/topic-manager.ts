@@ -86,6 +86,10 @@ export class TopicManager {
 
   /** Opens every known partition on the worker slots (startup). */
   async openAll(): Promise<number> {
+    // Directories of deletions interrupted by a crash.
+    for (const entry of fs.readdirSync(this.logDir)) {
+      if (entry.endsWith('-delete')) await fs.promises.rm(path.join(this.logDir, entry), { recursive: true, force: true });
+    }
     const specs: PartitionSpec[] = [];
     for (const name of this.store.topicNames()) {
       const topic = this.store.topic(name)!;
