@@ -9,8 +9,10 @@
 //
 // A task naming a partition this slot does not hold answers WorkerError.PARTITION_NOT_OPEN for
 // that item; the router reopens it here (recovering from disk) and retries.
+import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
+  type CrashTask,
   WorkerError,
   type AppendItemResult,
   type AppendTask,
@@ -264,8 +266,11 @@ export function transferResult(result: AnyTaskResult): unknown {
 }
 
 const slotWorker = new PartitionWorker();
+const faultInjection = (workerData as { faultInjection?: boolean } | null)?.faultInjection === true;
 
 /** Piscina task handler. */
-export default async function handle(task: WorkerTask): Promise<unknown> {
-  return transferResult(await slotWorker.handle(task));
+export default async function handle(task: WorkerTask | CrashTask): Promise<unknown> {
+  // Tests only: end this thread abruptly, as a fatal bug would, to exercise replacement.
+  if (task.op === 'crash' && faultInjection) process.exit(1);
+  return transferResult(await slotWorker.handle(task as WorkerTask));
 }

@@ -172,6 +172,11 @@ export interface CloseTask {
   keys?: string[];
 }
 
+/** Tests only, honoured when the pool was created with fault injection: the thread exits. */
+export interface CrashTask {
+  op: 'crash';
+}
+
 export type WorkerTask =
   | OpenTask
   | AppendTask

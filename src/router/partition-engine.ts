@@ -22,6 +22,8 @@ export interface EngineOptions {
   slots: number;
   concurrentTasksPerSlot: number;
   logger: Logger;
+  /** Tests only: lets crashSlot() end a worker thread abruptly. */
+  faultInjection?: boolean;
 }
 
 export interface AppendRequestItem {
@@ -73,7 +75,7 @@ export class PartitionEngine {
         idleTimeout: Number.MAX_SAFE_INTEGER,
         // Unbounded here: each connection's in-flight byte budget is what bounds queued work.
         maxQueue: Number.POSITIVE_INFINITY,
-        workerData: { slot },
+        workerData: { slot, faultInjection: opts.faultInjection === true },
       });
       pool.on('error', (err: unknown) => opts.logger.error({ err, slot }, 'partition worker failed; it is replaced'));
       this.pools.push(pool);
@@ -230,6 +232,11 @@ export class PartitionEngine {
     }
     timer = setTimeout(wake, Math.max(0, timeoutMs));
     return { promise, cancel: wake };
+  }
+
+  /** Tests only: ends the slot's thread as a fatal bug would; Piscina starts a new one. */
+  async crashSlot(slot: number): Promise<void> {
+    await this.pools[slot]!.run({ op: 'crash' }).catch(() => undefined);
   }
 
   /** Wakes every parked long poll (shutdown): they answer with what they have. */
