@@ -48,6 +48,7 @@ export const LOCAL_STORE_FLAGS = ['--redis.url='];
 
 export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  r.on('error', () => undefined);
   try {
     await r.connect();
     let cursor = '0';
@@ -108,6 +109,7 @@ export class RedisServer {
     await waitFor(
       async () => {
         const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        r.on('error', () => undefined); // refused until the server listens: keep polling
         try {
           await r.connect();
           return (await r.ping()) === 'PONG';
