@@ -28,6 +28,8 @@ export interface GroupCoordinatorConfig {
 export interface TopicLookup {
   /** Partition count, or undefined when the topic does not exist. */
   partitionCount(topic: string): number | undefined;
+  /** Topic id of `topic`, or undefined when it does not exist. */
+  topicId(topic: string): string | undefined;
   /** name → topic id of every topic (to notice deletions). */
   topicIds(): Map<string, string>;
 }
@@ -131,7 +133,7 @@ export class GroupCoordinator {
     await this.store.open();
     if (this.store.available()) await this.load();
     this.knownTopics = this.topics.topicIds();
-    this.tickTimer = setInterval(() => this.tick(), SESSION_TICK_MS);
+    this.tickTimer = setInterval(() => this.checkSessions(), SESSION_TICK_MS);
     this.tickTimer.unref();
     this.cleanupTimer = setInterval(() => void this.cleanup(), Math.min(this.config.offsetsRetentionCheckIntervalMs, 2 ** 31 - 1));
     this.cleanupTimer.unref();
@@ -612,7 +614,8 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- sessions and clean-up
 
-  private tick(): void {
+  /** Expires members and pending member ids whose session ran out (every 100 ms; public for tests). */
+  checkSessions(): void {
     if (this.stopped || !this.available()) return;
     const now = this.now();
     for (const group of this.groups.values()) {
@@ -720,6 +723,11 @@ export class GroupCoordinator {
       else valid.push({ topic: o.topic, partition: o.partition, committed: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata ?? '', commitTimestampMs: now } });
     });
     if (valid.length === 0) return codes;
+    // Remember which incarnation of each topic these offsets belong to: a delete and re-create
+    // between two topic watches still changes the id and drops the offsets.
+    for (const o of valid) {
+      if (!this.knownTopics.has(o.topic)) this.knownTopics.set(o.topic, this.topics.topicId(o.topic)!);
+    }
     try {
       await this.store.commitOffsets(p.groupId, valid);
     } catch (err) {

@@ -27,6 +27,7 @@ export function createOffsetStore(config: BrokerConfig, logDir: string, logger: 
 export function topicLookup(topics: TopicManager): TopicLookup {
   return {
     partitionCount: (name) => topics.get(name)?.partitions,
+    topicId: (name) => topics.get(name)?.topicId,
     topicIds: () => new Map(topics.names().map((n) => [n, topics.get(n)!.topicId])),
   };
 }
