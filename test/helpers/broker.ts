@@ -48,6 +48,21 @@ export interface BrokerHandle {
 }
 
 const MAX_LOG_CHARS = 4 * 1024 * 1024;
+
+// Vitest may evaluate this module once per test file in the same worker process: keep one
+// registry of live brokers per process (for the exit hook), and per-module temp dirs.
+interface HarnessGlobal {
+  __strataLiveBrokers?: Set<{ killNow(): void }>;
+}
+const harnessGlobal = globalThis as HarnessGlobal;
+const processBrokers = (harnessGlobal.__strataLiveBrokers ??= (() => {
+  const set = new Set<{ killNow(): void }>();
+  // If the test worker exits without running afterAll, take our children with it.
+  process.once('exit', () => {
+    for (const b of set) b.killNow();
+  });
+  return set;
+})());
 const live = new Set<BrokerProcess>();
 const tempDirs = new Set<string>();
 
@@ -132,11 +147,13 @@ class BrokerProcess implements BrokerHandle {
     this.child = child;
     this.pid = child.pid ?? 0;
     live.add(this);
+    processBrokers.add(this);
     this.exitPromise = new Promise<ExitStatus>((resolve) => {
       child.on('exit', (code, signal) => {
         this.exitStatus = { code, signal };
         this.append(`[harness] pid ${child.pid} exited code=${code} signal=${signal}\n`);
         live.delete(this);
+        processBrokers.delete(this);
         resolve(this.exitStatus);
       });
     });
@@ -277,11 +294,6 @@ export async function stopAllBrokers(): Promise<void> {
 }
 
 afterAll(stopAllBrokers);
-
-// If the test worker dies without running afterAll, take our children with it.
-process.once('exit', () => {
-  for (const b of live) b.killNow();
-});
 
 /** Polls `condition` until it returns a truthy value or `timeoutMs` passes. */
 export async function waitFor<T>(

@@ -124,7 +124,7 @@ export async function kcatProduce(bootstrap: string, topic: string, input: strin
   args.push(...(opts.extraArgs ?? []));
   const result = expectKcatOk(await runKcat(args, { input, timeoutMs: opts.timeoutMs ?? 30_000 }));
   // kcat reports failed deliveries on stderr (and exits non-zero on recent versions).
-  if (/Delivery failed|Failed to produce|ERROR/i.test(result.stderr)) {
+  if (/% ERROR|Delivery failed|Failed to produce/.test(result.stderr)) {
     throw new Error(`kcat -P reported a failure:\n${result.stderr}`);
   }
   return result;
