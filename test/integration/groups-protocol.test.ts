@@ -241,15 +241,17 @@ describe('group membership', () => {
     const w1 = await wire();
     const w2 = await wire();
     const meta = subscription(['t']);
-    const p1 = w1.join({ groupId, protocols: [{ name: 'range', metadata: meta }, { name: 'roundrobin', metadata: meta }] });
-    const p2 = w2.join({ groupId, protocols: [{ name: 'roundrobin', metadata: meta }, { name: 'range', metadata: meta }] });
-    // Both are in the first generation or the second; wait for both to be answered in one.
-    let [j1, j2] = await Promise.all([p1, p2]);
-    if (j1.generationId !== j2.generationId) {
-      [j1, j2] = await Promise.all([w1.join({ groupId, memberId: j1.memberId, protocols: [{ name: 'range', metadata: meta }, { name: 'roundrobin', metadata: meta }] }), w2.join({ groupId, memberId: j2.memberId, protocols: [{ name: 'roundrobin', metadata: meta }, { name: 'range', metadata: meta }] })]);
-    }
-    expect(j1.protocolName).toBe(j2.protocolName);
-    expect(['range', 'roundrobin']).toContain(j1.protocolName);
+    const both = [{ name: 'range', metadata: meta }, { name: 'roundrobin', metadata: meta }];
+    const j1 = await w1.join({ groupId, protocols: both });
+    expect(j1.protocolName).toBe('range'); // alone: its first choice
+    const joining2 = w2.join({ groupId, protocols: [{ name: 'roundrobin', metadata: meta }] });
+    await waitFor(async () => (await w1.heartbeat({ groupId, memberId: j1.memberId, generationId: j1.generationId })).errorCode === ErrorCode.REBALANCE_IN_PROGRESS, {
+      what: 'rebalance for the second member',
+    });
+    const [r1, r2] = await Promise.all([w1.join({ groupId, memberId: j1.memberId, protocols: both }), joining2]);
+    expect(r1.generationId).toBe(r2.generationId);
+    // The only protocol both support wins.
+    expect([r1.protocolName, r2.protocolName]).toEqual(['roundrobin', 'roundrobin']);
     const w3 = await wire();
     const bad = await w3.join({ groupId, protocols: [{ name: 'sticky', metadata: meta }] });
     expect(bad.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
