@@ -1,12 +1,13 @@
 // Thread: main (bench). Fetch throughput from the page cache: produce a backlog of exactly
 // --records 100-byte records (default 1,000,000) in ~1 MiB batches, then read it all from
-// offset 0 with large Fetch requests (--max-bytes, default 50 MiB) over several connections
+// offset 0 with Fetch requests of --max-bytes (default 4 MiB: a few times the Java consumer's
+// 1 MiB max.partition.fetch.bytes; 50 MiB requests make a pass 4 requests long) over several connections
 // (partitions split between them), --passes times. Records are counted by walking batch
 // headers only; each pass must return exactly the records produced, with no offset gaps or
 // overlaps, or the run is a FAILURE.
 //
 // Usage: node bench/fetch.mjs [--records=1000000] [--partitions=4] [--connections=4]
-//          [--max-bytes=52428800] [--passes=3] [--worker-threads=N] [--port=P]
+//          [--max-bytes=4194304] [--passes=5] [--worker-threads=N] [--port=P]
 import path from 'node:path';
 import { MiB, fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
@@ -21,10 +22,10 @@ export const FETCH_DEFAULTS = {
   partitions: 4,
   connections: 4,
   inflight: 8,
-  'max-bytes': 50 * MiB,
+  'max-bytes': 4 * MiB,
   'batch-bytes': MiB,
   'record-bytes': 100,
-  passes: 3,
+  passes: 5,
   'pass-timeout-seconds': 60,
   'fetch-version': 12,
   'worker-threads': 0,
