@@ -9,7 +9,10 @@ import { Dispatcher } from './router/dispatch.js';
 import { PartitionEngine } from './router/partition-engine.js';
 import { KafkaServer } from './router/server.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
-import { createGroupCoordinator, type GroupCoordinator } from './groups/index.js';
+import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
+import { HttpServer, parseHttpListeners } from './http/server.js';
+import { attachMetricsSource, type MetricsSource } from './http/metrics.js';
+import { partitionKey } from './metadata/topic-manager.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -34,7 +37,7 @@ export interface BrokerContext {
   readonly shuttingDown: boolean;
 }
 
-export class Broker implements BrokerContext {
+export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
   readonly metadata: MetadataStore;
   readonly engine: PartitionEngine;
@@ -43,6 +46,9 @@ export class Broker implements BrokerContext {
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
+  private http: HttpServer | undefined;
+  /** Set once every partition log is recovered (readiness). */
+  private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -72,7 +78,9 @@ export class Broker implements BrokerContext {
     await this.engine.ping();
     const partitions = await this.topics.openAll();
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
+    this.recovered = true;
     await this.groups.start();
+    const httpPort = await this.startHttp();
     const listeners = parseListeners(this.config['listeners']);
     this.server = new KafkaServer({
       listeners,
@@ -97,10 +105,48 @@ export class Broker implements BrokerContext {
     }, Math.min(interval, 2 ** 31 - 1));
     this.maintenanceTimer.unref();
     this.logger.info(
-      { host: this.advertised.host, port: this.advertised.port, nodeId: this.nodeId, clusterId: this.clusterId, ms: Date.now() - started },
+      { host: this.advertised.host, port: this.advertised.port, httpPort, nodeId: this.nodeId, clusterId: this.clusterId, ms: Date.now() - started },
       'broker ready',
     );
     return this.advertised;
+  }
+
+  /** Starts the operator HTTP listener(s); returns the first bound port (undefined when disabled). */
+  private async startHttp(): Promise<number | undefined> {
+    const endpoints = parseHttpListeners(this.config['http.listeners']);
+    if (endpoints.length === 0) return undefined;
+    const usesRedis = resolveRedisUrl(this.config) !== undefined;
+    const checks = [{ name: 'logs', ok: () => this.recovered && !this.shuttingDown }];
+    if (usesRedis) checks.push({ name: 'redis', ok: () => this.groups.available() });
+    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }));
+    const bound = await this.http.listen();
+    attachMetricsSource(this);
+    for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
+    return bound[0]?.boundPort;
+  }
+
+  openConnections(): number {
+    return this.server?.connectionCount ?? 0;
+  }
+
+  slotStats(): ReturnType<MetricsSource['slotStats']> {
+    return this.engine.slotStats();
+  }
+
+  /** Lag per group and partition: high watermark minus committed offset (never negative). */
+  async groupLag(): ReturnType<MetricsSource['groupLag']> {
+    if (!this.config['metrics.group.lag.enable'] || !this.groups.available()) return [];
+    const out: Awaited<ReturnType<MetricsSource['groupLag']>> = [];
+    for (const g of this.groups.listGroups().groups) {
+      const { offsets } = await this.groups.fetchOffsets(g.groupId, null);
+      for (const o of offsets) {
+        const topic = this.topics.get(o.topic);
+        const state = topic && this.engine.state(partitionKey(topic.topicId, o.partition));
+        if (!state || o.committed.offset < 0n) continue;
+        out.push({ group: g.groupId, topic: o.topic, partition: o.partition, lag: Math.max(0, state.highWatermark - Number(o.committed.offset)) });
+      }
+    }
+    return out;
   }
 
   /** SIGTERM: stop accepting, finish in-flight requests, flush and close logs. */
@@ -111,6 +157,8 @@ export class Broker implements BrokerContext {
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     this.engine.wakeAllWaiters();
     this.groups.shutdown();
+    attachMetricsSource(undefined);
+    await this.http?.close();
     if (this.server) {
       await this.server.drain(this.config['shutdown.timeout.ms']);
       this.server.closeAll();

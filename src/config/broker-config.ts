@@ -62,6 +62,34 @@ export const brokerConfigSchema = z.strictObject({
   /** Wait for more members before the first rebalance of an empty group. */
   'group.initial.rebalance.delay.ms': int(0, 2 ** 31 - 1).default(3000),
   'group.max.size': int(1, 2 ** 31 - 1).default(2 ** 31 - 1),
+  /** Tiered storage: S3 bucket; unset = no object storage (remote.storage.enable has no effect). */
+  'remote.storage.s3.bucket': z.string().min(1).optional(),
+  /** Key prefix of every object Strata writes in the bucket. */
+  'remote.storage.s3.prefix': z.string().default('strata/'),
+  /** S3 endpoint URL; unset → the SDK's AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS. */
+  'remote.storage.s3.endpoint': z.string().url().optional(),
+  /** Path-style URLs (`endpoint/bucket/key`), needed by LocalStack, Ceph and most non-AWS servers. */
+  'remote.storage.s3.path.style.access': bool().default(false),
+  /** Region; unset → the SDK's AWS_REGION, else us-east-1. */
+  'remote.storage.s3.region': z.string().min(1).optional(),
+  /** Broker default of the topic config remote.storage.enable. */
+  'log.remote.storage.enable': bool().default(false),
+  /** Broker defaults of local.retention.ms / local.retention.bytes (-2 = retention.ms / retention.bytes). */
+  'log.local.retention.ms': int(-2).default(-2),
+  'log.local.retention.bytes': int(-2).default(-2),
+  /** Per partition: local bytes not yet offloaded past which produce fails with KAFKA_STORAGE_ERROR (retriable); -1 = unbounded. */
+  'remote.storage.local.pending.max.bytes': int(-1).default(4 * 1024 * 1024 * 1024),
+  /** Bytes of the on-disk cache of remote segment chunks (`<log.dirs>/.remote-cache`). */
+  'remote.fetch.cache.bytes': int(0).default(256 * 1024 * 1024),
+  /** How often sealed segments are looked for and uploaded (Kafka's remote.log.manager.task.interval.ms). */
+  'remote.log.manager.task.interval.ms': int(10).default(5_000),
+  /** Operator HTTP (/healthz, /readyz, /metrics): `host:port[,host:port…]`; port 0 picks a free port; empty disables. */
+  'http.listeners': z
+    .string()
+    .regex(/^\s*((https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*(,\s*(https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*)*)?$/, 'expected host:port[,host:port…], e.g. 127.0.0.1:8080')
+    .default('127.0.0.1:8080'),
+  /** Compute consumer-group lag on /metrics scrapes (reads every group's committed offsets). */
+  'metrics.group.lag.enable': bool().default(true),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

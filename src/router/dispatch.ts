@@ -6,6 +6,7 @@
 import type { BrokerContext } from '../broker.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
 import { Reader } from '../protocol/reader.js';
+import { countRequestFailure, observeRequest } from '../http/metrics.js';
 import { Writer } from '../protocol/writer.js';
 import type { ConnectionInfo, FrameHandler, FrameOutcome } from './connection.js';
 import { apiVersionsHandler, unsupportedApiVersionsResponse } from './handlers/18-api-versions.js';
@@ -45,9 +46,11 @@ export class Dispatcher implements FrameHandler {
     } catch (err) {
       return { kind: 'close', reason: `malformed ${handler.name} v${apiVersion} request: ${(err as Error).message}` };
     }
+    const startNs = process.hrtime.bigint();
     const ctx: RequestContext = { broker: this.broker, conn, apiKey, apiVersion, correlationId, clientId };
     const headerVersion = responseHeaderVersion(apiKey, apiVersion);
     const finish = (response: unknown): FrameOutcome => {
+      observeRequest(apiKey, handler.name, apiVersion, startNs);
       if (response === NO_RESPONSE) return { kind: 'silent' };
       return respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
     };
@@ -55,13 +58,14 @@ export class Dispatcher implements FrameHandler {
     try {
       result = handler.handle(ctx, request);
     } catch (err) {
-      return this.internalError(handler, err);
+      return this.internalError(handler, apiVersion, err);
     }
-    if (result instanceof Promise) return result.then(finish, (err: unknown) => this.internalError(handler, err));
+    if (result instanceof Promise) return result.then(finish, (err: unknown) => this.internalError(handler, apiVersion, err));
     return finish(result);
   }
 
-  private internalError(handler: AnyApiHandler, err: unknown): FrameOutcome {
+  private internalError(handler: AnyApiHandler, apiVersion: number, err: unknown): FrameOutcome {
+    countRequestFailure(handler.name, apiVersion);
     this.broker.logger.error({ err, api: handler.name }, 'request handler failed');
     return { kind: 'close', reason: `internal error in ${handler.name}: ${(err as Error).message ?? String(err)}` };
   }

@@ -98,6 +98,16 @@ export class PartitionEngine {
     return [...this.slotLoad];
   }
 
+  /** Per slot, for /metrics: partitions, local segments, Piscina queue size and utilisation. */
+  slotStats(): Array<{ partitions: number; segments: number; queueSize: number; utilization: number }> {
+    const stats = this.pools.map((pool, slot) => ({ partitions: this.slotLoad[slot] ?? 0, segments: 0, queueSize: pool.queueSize, utilization: pool.utilization }));
+    for (const [key, slot] of this.placement) {
+      const s = this.states.get(key);
+      if (s && stats[slot]) stats[slot].segments += s.segmentCount;
+    }
+    return stats;
+  }
+
   /** Checks that every slot's thread starts and answers (a broken worker file fails start-up). */
   async ping(): Promise<void> {
     await Promise.all(this.pools.map((_, slot) => this.run(slot, { op: 'close', keys: [] })));

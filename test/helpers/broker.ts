@@ -133,6 +133,8 @@ class BrokerProcess implements BrokerHandle {
     const args = [
       entry,
       '--listeners=PLAINTEXT://127.0.0.1:0',
+      // Many brokers run at once: never the default HTTP port 8080 (the bound one is logged as httpPort).
+      '--http.listeners=127.0.0.1:0',
       `--log.dirs=${this.dataDir}`,
       ...this.userArgs,
       ...this.extraArgs,

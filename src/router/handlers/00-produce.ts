@@ -17,6 +17,7 @@ import {
 import { partitionKey } from '../../metadata/topic-manager.js';
 import { EngineError, type AppendRequestItem } from '../partition-engine.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
+import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
@@ -46,6 +47,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const responses: ProduceResponse['responses'] = [];
     const items: AppendRequestItem[] = [];
     const targets: PartitionResponse[] = [];
+    const targetTopics: string[] = [];
     const requestError =
       acks !== 0 && acks !== 1 && acks !== -1
         ? { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1, got ${acks}` }
@@ -70,6 +72,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           partitionResponses.push(target);
           items.push({ key: partitionKey(topic.topicId, p.index), records: p.records });
           targets.push(target);
+          targetTopics.push(topicData.name);
         }
       }
     }
@@ -84,6 +87,12 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
           target.logStartOffset = BigInt(r.logStartOffset);
           target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+          if (r.errorCode === ErrorCode.NONE) {
+            const c = topicCounters(targetTopics[i]!);
+            const records = items[i]!.records;
+            c.bytesIn.inc(records.length);
+            c.recordsIn.inc(countRecords(records));
+          }
         });
       } catch (err) {
         const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
@@ -94,6 +103,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         }
       }
     }
+    for (const t of responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) countPartitionError(0, p.errorCode);
     if (acks === 0) return NO_RESPONSE;
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
   },

@@ -12,6 +12,7 @@ import { partitionKey } from '../../metadata/topic-manager.js';
 import { EngineError, type ReadRequestItem } from '../partition-engine.js';
 import { topicIdFromWire } from './topic-ids.js';
 import { defineHandler } from './types.js';
+import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
@@ -70,7 +71,19 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
         }
       }
     }
-    const done = (errorCode = ErrorCode.NONE): FetchResponse => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses, nodeEndpoints: [] });
+    const done = (errorCode = ErrorCode.NONE): FetchResponse => {
+      for (const t of responses) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== ErrorCode.NONE) countPartitionError(1, p.errorCode);
+          else if (p.records && p.records.length > 0) {
+            const c = topicCounters(t.topic);
+            c.bytesOut.inc(p.records.length);
+            c.recordsOut.inc(countRecords(p.records));
+          }
+        }
+      }
+      return { throttleTimeMs: 0, errorCode, sessionId: 0, responses, nodeEndpoints: [] };
+    };
     if (reads.length === 0) return done();
 
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);

@@ -1,0 +1,180 @@
+// Thread: main. The broker's Prometheus metrics (prom-client) in one registry of their own.
+// Hot-path instruments (request timing, bytes/records in and out, error counts) are
+// module-level so handlers reach them without a context lookup, and every labelled child is
+// bound once and cached, so a produce or fetch costs a Map lookup and an add per partition.
+// Labels stay bounded: API name + version, topic name, Kafka error code, worker slot, group.
+// Never client ids. State gauges (partitions per slot, queue depth, lag, connections) are
+// computed when Prometheus scrapes, from a broker attached with `attachMetricsSource`.
+import client from 'prom-client';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'strata_' });
+
+const requestDuration = new client.Histogram({
+  name: 'strata_request_duration_seconds',
+  help: 'Kafka request latency from decoded header to encoded response, per API and version',
+  labelNames: ['api', 'version'],
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+const requestErrors = new client.Counter({
+  name: 'strata_request_failures_total',
+  help: 'Kafka requests that closed the connection (internal error), per API',
+  labelNames: ['api', 'version'],
+  registers: [registry],
+});
+const bytesIn = new client.Counter({
+  name: 'strata_topic_bytes_in_total',
+  help: 'Record-batch bytes appended, per topic',
+  labelNames: ['topic'],
+  registers: [registry],
+});
+const recordsIn = new client.Counter({
+  name: 'strata_topic_records_in_total',
+  help: 'Records appended (from batch headers), per topic',
+  labelNames: ['topic'],
+  registers: [registry],
+});
+const bytesOut = new client.Counter({
+  name: 'strata_topic_bytes_out_total',
+  help: 'Record-batch bytes returned by Fetch, per topic',
+  labelNames: ['topic'],
+  registers: [registry],
+});
+const recordsOut = new client.Counter({
+  name: 'strata_topic_records_out_total',
+  help: 'Records returned by Fetch (whole batches, from batch headers), per topic',
+  labelNames: ['topic'],
+  registers: [registry],
+});
+const partitionErrors = new client.Counter({
+  name: 'strata_partition_errors_total',
+  help: 'Per-partition Kafka error codes answered by Produce and Fetch',
+  labelNames: ['api', 'code'],
+  registers: [registry],
+});
+
+/** What the scrape-time gauges read; the Broker implements it. */
+export interface MetricsSource {
+  openConnections(): number;
+  slotStats(): Array<{ partitions: number; segments: number; queueSize: number; utilization: number }>;
+  /** Committed offset, high watermark and lag per group and partition. */
+  groupLag(): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>>;
+}
+
+let source: MetricsSource | undefined;
+
+export function attachMetricsSource(s: MetricsSource | undefined): void {
+  source = s;
+}
+
+new client.Gauge({
+  name: 'strata_open_connections',
+  help: 'Open Kafka client connections',
+  registers: [registry],
+  collect() {
+    this.set(source?.openConnections() ?? 0);
+  },
+});
+
+function slotGauge(name: string, help: string, pick: (s: ReturnType<MetricsSource['slotStats']>[number]) => number): void {
+  new client.Gauge({
+    name,
+    help,
+    labelNames: ['slot'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = source?.slotStats() ?? [];
+      stats.forEach((s, slot) => this.labels(String(slot)).set(pick(s)));
+    },
+  });
+}
+slotGauge('strata_worker_slot_partitions', 'Partitions owned by each worker slot', (s) => s.partitions);
+slotGauge('strata_worker_slot_segments', 'Log segments on local disk across the partitions of each worker slot', (s) => s.segments);
+slotGauge('strata_worker_slot_queue_depth', 'Tasks waiting in each worker slot queue', (s) => s.queueSize);
+slotGauge('strata_worker_slot_utilization', 'Piscina utilisation (0..1) of each worker slot thread', (s) => s.utilization);
+
+new client.Gauge({
+  name: 'strata_consumer_group_lag',
+  help: 'High watermark minus committed offset, per group and partition (computed at scrape time)',
+  labelNames: ['group', 'topic', 'partition'],
+  registers: [registry],
+  async collect() {
+    this.reset();
+    if (!source) return;
+    for (const l of await source.groupLag()) this.labels(l.group, l.topic, String(l.partition)).set(l.lag);
+  },
+});
+
+// ------------------------------------------------------------------ hot-path helpers
+
+type HistogramChild = ReturnType<typeof requestDuration.labels>;
+const durationChildren = new Map<number, HistogramChild>();
+
+/** Records one request's latency; `startNs` from process.hrtime.bigint(). */
+export function observeRequest(apiKey: number, apiName: string, version: number, startNs: bigint): void {
+  const id = apiKey * 1000 + version;
+  let child = durationChildren.get(id);
+  if (!child) {
+    child = requestDuration.labels(apiName, String(version));
+    durationChildren.set(id, child);
+  }
+  child.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
+}
+
+export function countRequestFailure(apiName: string, version: number): void {
+  requestErrors.labels(apiName, String(version)).inc();
+}
+
+interface TopicCounters {
+  bytesIn: ReturnType<typeof bytesIn.labels>;
+  recordsIn: ReturnType<typeof recordsIn.labels>;
+  bytesOut: ReturnType<typeof bytesOut.labels>;
+  recordsOut: ReturnType<typeof recordsOut.labels>;
+}
+const topicChildren = new Map<string, TopicCounters>();
+
+export function topicCounters(topic: string): TopicCounters {
+  let c = topicChildren.get(topic);
+  if (!c) {
+    c = { bytesIn: bytesIn.labels(topic), recordsIn: recordsIn.labels(topic), bytesOut: bytesOut.labels(topic), recordsOut: recordsOut.labels(topic) };
+    topicChildren.set(topic, c);
+  }
+  return c;
+}
+
+/** Drops a deleted topic's series so label cardinality follows the live topic set. */
+export function forgetTopic(topic: string): void {
+  if (!topicChildren.delete(topic)) return;
+  for (const m of [bytesIn, recordsIn, bytesOut, recordsOut]) m.remove(topic);
+}
+
+const errorChildren = new Map<number, ReturnType<typeof partitionErrors.labels>>();
+
+/** Counts one non-zero per-partition error code of Produce (apiKey 0) or Fetch (1). */
+export function countPartitionError(apiKey: 0 | 1, code: number): void {
+  const id = apiKey * 100_000 + code;
+  let child = errorChildren.get(id);
+  if (!child) {
+    child = partitionErrors.labels(apiKey === 0 ? 'Produce' : 'Fetch', String(code));
+    errorChildren.set(id, child);
+  }
+  child.inc();
+}
+
+/**
+ * Records in a run of v2 record batches, from each batch header's recordsCount (offset 57);
+ * O(batches), no record is decoded. Older or truncated batches count what can be read.
+ */
+export function countRecords(records: Buffer): number {
+  let n = 0;
+  let o = 0;
+  while (o + 61 <= records.length) {
+    const batchLength = records.readInt32BE(o + 8);
+    if (records[o + 16] === 2) n += records.readInt32BE(o + 57);
+    if (batchLength <= 0) break;
+    o += 12 + batchLength;
+  }
+  return n;
+}
