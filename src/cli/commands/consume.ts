@@ -1,0 +1,132 @@
+// Thread: main (CLI process). `strata consume TOPIC`: fetches from every partition (or
+// --partition P), starting at the log end, --from-beginning, --offset N, or the committed
+// offsets of --group G (which it commits back as a standalone consumer: it does not join
+// the group as a member). Prints --format templates or JSON lines; stops after
+// --max-messages or when nothing arrived for --timeout-ms.
+import type { Options } from '../args.js';
+import { CliError } from '../client/connection.js';
+import { EARLIEST, errorName, LATEST, type KafkaClient } from '../client/kafka-client.js';
+import { decodeRecordBatches } from '../../protocol/records.js';
+import { info, json, out, type OutputFormat } from '../output.js';
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string | null>;
+}
+
+/** `{key}`, `{value}`, `{headers}`, `{offset}`, `{timestamp}`, `{partition}`, `{topic}`; `\t` and `\n` escapes. */
+export function formatRecord(template: string, r: ConsumedRecord): string {
+  return template
+    .replace(/\\t/g, '\t')
+    .replace(/\\n/g, '\n')
+    .replace(/\{(key|value|headers|offset|timestamp|partition|topic)\}/g, (_m, f: string) => {
+      switch (f) {
+        case 'headers':
+          return Object.entries(r.headers).map(([k, v]) => `${k}=${v ?? ''}`).join(',');
+        case 'key':
+          return r.key ?? '';
+        case 'value':
+          return r.value ?? '';
+        default:
+          return String(r[f as 'offset' | 'timestamp' | 'partition' | 'topic']);
+      }
+    });
+}
+
+export async function consumeCommand(client: KafkaClient, o: Options, format: OutputFormat): Promise<void> {
+  const topic = o.positional[0];
+  if (!topic) throw new CliError('strata consume: missing TOPIC', 'STRATA_ERR_CLI_USAGE');
+  const fromBeginning = o.flag('from-beginning');
+  const group = o.str('group');
+  const only = o.int('partition', 0);
+  const startOffset = o.int('offset', 0);
+  const maxMessages = o.int('max-messages', 1);
+  const timeoutMs = o.int('timeout-ms', 0);
+  const template = o.str('format') ?? '{value}';
+  o.rejectUnknown();
+  if (startOffset !== undefined && only === undefined) throw new CliError('--offset needs --partition', 'STRATA_ERR_CLI_USAGE');
+
+  const t = await client.topic(topic);
+  const partitions = t.partitions.map((p) => p.partition).filter((p) => only === undefined || p === only);
+  if (partitions.length === 0) throw new CliError(`topic ${topic} has no partition ${only}`, 'STRATA_ERR_CLI_USAGE');
+  const positions = await client.listOffsets(topic, partitions, fromBeginning ? EARLIEST : LATEST);
+  if (startOffset !== undefined) positions.set(only!, BigInt(startOffset));
+  else if (group) {
+    const committed = (await client.fetchCommitted(group, [{ topic, partitions }])).get(topic);
+    for (const p of partitions) {
+      const c = committed?.get(p);
+      if (c !== undefined && c >= 0n) positions.set(p, c);
+    }
+  }
+
+  let count = 0;
+  let lastData = Date.now();
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  try {
+    while (!stop && (maxMessages === undefined || count < maxMessages)) {
+      const waitMs = timeoutMs !== undefined ? Math.max(0, Math.min(500, timeoutMs - (Date.now() - lastData))) : 500;
+      const results = await client.fetch(topic, positions, { maxWaitMs: waitMs, maxBytes: 4 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 });
+      let got = 0;
+      const commits = new Map<number, bigint>();
+      for (const r of results) {
+        if (r.errorCode === 1) {
+          // OFFSET_OUT_OF_RANGE: restart at the log start (or end), as auto.offset.reset would.
+          const reset = await client.listOffsets(topic, [r.partition], fromBeginning ? EARLIEST : LATEST);
+          positions.set(r.partition, reset.get(r.partition)!);
+          continue;
+        }
+        if (r.errorCode !== 0) throw new CliError(`fetch ${topic}-${r.partition}: ${errorName(r.errorCode)}`, 'STRATA_ERR_CLI_KAFKA');
+        if (!r.records || r.records.length === 0) continue;
+        let batches;
+        try {
+          batches = decodeRecordBatches(r.records);
+        } catch (err) {
+          throw new CliError(`cannot decode records of ${topic}-${r.partition}: ${(err as Error).message} (this CLI decodes uncompressed and gzip batches only)`, 'STRATA_ERR_CLI_DECODE');
+        }
+        const position = positions.get(r.partition)!;
+        let next = position;
+        for (const b of batches) {
+          const batchEnd = BigInt(b.baseOffset + b.lastOffsetDelta + 1);
+          if (!b.isControl) {
+            for (const rec of b.records) {
+              if (BigInt(rec.offset) < position) continue;
+              if (maxMessages !== undefined && count >= maxMessages) break;
+              const record: ConsumedRecord = {
+                topic,
+                partition: r.partition,
+                offset: rec.offset,
+                timestamp: rec.timestamp,
+                key: rec.key?.toString('utf8') ?? null,
+                value: rec.value?.toString('utf8') ?? null,
+                headers: Object.fromEntries(rec.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+              };
+              out(format === 'json' ? json(record) + '\n' : formatRecord(template, record) + '\n');
+              count++;
+              got++;
+              next = BigInt(rec.offset) + 1n;
+            }
+          } else next = batchEnd > next ? batchEnd : next;
+          if (maxMessages !== undefined && count >= maxMessages) break;
+          if (!b.isControl && next < batchEnd && (maxMessages === undefined || count < maxMessages)) next = batchEnd;
+        }
+        if (next > position) {
+          positions.set(r.partition, next);
+          commits.set(r.partition, next);
+        }
+      }
+      if (group && commits.size > 0) await client.commit(group, topic, commits);
+      if (got > 0) lastData = Date.now();
+      else if (timeoutMs !== undefined && Date.now() - lastData >= timeoutMs) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  if (format !== 'json') info(`Consumed ${count} record${count === 1 ? '' : 's'} from ${topic}.\n`);
+}
