@@ -13,6 +13,7 @@ import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from '
 import { HttpServer, parseHttpListeners } from './http/server.js';
 import { attachMetricsSource, type MetricsSource } from './http/metrics.js';
 import { partitionKey } from './metadata/topic-manager.js';
+import { TierManager } from './tier/tier-manager.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -32,6 +33,8 @@ export interface BrokerContext {
   readonly engine: PartitionEngine;
   /** Consumer groups and committed offsets (src/groups). */
   readonly groups: GroupCoordinator;
+  /** Tiered storage (src/tier); undefined without remote.storage.s3.bucket. */
+  readonly tier: TierManager | undefined;
   readonly logger: Logger;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
@@ -43,6 +46,7 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly engine: PartitionEngine;
   readonly topics: TopicManager;
   readonly groups: GroupCoordinator;
+  readonly tier: TierManager | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
@@ -63,9 +67,12 @@ export class Broker implements BrokerContext, MetricsSource {
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
       slots: config['worker.threads'],
       concurrentTasksPerSlot: config['worker.concurrent.tasks'],
+      tailCacheBytes: config['tail.cache.bytes'],
       logger,
     });
     this.topics = new TopicManager(this.metadata, this.engine, config, logDir, logger);
+    this.tier = TierManager.create(config, this.engine, logDir, logger);
+    this.topics.tier = this.tier;
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
   }
 
@@ -76,7 +83,9 @@ export class Broker implements BrokerContext, MetricsSource {
   async start(): Promise<AdvertisedEndpoint> {
     const started = Date.now();
     await this.engine.ping();
+    if (this.tier) await this.tier.start(this.metadata, (topic) => this.topics.logConfig(topic).remoteStorageEnable);
     const partitions = await this.topics.openAll();
+    this.tier?.startUploader();
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
     this.recovered = true;
     await this.groups.start();
@@ -164,6 +173,7 @@ export class Broker implements BrokerContext, MetricsSource {
       this.server.closeAll();
     }
     await this.groups.close();
+    await this.tier?.stop();
     await this.engine.close();
     this.logger.info('stopped');
   }

@@ -14,6 +14,7 @@ import {
   type ListOffsetsItemResult,
   type PartitionSpec,
   type PartitionState,
+  type SealedSegmentInfo,
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   MAX_TIMESTAMP,
@@ -104,6 +105,8 @@ export class PartitionLog {
   private lastCheckpointMs: number;
   private checkpointedOffset = -1;
   private closed = false;
+  /** Tiered storage: segments ending at or below this offset are uploaded (-1: none known). */
+  uploadedEndOffset = -1;
   /** First failure of a background flush or checkpoint, reported on the next durable wait. */
   backgroundError: unknown = null;
 
@@ -114,7 +117,7 @@ export class PartitionLog {
     this.now = opts.now ?? Date.now;
     this.fdatasync = opts.fdatasync ?? defaultFdatasync;
     this.producers = new ProducerStateManager();
-    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk());
+    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0);
     this.segments = recovered.segments;
     this.nextOffset = recovered.nextOffset;
     this.logStartOffset = this.segments[0].baseOffset;
@@ -150,7 +153,7 @@ export class PartitionLog {
   }
 
   state(): PartitionState {
-    return {
+    const state: PartitionState = {
       key: this.key,
       logStartOffset: this.logStartOffset,
       highWatermark: this.nextOffset,
@@ -158,6 +161,46 @@ export class PartitionLog {
       sizeBytes: this.sizeBytes,
       segmentCount: this.segments.length,
     };
+    if (this.config.remoteStorageEnable) state.sealed = this.sealedAwaitingUpload();
+    return state;
+  }
+
+  /** Tiered storage: sealed, flushed segments not yet confirmed uploaded, oldest first. */
+  sealedAwaitingUpload(): SealedSegmentInfo[] {
+    const out: SealedSegmentInfo[] = [];
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const seg = this.segments[i];
+      const endOffset = this.segments[i + 1].baseOffset;
+      if (endOffset <= this.uploadedEndOffset) continue;
+      if (this.pendingSeal.includes(seg)) break; // not flushed yet: later ones neither
+      out.push({
+        baseOffset: seg.baseOffset,
+        endOffset,
+        sizeBytes: seg.size,
+        maxTimestamp: seg.largestTimestamp(false),
+        logPath: seg.logPath,
+        offsetIndexPath: seg.logPath.replace(/\.log$/, '.index'),
+        timeIndexPath: seg.logPath.replace(/\.log$/, '.timeindex'),
+      });
+    }
+    return out;
+  }
+
+  /** Tiered storage: segments ending at or below endOffset are in object storage. */
+  markUploaded(endOffset: number): PartitionState {
+    if (endOffset > this.uploadedEndOffset) this.uploadedEndOffset = endOffset;
+    return this.state();
+  }
+
+  /** Bytes on local disk not yet uploaded (active segment included). */
+  private pendingUploadBytes(): number {
+    let bytes = 0;
+    for (let i = this.segments.length - 1; i >= 0; i--) {
+      const end = i + 1 < this.segments.length ? this.segments[i + 1].baseOffset : Number.MAX_SAFE_INTEGER;
+      if (end <= this.uploadedEndOffset) break;
+      bytes += this.segments[i].size;
+    }
+    return bytes;
   }
 
   configure(config: LogConfig): PartitionState {
@@ -184,6 +227,16 @@ export class PartitionLog {
       return this.failure(f.errorCode, f.message, f.batchIndex);
     }
     const batches = validated.batches;
+    if (this.config.remoteStorageEnable && this.config.remotePendingMaxBytes >= 0 && batches.length > 0) {
+      const pending = this.pendingUploadBytes();
+      if (pending >= this.config.remotePendingMaxBytes) {
+        return this.failure(
+          ErrorCode.KAFKA_STORAGE_ERROR,
+          `STRATA_ERR_TIER_BACKLOG: ${pending} local bytes are not yet offloaded to object storage (remote.storage.local.pending.max.bytes=${this.config.remotePendingMaxBytes}); retry later`,
+          0,
+        );
+      }
+    }
     if (batches.length === 0) {
       // An empty records field: nothing to append; Kafka answers without an offset.
       return { result: this.success(-1, -1), ticket: 0 };
@@ -247,7 +300,7 @@ export class PartitionLog {
     this.writeChunk(buf, chunk, chunkBytes, now);
     const ticket = this.groupCommit.markWritten(records, now);
     if (this.groupCommit.unflushedMessages >= this.config.flushMessages) this.flushInBackground();
-    return { result: this.success(baseOffset, logAppendTime ? now : -1), ticket: acks === -1 ? ticket : 0 };
+    return { result: { ...this.success(baseOffset, logAppendTime ? now : -1), written: true }, ticket: acks === -1 ? ticket : 0 };
   }
 
   /** Resolves when the append's bytes are on disk (acks=-1). */
@@ -616,10 +669,19 @@ export class PartitionLog {
     // Only a leading run of sealed segments is eligible.
     let eligible = 0;
     while (eligible < sealed.length && sealed[eligible] === this.segments[eligible]) eligible++;
+    let settings = { retentionMs: this.config.retentionMs, retentionBytes: this.config.retentionBytes };
+    if (this.config.remoteStorageEnable) {
+      // Tiered: only uploaded segments may go, by local.retention.* (-2 = the total retention).
+      while (eligible > 0 && this.segments[eligible].baseOffset > this.uploadedEndOffset) eligible--;
+      settings = {
+        retentionMs: this.config.localRetentionMs === -2 ? this.config.retentionMs : this.config.localRetentionMs,
+        retentionBytes: this.config.localRetentionBytes === -2 ? this.config.retentionBytes : this.config.localRetentionBytes,
+      };
+    }
     const count = segmentsToDelete(
       sealed.slice(0, eligible).map((s) => ({ size: s.size, largestTimestamp: () => s.largestTimestamp(false) })),
       this.sizeBytes,
-      { retentionMs: this.config.retentionMs, retentionBytes: this.config.retentionBytes },
+      settings,
       nowMs,
     );
     if (count === 0) return 0;

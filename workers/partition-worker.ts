@@ -15,6 +15,7 @@ import {
   type CrashTask,
   WorkerError,
   type AppendItemResult,
+  type AppendResult,
   type AppendTask,
   type ListOffsetsItemResult,
   type ListOffsetsTask,
@@ -60,6 +61,13 @@ export class PartitionWorker {
         }
         case 'maintenance':
           return ok(await this.maintenance(task.nowMs));
+        case 'tierState':
+          return ok([...this.logs.values()].filter((l) => l.config.remoteStorageEnable && !l.isClosed).map((l) => l.state()));
+        case 'markUploaded': {
+          const log = this.logs.get(task.key);
+          if (log === undefined) return notOpen(task.key);
+          return ok(log.markUploaded(task.uploadedEndOffset));
+        }
         case 'delete':
           await this.remove(task.keys, true);
           return ok(null);
@@ -96,7 +104,7 @@ export class PartitionWorker {
     return states;
   }
 
-  private async append(task: AppendTask): Promise<AppendItemResult[]> {
+  private async append(task: AppendTask): Promise<AppendResult> {
     const buffer = Buffer.from(task.buffer);
     const results: AppendItemResult[] = [];
     const waits: Array<Promise<void>> = [];
@@ -128,7 +136,8 @@ export class PartitionWorker {
       }
     }
     if (waits.length > 0) await Promise.all(waits);
-    return results;
+    // The buffer goes back to the router (its tail cache): nothing here touches it any more.
+    return { items: results, buffer: task.buffer };
   }
 
   private read(task: ReadTask): ReadResult {

@@ -41,6 +41,8 @@ export const brokerConfigSchema = z.strictObject({
   'log.flush.interval.ms': int(0).default(LONG_MAX),
   /** Partition worker threads (Piscina slots); each partition is owned by exactly one. */
   'worker.threads': int(1, 256).default(os.availableParallelism()),
+  /** Newest record batches kept on the main thread so tailing consumers skip the worker hop (0 disables). */
+  'tail.cache.bytes': int(0, 2 ** 40).default(64 * 1024 * 1024),
   /** Tasks one worker thread may have in flight (appends awaiting group-commit fsync, reads). */
   'worker.concurrent.tasks': int(1, 4096).default(64),
   'log.level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

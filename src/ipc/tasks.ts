@@ -25,6 +25,17 @@ export interface LogConfig {
   flushMessages: number;
   /** flush.ms: fsync when the oldest unflushed write is older than this (Number.MAX_SAFE_INTEGER = never). */
   flushMs: number;
+  /** remote.storage.enable, and the broker has object storage configured: sealed segments are offloaded. */
+  remoteStorageEnable: boolean;
+  /** local.retention.ms (-2 = retention.ms): with remote storage, applies to uploaded segments only. */
+  localRetentionMs: number;
+  /** local.retention.bytes (-2 = retention.bytes): with remote storage, applies to uploaded segments only. */
+  localRetentionBytes: number;
+  /**
+   * remote.storage.local.pending.max.bytes: with remote storage, appends fail with
+   * KAFKA_STORAGE_ERROR (retriable) while this many local bytes are not yet uploaded; -1 = no bound.
+   */
+  remotePendingMaxBytes: number;
 }
 
 /** Identifies one partition log and where it lives. */
@@ -38,6 +49,20 @@ export interface PartitionSpec {
   /** Absolute directory of this partition's log: `<log.dirs>/<topic>-<partition>`. */
   dir: string;
   config: LogConfig;
+  /** Base offset of the first segment when the directory holds no log yet (tiered storage: the remote log end). */
+  initialOffset?: number;
+}
+
+/** A sealed, flushed segment not yet confirmed uploaded (tiered storage). */
+export interface SealedSegmentInfo {
+  baseOffset: number;
+  /** Exclusive: the next segment's base offset. */
+  endOffset: number;
+  sizeBytes: number;
+  maxTimestamp: number;
+  logPath: string;
+  offsetIndexPath: string;
+  timeIndexPath: string;
 }
 
 /** What the router caches about a partition; returned by open, append and retention. */
@@ -51,6 +76,8 @@ export interface PartitionState {
   /** Bytes on local disk across all segments. */
   sizeBytes: number;
   segmentCount: number;
+  /** Remote storage enabled: sealed segments awaiting upload, oldest first. */
+  sealed?: SealedSegmentInfo[];
 }
 
 /** A slice of the task's transferred buffer holding one partition's `records` field. */
@@ -83,6 +110,17 @@ export interface AppendItemResult {
   highWatermark: number;
   /** Index of the offending batch within the request's records, for Produce v8+ record errors. */
   recordErrors: Array<{ batchIndex: number; message: string | null }>;
+  /**
+   * True when this item's bytes in the returned buffer were written to the log exactly as
+   * they now are (offsets rewritten); false for duplicates, errors and empty records.
+   */
+  written?: boolean;
+}
+
+/** The append task's buffer comes back (transferred) with the headers as written. */
+export interface AppendResult {
+  items: AppendItemResult[];
+  buffer: ArrayBuffer;
 }
 
 export interface ReadItem {
@@ -160,6 +198,18 @@ export interface MaintenanceTask {
   nowMs: number;
 }
 
+export interface TierStateTask {
+  /** State (with sealed segments awaiting upload) of every remote-storage-enabled partition. */
+  op: 'tierState';
+}
+
+export interface MarkUploadedTask {
+  /** Segments ending at or below uploadedEndOffset are in object storage: local retention may delete them. */
+  op: 'markUploaded';
+  key: string;
+  uploadedEndOffset: number;
+}
+
 export interface DeleteTask {
   /** Close and remove the partitions' directories from disk. */
   op: 'delete';
@@ -184,6 +234,8 @@ export type WorkerTask =
   | ListOffsetsTask
   | ConfigureTask
   | MaintenanceTask
+  | TierStateTask
+  | MarkUploadedTask
   | DeleteTask
   | CloseTask;
 
@@ -198,11 +250,13 @@ export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskErr
 /** Result value type per op. */
 export interface TaskValues {
   open: PartitionState[];
-  append: AppendItemResult[];
+  append: AppendResult;
   read: ReadResult;
   listOffsets: ListOffsetsItemResult[];
   configure: PartitionState;
   maintenance: PartitionState[];
+  tierState: PartitionState[];
+  markUploaded: PartitionState;
   delete: null;
   close: null;
 }

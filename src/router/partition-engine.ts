@@ -5,6 +5,7 @@
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
+import { TailCache } from './tail-cache.js';
 import {
   WorkerError,
   type AppendItemResult,
@@ -21,6 +22,8 @@ export interface EngineOptions {
   workerFile: URL;
   slots: number;
   concurrentTasksPerSlot: number;
+  /** Bytes of newest batches kept on the main thread for tailing consumers (0 disables). */
+  tailCacheBytes?: number;
   logger: Logger;
   /** Tests only: lets crashSlot() end a worker thread abruptly. */
   faultInjection?: boolean;
@@ -61,10 +64,13 @@ export class PartitionEngine {
   private readonly states = new Map<string, PartitionState>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly slotLoad: number[];
+  readonly tail: TailCache;
 
   constructor(private readonly opts: EngineOptions) {
     this.pools = [];
     this.slotLoad = new Array(opts.slots).fill(0);
+    const tailBytes = opts.tailCacheBytes ?? 64 * 1024 * 1024;
+    this.tail = new TailCache({ maxBytes: tailBytes, maxBytesPerPartition: Math.min(tailBytes, 4 * 1024 * 1024) });
     for (let slot = 0; slot < opts.slots; slot++) {
       const pool = new Piscina({
         filename: opts.workerFile.href,
@@ -156,6 +162,7 @@ export class PartitionEngine {
       this.placement.delete(key);
       this.specs.delete(key);
       this.states.delete(key);
+      this.tail.drop(key);
       this.notify(key);
     }
   }
@@ -177,16 +184,50 @@ export class PartitionEngine {
           offset += item.records.length;
           return slice;
         });
-        return this.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]);
+        return this.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]).then((value) => {
+          // The worker rewrote offsets in place and handed the buffer back: remember the tail.
+          const written = Buffer.from(value.buffer);
+          value.items.forEach((r, j) => {
+            if (r.errorCode === ErrorCode.NONE && r.written === true) {
+              const slice = sliceTable[j]!;
+              this.tail.append(r.key, r.baseOffset, written.subarray(slice.offset, slice.offset + slice.length));
+            } else if (r.errorCode !== WorkerError.PARTITION_NOT_OPEN) this.tail.drop(r.key);
+            // In the same turn as the tail update, so a fetch never sees data above its HWM.
+            if (r.errorCode === ErrorCode.NONE) this.advance(r.key, r.highWatermark, r.logStartOffset);
+          });
+          return value.items;
+        });
       }),
     );
-    for (const r of results) {
-      if (r.errorCode === ErrorCode.NONE) this.advance(r.key, r.highWatermark, r.logStartOffset);
-    }
     return results;
   }
 
   async read(items: ReadRequestItem[]): Promise<ReadOutcome[]> {
+    // Consumers at the tail are answered from the tail cache without a worker round trip.
+    const cached = items.map((item) => this.readFromTail(item));
+    if (cached.every((c) => c !== null)) return cached as ReadOutcome[];
+    const missing = items.filter((_, i) => cached[i] === null);
+    const fromWorkers = await this.readFromWorkers(missing);
+    let next = 0;
+    return cached.map((c) => c ?? fromWorkers[next++]!);
+  }
+
+  private readFromTail(item: ReadRequestItem): ReadOutcome | null {
+    const state = this.states.get(item.key);
+    if (!state || item.fetchOffset < state.logStartOffset || item.fetchOffset >= state.highWatermark) return null;
+    const records = this.tail.read(item.key, item.fetchOffset, item.maxBytes, item.minOneBatch);
+    if (records === null) return null;
+    return {
+      key: item.key,
+      errorCode: ErrorCode.NONE,
+      highWatermark: state.highWatermark,
+      lastStableOffset: state.lastStableOffset,
+      logStartOffset: state.logStartOffset,
+      records: records.length > 0 ? records : null,
+    };
+  }
+
+  private async readFromWorkers(items: ReadRequestItem[]): Promise<ReadOutcome[]> {
     return this.perSlot(items, (slot, slotItems) =>
       this.runItems(slot, slotItems, async (subset) => {
         const value = await this.run(slot, { op: 'read', items: subset });
@@ -207,6 +248,34 @@ export class PartitionEngine {
     return this.perSlot(items, (slot, slotItems) =>
       this.runItems(slot, slotItems, (subset) => this.run(slot, { op: 'listOffsets', items: subset })),
     );
+  }
+
+  /** The spec a partition was opened with. */
+  spec(key: string): PartitionSpec | undefined {
+    return this.specs.get(key);
+  }
+
+  /** Tiered storage: state, with sealed segments awaiting upload, of every remote-enabled partition. */
+  async tierState(): Promise<PartitionState[]> {
+    const all = await Promise.all(this.pools.map((_, slot) => this.run(slot, { op: 'tierState' }).catch(() => [] as PartitionState[])));
+    const out = all.flat();
+    for (const s of out) this.updateState(s);
+    return out;
+  }
+
+  /** Tiered storage: segments ending at or below uploadedEndOffset are uploaded; local retention may delete them. */
+  async markUploaded(key: string, uploadedEndOffset: number): Promise<void> {
+    const [result] = await this.runItems(this.requireSlot(key), [{ key, errorCode: 0 }], async () => {
+      try {
+        const state = await this.run(this.requireSlot(key), { op: 'markUploaded', key, uploadedEndOffset });
+        this.updateState(state);
+        return [{ key, errorCode: 0 }];
+      } catch (err) {
+        if (err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN) return [{ key, errorCode: err.errorCode }];
+        throw err;
+      }
+    });
+    void result;
   }
 
   /** Time-based roll, retention and flush.ms on every slot. */
@@ -264,11 +333,13 @@ export class PartitionEngine {
   private advance(key: string, highWatermark: number, logStartOffset: number): void {
     const state = this.states.get(key);
     if (!state) return;
-    const moved = state.highWatermark !== highWatermark;
+    // Results of one slot can arrive out of offset order (an acks=all append waits for its
+    // fsync while a later acks=1 one answers at once): the high watermark only moves forward.
+    if (logStartOffset > state.logStartOffset) state.logStartOffset = logStartOffset;
+    if (highWatermark <= state.highWatermark) return;
     state.highWatermark = highWatermark;
     state.lastStableOffset = highWatermark;
-    state.logStartOffset = logStartOffset;
-    if (moved) this.notify(key);
+    this.notify(key);
   }
 
   private updateState(s: PartitionState): void {

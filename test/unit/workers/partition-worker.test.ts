@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PartitionWorker, transferResult } from '../../../workers/partition-worker.js';
-import { WorkerError, type AppendItemResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { WorkerError, type AppendItemResult, type AppendResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { decodeRecordBatches } from '../../../src/protocol/records.js';
 import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
@@ -26,6 +26,11 @@ function appendTask(acks: number, items: Array<{ key: string; records: Buffer }>
   return { op: 'append', acks, buffer, items: slices };
 }
 
+/** Append results come back with the (transferred) buffer; these tests look at the items. */
+function appendItems(r: TaskResult<unknown>): AppendItemResult[] {
+  return value<AppendResult>(r).items;
+}
+
 function value<T>(r: TaskResult<unknown>): T {
   if (!r.ok) throw new Error(`task failed: ${r.error.code} ${r.error.message}`);
   return r.value as T;
@@ -40,7 +45,7 @@ describe('PartitionWorker (handler without Piscina)', () => {
     const states = value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a, b] }));
     expect(states.map((s) => s.highWatermark)).toEqual([0, 0]);
 
-    const appended = value<AppendItemResult[]>(
+    const appended = appendItems(
       await w.handle(appendTask(-1, [
         { key: 'a:0', records: makeBatch(3, { prefix: 'a' }) },
         { key: 'b:0', records: makeBatch(2, { prefix: 'b' }) },
@@ -84,7 +89,7 @@ describe('PartitionWorker (handler without Piscina)', () => {
     expect((await w.handle({ op: 'close' })).ok).toBe(true);
     expect(w.logs.size).toBe(0);
     // A closed (or never opened) partition answers NOT_OPEN; reopening recovers it.
-    const again = value<AppendItemResult[]>(await w.handle(appendTask(1, [{ key: 'a:0', records: makeBatch(1) }])));
+    const again = appendItems(await w.handle(appendTask(1, [{ key: 'a:0', records: makeBatch(1) }])));
     expect(again[0].errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
     expect(value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a] }))[0].highWatermark).toBe(3);
     await w.handle({ op: 'close' });
@@ -107,7 +112,7 @@ describe('PartitionWorker (handler without Piscina)', () => {
     await w.handle({ op: 'open', partitions: [spec] });
     const tasks = Array.from({ length: 20 }, (_, i) => w.handle(appendTask(i % 2 === 0 ? -1 : 1, [{ key: spec.key, records: makeBatch(1, { prefix: `m${i}` }) }])));
     const results = await Promise.all(tasks);
-    expect(results.map((r) => value<AppendItemResult[]>(r)[0].baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(results.map((r) => appendItems(r)[0].baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     await w.handle({ op: 'close' });
   });
 
@@ -173,7 +178,7 @@ describe('partition-worker in a real Piscina pool', () => {
       appendTask(-1, [{ key: spec.key, records: makeBatch(2, { prefix: `t${i}` }) }]) as Extract<WorkerTask, { op: 'append' }>,
     );
     const appends = tasks.map((task) => run(task, [task.buffer]));
-    const results = (await Promise.all(appends)).map((r) => value<AppendItemResult[]>(r)[0]);
+    const results = (await Promise.all(appends)).map((r) => appendItems(r)[0]);
     expect(tasks.every((t) => t.buffer.byteLength === 0)).toBe(true); // transferred, not copied
     expect(results.map((r) => r.baseOffset)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
     const read = value<ReadResult>(await run({ op: 'read', items: [{ key: spec.key, fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }] }));
