@@ -82,6 +82,14 @@ export class Options {
     return out;
   }
 
+  /** Throws on any option not in `known` (checked before connecting, so typos fail fast). */
+  allowOnly(known: Iterable<string>): void {
+    const allowed = new Set(known);
+    for (const name of this.parsed.options.keys()) {
+      if (!allowed.has(name)) throw new CliError(`unknown option --${name} (see strata --help)`, 'STRATA_ERR_CLI_USAGE');
+    }
+  }
+
   /** Throws on options the command did not read (typos fail loudly). */
   rejectUnknown(): void {
     for (const name of this.parsed.options.keys()) {

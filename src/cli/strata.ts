@@ -42,6 +42,14 @@ const ACTIONS: Record<string, string[]> = {
   groups: ['list', 'describe', 'reset-offsets', 'delete'],
 };
 
+const COMMON_OPTIONS = ['bootstrap-server', 'output', 'timeout-ms', 'help'];
+const OPTIONS: Record<string, string[]> = {
+  topics: ['partitions', 'replication-factor', 'config', 'delete-config'],
+  groups: ['topic', 'execute', 'dry-run', 'partition', 'to-earliest', 'to-latest', 'to-offset', 'to-datetime'],
+  produce: ['key-separator', 'header', 'compression', 'batch-size', 'partition', 'acks', 'progress', 'no-progress'],
+  consume: ['from-beginning', 'group', 'partition', 'offset', 'max-messages', 'format'],
+};
+
 async function run(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command === 'broker') {
@@ -74,6 +82,7 @@ async function run(argv: string[]): Promise<number> {
   };
   const handler = handlers[command];
   if (!handler) throw new CliError(`unknown command "${command}" (strata --help lists them)`, 'STRATA_ERR_CLI_USAGE');
+  o.allowOnly([...COMMON_OPTIONS, ...(OPTIONS[command] ?? [])]);
   const actions = ACTIONS[command];
   const action = o.positional[0];
   if (actions && action !== undefined && !actions.includes(action)) {
