@@ -11,6 +11,7 @@ import {
 } from '../../protocol/generated/messages/20-delete-topics.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
 import { defineHandler } from './types.js';
+import { forgetTopic } from '../../http/metrics.js';
 
 export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: deleteTopicsApi.apiKey,
@@ -35,6 +36,7 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
       }
       const topic = broker.topics.get(name);
       const failure = await broker.topics.delete(name);
+      if (!failure) forgetTopic(name);
       responses.push({
         name,
         topicId: topic ? topicIdToWire(topic.topicId) : w.topicId,
