@@ -103,6 +103,7 @@ export function recoverLog(
   producers: ProducerStateManager,
   scanner: FileScanner,
   headerScanner: FileScanner = scanner,
+  initialOffset = 0,
 ): RecoveredLog {
   fs.mkdirSync(dir, { recursive: true });
   const names = fs.readdirSync(dir);
@@ -123,9 +124,9 @@ export function recoverLog(
     replayedBatches: 0,
   };
   if (bases.length === 0) {
-    const seg = Segment.create(dir, 0, indexConfig);
+    const seg = Segment.create(dir, initialOffset, indexConfig);
     producers.clear();
-    return { segments: [seg], nextOffset: 0, stats };
+    return { segments: [seg], nextOffset: initialOffset, stats };
   }
   const segments = bases.map((base) => new Segment(dir, base, fs.statSync(path.join(dir, `${String(base).padStart(20, '0')}${LOG_SUFFIX}`)).size, indexConfig));
 

@@ -103,6 +103,12 @@ export class MetadataStore {
     return record;
   }
 
+  /** Re-creates a topic with its original id (tiered storage: rebuilt from object storage). */
+  restoreTopic(name: string, record: TopicRecord): void {
+    this.data.topics[name] = { ...record, configs: { ...record.configs } };
+    this.persist();
+  }
+
   deleteTopic(name: string): void {
     delete this.data.topics[name];
     this.persist();

@@ -51,6 +51,9 @@ const defs: Record<string, TopicConfigDef> = {
     brokerKey: 'log.message.timestamp.type',
   },
   'min.insync.replicas': { schema: intValue(1), type: ConfigType.INT, fallback: '1' },
+  'local.retention.bytes': { schema: longValue(-2), type: ConfigType.LONG, brokerKey: 'log.local.retention.bytes' },
+  'local.retention.ms': { schema: longValue(-2), type: ConfigType.LONG, brokerKey: 'log.local.retention.ms' },
+  'remote.storage.enable': { schema: z.stringbool(), type: ConfigType.BOOLEAN, brokerKey: 'log.remote.storage.enable' },
   'retention.bytes': { schema: longValue(-1), type: ConfigType.LONG, brokerKey: 'log.retention.bytes' },
   'retention.ms': { schema: longValue(-1), type: ConfigType.LONG, brokerKey: 'log.retention.ms' },
   'segment.bytes': { schema: intValue(14), type: ConfigType.INT, brokerKey: 'log.segment.bytes' },
@@ -129,5 +132,10 @@ export function resolveLogConfig(overrides: Record<string, string>, broker: Brok
     timestampType: topicConfigValue('message.timestamp.type', overrides, broker) as LogConfig['timestampType'],
     flushMessages: num('flush.messages'),
     flushMs: num('flush.ms'),
+    // Only with object storage configured: otherwise local retention would wait for uploads forever.
+    remoteStorageEnable: topicConfigValue('remote.storage.enable', overrides, broker) === 'true' && broker['remote.storage.s3.bucket'] !== undefined,
+    localRetentionMs: num('local.retention.ms'),
+    localRetentionBytes: num('local.retention.bytes'),
+    remotePendingMaxBytes: broker['remote.storage.local.pending.max.bytes'],
   };
 }

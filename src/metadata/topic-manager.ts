@@ -45,7 +45,17 @@ export interface CreateTopicOptions {
 
 export type CreateTopicResult = ({ ok: true; topic: TopicRecord; numPartitions: number } | ({ ok: false } & KafkaFailure));
 
+/** Tiered storage's view of topic lifecycle (src/tier). */
+export interface TopicTierHooks {
+  /** Base offset for a partition directory that does not exist yet (the remote log end). */
+  initialOffset(topicId: string, partition: number): number | undefined;
+  topicChanged(name: string, topic: TopicRecord): Promise<void>;
+  topicDeleted(name: string, topic: TopicRecord): Promise<void>;
+}
+
 export class TopicManager {
+  /** Set by the broker when object storage is configured. */
+  tier: TopicTierHooks | undefined;
   /** Topics being created right now, so concurrent auto-creations share one creation. */
   private readonly creating = new Map<string, Promise<CreateTopicResult>>();
 
@@ -81,6 +91,7 @@ export class TopicManager {
       partition,
       dir: path.resolve(this.logDir, `${name}-${partition}`),
       config: this.logConfig(topic),
+      initialOffset: this.tier?.initialOffset(topic.topicId, partition),
     };
   }
 
@@ -138,6 +149,7 @@ export class TopicManager {
     const topic = this.store.createTopic(name, numPartitions, configs);
     const specs = Array.from({ length: numPartitions }, (_, p) => this.spec(name, topic, p));
     await this.engine.open(specs);
+    if (this.tier && this.logConfig(topic).remoteStorageEnable) await this.tier.topicChanged(name, topic);
     this.logger.info({ topic: name, topicId: topic.topicId, partitions: numPartitions, configs }, 'topic created');
     return { ok: true, topic, numPartitions };
   }
@@ -174,6 +186,7 @@ export class TopicManager {
       leftovers.push(doomed);
     }
     await Promise.all(leftovers.map((d) => fs.promises.rm(d, { recursive: true, force: true })));
+    if (this.tier) await this.tier.topicDeleted(name, topic);
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     return null;
   }
@@ -194,6 +207,8 @@ export class TopicManager {
     this.store.setPartitionCount(name, count);
     const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, topic, from + i));
     await this.engine.open(specs);
+    const grown = this.store.topic(name);
+    if (this.tier && grown && this.logConfig(grown).remoteStorageEnable) await this.tier.topicChanged(name, grown);
     this.logger.info({ topic: name, from, to: count }, 'partitions added');
     return null;
   }
@@ -216,6 +231,7 @@ export class TopicManager {
     this.store.setTopicConfigs(name, configs);
     const updated = this.store.topic(name)!;
     await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
+    if (this.tier && this.logConfig(updated).remoteStorageEnable) await this.tier.topicChanged(name, updated);
     this.logger.info({ topic: name, configs }, 'topic configs altered');
   }
 }

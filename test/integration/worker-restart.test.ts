@@ -25,6 +25,10 @@ const logConfig: LogConfig = {
   timestampType: 'CreateTime',
   flushMessages: Number.MAX_SAFE_INTEGER,
   flushMs: Number.MAX_SAFE_INTEGER,
+  remoteStorageEnable: false,
+  localRetentionMs: -2,
+  localRetentionBytes: -2,
+  remotePendingMaxBytes: -1,
 };
 
 let engine: PartitionEngine | undefined;

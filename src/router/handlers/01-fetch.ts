@@ -97,6 +97,8 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
         let results;
         try {
           results = await engine.read(reads);
+          // Offsets below the local log start: from object storage (async; local reads never wait on it).
+          if (broker.tier) await broker.tier.fillFetch(reads, results);
         } catch (err) {
           const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
           broker.logger.warn({ err }, 'fetch read failed');

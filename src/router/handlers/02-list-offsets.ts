@@ -55,6 +55,9 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
       try {
         const results = await broker.engine.listOffsets(items);
         results.forEach((r, i) => {
+          // Tiered storage: the earliest offset may be remote.
+          const remoteStart = broker.tier?.remoteLogStartOffset(items[i]!.key);
+          if (items[i]!.timestamp === -2 && r.errorCode === ErrorCode.NONE && remoteStart !== undefined && remoteStart < r.offset) r.offset = remoteStart;
           const { target, maxNumOffsets } = targets[i]!;
           target.errorCode = r.errorCode;
           target.offset = BigInt(r.offset);

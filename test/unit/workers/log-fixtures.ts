@@ -17,6 +17,10 @@ export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
     timestampType: 'CreateTime',
     flushMessages: Number.MAX_SAFE_INTEGER,
     flushMs: Number.MAX_SAFE_INTEGER,
+    remoteStorageEnable: false,
+    localRetentionMs: -2,
+    localRetentionBytes: -2,
+    remotePendingMaxBytes: -1,
     ...overrides,
   };
 }

@@ -1,0 +1,104 @@
+// Thread: main. Bounded cache of fixed-size chunks of remote objects, fetched with ranged GETs:
+// a small in-memory LRU in front of an on-disk LRU (`remote.fetch.cache.bytes`). Concurrent
+// requests for one chunk share one GET. Read-ahead is a chunk request nobody awaits.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ObjectStore } from './object-store.js';
+
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+const MEMORY_CHUNKS = 8;
+
+export class ChunkCache {
+  /** On-disk chunks, least recently used first (Map insertion order). */
+  private readonly disk = new Map<string, number>();
+  private diskBytes = 0;
+  private readonly memory = new Map<string, Buffer>();
+  private readonly inflight = new Map<string, Promise<Buffer>>();
+  /** Remote bytes fetched (figures, tests). */
+  fetchedBytes = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly dir: string,
+    private readonly maxDiskBytes: number,
+  ) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  /** Bytes [start, end) of an object of objectSize bytes. */
+  async read(objectKey: string, objectSize: number, start: number, end: number): Promise<Buffer> {
+    const first = Math.floor(start / CHUNK_BYTES);
+    const last = Math.floor((end - 1) / CHUNK_BYTES);
+    const chunks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.chunk(objectKey, objectSize, first + i)));
+    const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    return joined.subarray(start - first * CHUNK_BYTES, end - first * CHUNK_BYTES);
+  }
+
+  /** Starts fetching a chunk in the background (read-ahead). */
+  prefetch(objectKey: string, objectSize: number, index: number): void {
+    if (index * CHUNK_BYTES >= objectSize) return;
+    this.chunk(objectKey, objectSize, index).catch(() => undefined);
+  }
+
+  async chunk(objectKey: string, objectSize: number, index: number): Promise<Buffer> {
+    const id = `${crypto.createHash('sha1').update(objectKey).digest('hex')}-${index}`;
+    const hot = this.memory.get(id);
+    if (hot) {
+      this.memory.delete(id);
+      this.memory.set(id, hot);
+      return hot;
+    }
+    const pending = this.inflight.get(id);
+    if (pending) return pending;
+    const load = this.load(id, objectKey, objectSize, index).finally(() => this.inflight.delete(id));
+    this.inflight.set(id, load);
+    return load;
+  }
+
+  private async load(id: string, objectKey: string, objectSize: number, index: number): Promise<Buffer> {
+    const file = path.join(this.dir, id);
+    let data: Buffer | null = null;
+    if (this.disk.has(id)) {
+      data = await fs.promises.readFile(file).catch(() => null);
+      if (data) {
+        const size = this.disk.get(id)!;
+        this.disk.delete(id);
+        this.disk.set(id, size);
+      }
+    }
+    if (!data) {
+      const start = index * CHUNK_BYTES;
+      data = await this.store.get(objectKey, { start, endExclusive: Math.min(objectSize, start + CHUNK_BYTES) });
+      this.fetchedBytes += data.length;
+      if (this.maxDiskBytes >= data.length) {
+        await fs.promises.writeFile(file, data).then(
+          () => {
+            if (!this.disk.has(id)) this.diskBytes += data!.length;
+            this.disk.set(id, data!.length);
+            this.evict();
+          },
+          () => undefined,
+        );
+      }
+    }
+    this.memory.set(id, data);
+    while (this.memory.size > MEMORY_CHUNKS) this.memory.delete(this.memory.keys().next().value!);
+    return data;
+  }
+
+  private evict(): void {
+    while (this.diskBytes > this.maxDiskBytes && this.disk.size > 0) {
+      const [id, size] = this.disk.entries().next().value!;
+      this.disk.delete(id);
+      this.diskBytes -= size;
+      fs.rm(path.join(this.dir, id), { force: true }, () => undefined);
+    }
+  }
+
+  /** Drops every chunk of objects whose keys start with prefix from memory (deleted topics). */
+  forget(): void {
+    this.memory.clear();
+  }
+}

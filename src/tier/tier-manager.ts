@@ -1,0 +1,392 @@
+// Thread: main. Tiered storage (KIP-405 semantics) over any S3-compatible store:
+//  - uploader: every remote.log.manager.task.interval.ms, asks the worker slots for sealed,
+//    flushed segments not yet uploaded, PUTs the .log/.index/.timeindex objects, records them
+//    in the partition manifest (conditional write), then tells the worker (markUploaded) so
+//    local retention may delete them. Failures back off per partition (200 ms doubling to
+//    30 s); appends never wait for any of this.
+//  - reader: a fetch below the local log start is served from the manifest's segment through
+//    its uploaded offset index, ranged GETs, a bounded chunk cache and read-ahead.
+//  - topic metadata objects (`<prefix>topics/<topicId>.json`) let a broker with an empty data
+//    dir rebuild its topics; new partitions then start at the remote log end.
+//  - remote retention (retention.ms / retention.bytes) and topic deletion remove objects.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { PartitionState, SealedSegmentInfo } from '../ipc/tasks.js';
+import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
+import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../router/partition-engine.js';
+import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
+import { ManifestStore, partitionPrefix, type Manifest, type RemoteSegment } from './manifest.js';
+import { ObjectStore, TierError, TierErrorCode } from './object-store.js';
+
+const MAX_BACKOFF_MS = 30_000;
+const BASE_BACKOFF_MS = 200;
+/** Batch header bytes needed to read baseOffset, batchLength and lastOffsetDelta. */
+const BATCH_HEADER_BYTES = 27;
+
+interface PartitionTier {
+  topicId: string;
+  partition: number;
+  manifest: Manifest | null;
+  busy: boolean;
+  failures: number;
+  nextAttemptMs: number;
+}
+
+interface TopicMetaObject {
+  v: 1;
+  name: string;
+  topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+  createdAtMs: number;
+}
+
+export interface TierStats {
+  uploadedSegments: number;
+  uploadedBytes: number;
+  uploadMs: number;
+  remoteReads: number;
+  failures: number;
+}
+
+export class TierManager {
+  readonly store: ObjectStore;
+  private readonly manifests: ManifestStore;
+  private readonly prefix: string;
+  private readonly partitions = new Map<string, PartitionTier>();
+  private readonly indexCache = new Map<string, Buffer>();
+  private readonly cache: ChunkCache;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopped = false;
+  readonly stats: TierStats = { uploadedSegments: 0, uploadedBytes: 0, uploadMs: 0, remoteReads: 0, failures: 0 };
+
+  private constructor(
+    private readonly config: BrokerConfig,
+    private readonly engine: PartitionEngine,
+    logDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.store = new ObjectStore({
+      bucket: config['remote.storage.s3.bucket']!,
+      endpoint: config['remote.storage.s3.endpoint'],
+      region: config['remote.storage.s3.region'],
+      forcePathStyle: config['remote.storage.s3.path.style.access'],
+    });
+    this.prefix = config['remote.storage.s3.prefix'];
+    this.manifests = new ManifestStore(this.store, this.prefix);
+    this.cache = new ChunkCache(this.store, path.join(logDir, '.remote-cache'), config['remote.fetch.cache.bytes']);
+  }
+
+  /** A tier manager when a bucket is configured, else undefined (no object storage). */
+  static create(config: BrokerConfig, engine: PartitionEngine, logDir: string, logger: Logger): TierManager | undefined {
+    if (config['remote.storage.s3.bucket'] === undefined) return undefined;
+    return new TierManager(config, engine, logDir, logger.child({ component: 'tier' }));
+  }
+
+  /**
+   * Start-up, before partitions open: checks conditional writes, re-creates topics known to the
+   * bucket but missing locally (empty data dir), and loads manifests of remote-enabled topics.
+   */
+  async start(metadata: MetadataStore, remoteEnabled: (topic: TopicRecord) => boolean): Promise<void> {
+    await this.store.checkConditionalWrites(this.prefix);
+    const metas = await this.store.list(`${this.prefix}topics/`);
+    const byName = new Map<string, TopicMetaObject>();
+    for (const o of metas) {
+      try {
+        const meta = JSON.parse((await this.store.get(o.key)).toString('utf8')) as TopicMetaObject;
+        const prev = byName.get(meta.name);
+        if (!prev || prev.createdAtMs < meta.createdAtMs) byName.set(meta.name, meta);
+      } catch (err) {
+        this.logger.warn({ err, key: o.key }, 'unreadable topic metadata object skipped');
+      }
+    }
+    for (const meta of byName.values()) {
+      const local = metadata.topic(meta.name);
+      if (local) continue;
+      if (metadata.topicNameById(meta.topicId) !== undefined) continue;
+      metadata.restoreTopic(meta.name, { topicId: meta.topicId, partitions: meta.partitions, configs: meta.configs, createdAtMs: meta.createdAtMs });
+      this.logger.info({ topic: meta.name, topicId: meta.topicId, partitions: meta.partitions }, 'topic restored from object storage');
+    }
+    await Promise.all(
+      metadata.topicNames().map(async (name) => {
+        const topic = metadata.topic(name)!;
+        if (!remoteEnabled(topic)) return;
+        for (let p = 0; p < topic.partitions; p++) {
+          const state = this.partitionTier(topic.topicId, p);
+          state.manifest = await this.manifests.load(topic.topicId, p);
+        }
+      }),
+    );
+  }
+
+  /** Periodic upload pass. */
+  startUploader(): void {
+    this.timer = setInterval(() => void this.tick(), this.config['remote.log.manager.task.interval.ms']);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.store.destroy();
+  }
+
+  /** Base offset of a new partition directory: the remote log end, when there is one. */
+  initialOffset(topicId: string, partition: number): number | undefined {
+    const segs = this.partitions.get(`${topicId}:${partition}`)?.manifest?.segments;
+    return segs && segs.length > 0 ? segs[segs.length - 1]!.endOffset : undefined;
+  }
+
+  /** The remote log start offset of a partition, when it has remote segments. */
+  remoteLogStartOffset(key: string): number | undefined {
+    return this.partitions.get(key)?.manifest?.segments[0]?.baseOffset;
+  }
+
+  /** The manifest currently known for a partition (tests, tools). */
+  manifest(key: string): Manifest | null {
+    return this.partitions.get(key)?.manifest ?? null;
+  }
+
+  private partitionTier(topicId: string, partition: number): PartitionTier {
+    const key = `${topicId}:${partition}`;
+    let t = this.partitions.get(key);
+    if (!t) this.partitions.set(key, (t = { topicId, partition, manifest: null, busy: false, failures: 0, nextAttemptMs: 0 }));
+    return t;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Upload
+
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      const states = await this.engine.tierState();
+      const now = Date.now();
+      const work = states.filter((s) => {
+        const spec = this.engine.spec(s.key);
+        if (!spec) return false;
+        const t = this.partitionTier(spec.topicId, spec.partition);
+        return !t.busy && t.nextAttemptMs <= now;
+      });
+      // A few partitions at a time; each partition's segments in order.
+      const queue = [...work];
+      const run = async (): Promise<void> => {
+        for (let s = queue.shift(); s !== undefined; s = queue.shift()) await this.servicePartition(s, now);
+      };
+      await Promise.all(Array.from({ length: Math.min(4, queue.length) }, run));
+    } catch (err) {
+      this.logger.warn({ err }, 'tier pass failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async servicePartition(state: PartitionState, now: number): Promise<void> {
+    const spec = this.engine.spec(state.key);
+    if (!spec) return;
+    const t = this.partitionTier(spec.topicId, spec.partition);
+    t.busy = true;
+    try {
+      t.manifest ??= await this.manifests.load(spec.topicId, spec.partition);
+      for (const seg of state.sealed ?? []) {
+        if (this.stopped || this.engine.spec(state.key) !== spec) return;
+        await this.uploadSegment(state.key, t, seg);
+      }
+      await this.applyRemoteRetention(t, spec.config.retentionMs, spec.config.retentionBytes, now);
+      t.failures = 0;
+    } catch (err) {
+      t.failures++;
+      this.stats.failures++;
+      if (err instanceof TierError && err.code === TierErrorCode.CONFLICT) t.manifest = null; // reload: someone else wrote
+      const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(t.failures - 1, 10));
+      t.nextAttemptMs = Date.now() + backoff;
+      this.logger.warn({ err: (err as Error).message, partition: state.key, failures: t.failures, backoffMs: backoff }, 'tier upload failed; will retry');
+    } finally {
+      t.busy = false;
+    }
+  }
+
+  private async uploadSegment(key: string, t: PartitionTier, seg: SealedSegmentInfo): Promise<void> {
+    const manifest = t.manifest!;
+    const last = manifest.segments[manifest.segments.length - 1];
+    const remoteEnd = last ? last.endOffset : -1;
+    if (seg.endOffset <= remoteEnd) {
+      // Uploaded before (e.g. before a restart): only the worker needs telling.
+      await this.engine.markUploaded(key, seg.endOffset);
+      return;
+    }
+    if (seg.baseOffset < remoteEnd) throw new Error(`segment ${seg.baseOffset}-${seg.endOffset} overlaps the remote log ending at ${remoteEnd}`);
+    const started = Date.now();
+    const [log, offsetIndex, timeIndex] = await Promise.all([
+      fs.promises.readFile(seg.logPath),
+      fs.promises.readFile(seg.offsetIndexPath).catch(() => Buffer.alloc(0)),
+      fs.promises.readFile(seg.timeIndexPath).catch(() => Buffer.alloc(0)),
+    ]);
+    if (log.length !== seg.sizeBytes) throw new Error(`segment ${seg.logPath} is ${log.length} bytes, expected ${seg.sizeBytes}`);
+    // A unique suffix per upload: a competing writer never overwrites objects a manifest names.
+    const base = `${partitionPrefix(this.prefix, t.topicId, t.partition)}segments/${String(seg.baseOffset).padStart(20, '0')}-${crypto.randomBytes(6).toString('hex')}`;
+    const remote: RemoteSegment = {
+      baseOffset: seg.baseOffset,
+      endOffset: seg.endOffset,
+      sizeBytes: seg.sizeBytes,
+      maxTimestamp: seg.maxTimestamp,
+      logKey: `${base}.log`,
+      offsetIndexKey: `${base}.index`,
+      timeIndexKey: `${base}.timeindex`,
+      crc32c: crypto.createHash('sha256').update(log).digest('hex').slice(0, 16),
+      uploadedAtMs: Date.now(),
+    };
+    await Promise.all([
+      this.store.put(remote.logKey, log),
+      this.store.put(remote.offsetIndexKey, offsetIndex),
+      this.store.put(remote.timeIndexKey, timeIndex),
+    ]);
+    try {
+      t.manifest = await this.manifests.write(manifest, [...manifest.segments, remote]);
+    } catch (err) {
+      await this.store.deleteMany([remote.logKey, remote.offsetIndexKey, remote.timeIndexKey]).catch(() => undefined);
+      throw err;
+    }
+    this.indexCache.set(remote.offsetIndexKey, offsetIndex);
+    this.stats.uploadedSegments++;
+    this.stats.uploadedBytes += log.length;
+    this.stats.uploadMs += Date.now() - started;
+    this.logger.debug({ partition: key, baseOffset: seg.baseOffset, endOffset: seg.endOffset, bytes: log.length }, 'segment uploaded');
+    await this.engine.markUploaded(key, seg.endOffset);
+  }
+
+  /** retention.ms / retention.bytes over the remote segments (bytes: remote size only). */
+  private async applyRemoteRetention(t: PartitionTier, retentionMs: number, retentionBytes: number, now: number): Promise<void> {
+    const manifest = t.manifest!;
+    const segs = manifest.segments;
+    let count = 0;
+    if (retentionMs >= 0) while (count < segs.length && now - segs[count]!.maxTimestamp > retentionMs) count++;
+    if (retentionBytes >= 0) {
+      let size = segs.slice(count).reduce((n, s) => n + s.sizeBytes, 0);
+      while (count < segs.length && size - segs[count]!.sizeBytes >= retentionBytes) size -= segs[count++]!.sizeBytes;
+    }
+    if (count === 0) return;
+    const doomed = segs.slice(0, count);
+    t.manifest = await this.manifests.write(manifest, segs.slice(count));
+    await this.store.deleteMany(doomed.flatMap((s) => [s.logKey, s.offsetIndexKey, s.timeIndexKey])).catch(() => undefined);
+    this.logger.info({ topicId: t.topicId, partition: t.partition, segments: count }, 'remote retention deleted segments');
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Read
+
+  /**
+   * Serves, from object storage, the fetches that the local log answered OFFSET_OUT_OF_RANGE
+   * for because they are below its start; reports the true (remote) log start everywhere.
+   */
+  async fillFetch(reads: ReadRequestItem[], results: ReadOutcome[]): Promise<void> {
+    await Promise.all(
+      results.map(async (r, i) => {
+        const remoteStart = this.remoteLogStartOffset(r.key);
+        if (remoteStart === undefined) return;
+        if (r.logStartOffset > remoteStart) r.logStartOffset = remoteStart;
+        const read = reads[i]!;
+        if (r.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE || read.fetchOffset < remoteStart || read.fetchOffset >= r.highWatermark) return;
+        try {
+          const records = await this.read(r.key, read.fetchOffset, read.maxBytes, read.minOneBatch);
+          if (records === null) return;
+          r.errorCode = ErrorCode.NONE;
+          r.records = records.length > 0 ? records : null;
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message, partition: r.key }, 'remote read failed');
+          r.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        }
+      }),
+    );
+  }
+
+  /** Whole batches from the remote segment holding fetchOffset; null when no remote segment does. */
+  async read(key: string, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<Buffer | null> {
+    const segs = this.partitions.get(key)?.manifest?.segments;
+    const segIndex = segs ? segs.findIndex((s) => s.baseOffset <= fetchOffset && fetchOffset < s.endOffset) : -1;
+    if (!segs || segIndex < 0) return null;
+    const seg = segs[segIndex]!;
+    this.stats.remoteReads++;
+    let pos = lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fetchOffset);
+    const out: Buffer[] = [];
+    let total = 0;
+    while (pos + BATCH_HEADER_BYTES <= seg.sizeBytes) {
+      const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_HEADER_BYTES);
+      const baseOffset = Number(header.readBigInt64BE(0));
+      const size = header.readInt32BE(8) + 12;
+      const lastOffset = baseOffset + header.readInt32BE(23);
+      if (size < BATCH_HEADER_BYTES || pos + size > seg.sizeBytes) throw new Error(`corrupt remote segment ${seg.logKey} at ${pos}`);
+      if (lastOffset >= fetchOffset) {
+        if (total + size > maxBytes && (total > 0 || !minOneBatch)) break;
+        out.push(await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size));
+        total += size;
+      }
+      pos += size;
+    }
+    // Read-ahead for sequential consumers: the next chunks of this segment, or the next segment's first.
+    const nextChunk = Math.floor(pos / CHUNK_BYTES) + 1;
+    this.cache.prefetch(seg.logKey, seg.sizeBytes, nextChunk - 1);
+    this.cache.prefetch(seg.logKey, seg.sizeBytes, nextChunk);
+    const next = segs[segIndex + 1];
+    if (pos >= seg.sizeBytes - CHUNK_BYTES && next) this.cache.prefetch(next.logKey, next.sizeBytes, 0);
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
+  private async offsetIndex(seg: RemoteSegment): Promise<Buffer> {
+    const hit = this.indexCache.get(seg.offsetIndexKey);
+    if (hit) return hit;
+    const data = await this.store.get(seg.offsetIndexKey);
+    this.indexCache.set(seg.offsetIndexKey, data);
+    while (this.indexCache.size > 256) this.indexCache.delete(this.indexCache.keys().next().value!);
+    return data;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Topic lifecycle
+
+  /** Records (or updates) a topic's metadata object, so an empty data dir can rebuild it. */
+  async topicChanged(name: string, topic: TopicRecord): Promise<void> {
+    const meta: TopicMetaObject = { v: 1, name, topicId: topic.topicId, partitions: topic.partitions, configs: topic.configs, createdAtMs: topic.createdAtMs };
+    try {
+      await this.store.put(`${this.prefix}topics/${topic.topicId}.json`, Buffer.from(JSON.stringify(meta)), { contentType: 'application/json' });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, topic: name }, 'writing topic metadata object failed');
+    }
+  }
+
+  /** Removes every object of a deleted topic. */
+  async topicDeleted(name: string, topic: TopicRecord): Promise<void> {
+    for (let p = 0; p < topic.partitions; p++) this.partitions.delete(`${topic.topicId}:${p}`);
+    try {
+      await this.store.deleteMany([`${this.prefix}topics/${topic.topicId}.json`]);
+      const keys = (await this.store.list(`${this.prefix}${topic.topicId}/`)).map((o) => o.key);
+      await this.store.deleteMany(keys);
+      this.cache.forget();
+      this.logger.info({ topic: name, topicId: topic.topicId, objects: keys.length }, 'remote objects of deleted topic removed');
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, topic: name }, 'removing remote objects of deleted topic failed');
+    }
+  }
+}
+
+/** Byte position of the last indexed batch whose last offset <= target (0 when none). */
+export function lookupIndex(index: Buffer, baseOffset: number, target: number): number {
+  const entries = Math.floor(index.length / 8);
+  let lo = 0;
+  let hi = entries - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (baseOffset + index.readInt32BE(mid * 8) <= target) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? 0 : index.readInt32BE(found * 8 + 4);
+}
