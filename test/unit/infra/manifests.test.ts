@@ -1,0 +1,260 @@
+// Checks infra/ without a container engine or a cluster: every Kubernetes object validates
+// against the Kubernetes schemas (kubernetes-models), the manifests agree with each other and
+// with the broker's config schema, the compose file parses and names broker + Redis +
+// LocalStack, and the Dockerfile's build steps (npm run build on a copy of exactly what it
+// COPYs) and its ENTRYPOINT/CMD + HEALTHCHECK run in a plain shell. Not run: `docker build`,
+// `npm ci` inside the image, `docker compose up`, `kubectl apply` (see README, Containers).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { brokerConfigKeys } from '../../../src/config/broker-config.js';
+import { envNameFor, loadBrokerConfig, parseProperties } from '../../../src/config/load-config.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const infra = path.join(root, 'infra');
+const knownEnv = new Set(brokerConfigKeys.map(envNameFor));
+const temps: string[] = [];
+afterAll(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+
+const models: Record<string, new (data: Obj) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap as never,
+  'v1/Service': Service as never,
+  'apps/v1/StatefulSet': StatefulSet as never,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as never,
+};
+
+function loadK8s(): Obj[] {
+  const dir = path.join(infra, 'k8s');
+  const out: Obj[] = [];
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+      expect(doc.errors, file).toEqual([]);
+      out.push({ ...(doc.toJS() as Obj), __file: file });
+    }
+  }
+  return out;
+}
+
+describe('Kubernetes manifests (infra/k8s)', () => {
+  const objects = loadK8s();
+  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
+
+  it('every object validates against its Kubernetes schema', () => {
+    expect(objects.length).toBeGreaterThanOrEqual(5);
+    for (const { __file, ...o } of objects) {
+      const Model = models[`${o.apiVersion}/${o.kind}`];
+      expect(Model, `${__file}: no model for ${o.apiVersion}/${o.kind}`).toBeDefined();
+      expect(() => new Model!(o).validate(), `${__file} ${o.kind}/${o.metadata?.name}`).not.toThrow();
+    }
+  });
+
+  it('kustomization lists every manifest', () => {
+    const k = parseYaml(fs.readFileSync(path.join(infra, 'k8s', 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+    expect(new Set(k.resources)).toEqual(new Set(objects.map((o) => o.__file)));
+  });
+
+  it('StatefulSet: a PVC per broker at /data, headless Service, ConfigMap + env, probes on /readyz and /healthz', () => {
+    const [sts] = byKind('StatefulSet');
+    const spec = sts!.spec;
+    const headless = byKind('Service').find((s) => s.metadata.name === spec.serviceName);
+    expect(headless?.spec.clusterIP).toBe('None');
+    expect(headless!.spec.selector).toEqual(spec.selector.matchLabels);
+    expect(spec.template.metadata.labels).toMatchObject(spec.selector.matchLabels);
+
+    const claim = spec.volumeClaimTemplates[0];
+    const c = spec.template.spec.containers[0];
+    expect(c.volumeMounts).toContainEqual({ name: claim.metadata.name, mountPath: '/data' });
+    expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+
+    const portNames = new Set(c.ports.map((p: Obj) => p.name));
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(portNames.has('http') && portNames.has('kafka')).toBe(true);
+    expect(spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+
+    const cmName = spec.template.spec.volumes.find((v: Obj) => v.configMap)?.configMap.name;
+    expect(byKind('ConfigMap').map((m) => m.metadata.name)).toContain(cmName);
+    for (const e of c.env as Obj[]) {
+      if (e.name.startsWith('STRATA_') && e.name !== 'STRATA_CONFIG') expect(knownEnv.has(e.name), `${e.name} names a broker setting`).toBe(true);
+    }
+  });
+
+  it('ConfigMap properties + pod env form a valid broker config', () => {
+    const [cm] = byKind('ConfigMap');
+    const [sts] = byKind('StatefulSet');
+    const text = cm!.data['strata.properties'] as string;
+    for (const key of Object.keys(parseProperties(text))) expect(brokerConfigKeys as string[]).toContain(key);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-k8s-'));
+    temps.push(dir);
+    const file = path.join(dir, 'strata.properties');
+    fs.writeFileSync(file, text);
+    // What the kubelet would resolve for pod strata-2.
+    const env: Record<string, string> = { STRATA_CONFIG: file };
+    for (const e of sts!.spec.template.spec.containers[0].env as Obj[]) {
+      if (!e.name.startsWith('STRATA_') || e.name === 'STRATA_CONFIG') continue;
+      env[e.name] = e.value !== undefined ? String(e.value).replace('$(POD_NAME)', 'strata-2').replace('$(POD_NAMESPACE)', 'default') : '2';
+    }
+    const loaded = loadBrokerConfig({ argv: [], env });
+    expect(loaded.warnings).toEqual([]);
+    expect(loaded.config['node.id']).toBe(2);
+    expect(loaded.config['advertised.listeners']).toBe('PLAINTEXT://strata-2.strata-headless.default.svc.cluster.local:9092');
+    expect(loaded.config['http.listeners']).toBe('0.0.0.0:8080');
+    expect(loaded.config['log.dirs']).toBe('/data');
+  });
+
+  it('HorizontalPodAutoscaler scales the StatefulSet on CPU', () => {
+    const [hpa] = byKind('HorizontalPodAutoscaler');
+    const [sts] = byKind('StatefulSet');
+    expect(hpa!.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: sts!.metadata.name });
+    expect(hpa!.spec.metrics).toContainEqual(expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }));
+    expect(sts!.spec.template.spec.containers[0].resources.requests.cpu).toBeDefined(); // HPA utilisation needs a request
+  });
+});
+
+describe('compose file (infra/compose.yaml)', () => {
+  const compose = parseYaml(fs.readFileSync(path.join(infra, 'compose.yaml'), 'utf8')) as Obj;
+
+  it('parses and names the broker, Redis and LocalStack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['localstack', 'redis', 'strata']);
+    const s = compose.services.strata;
+    expect(fs.existsSync(path.join(infra, s.build.context, s.build.dockerfile))).toBe(true);
+    expect(s.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, localstack: { condition: 'service_healthy' } });
+    expect(s.volumes).toContain('strata-data:/data');
+    for (const v of compose.services.localstack.volumes as string[]) expect(fs.existsSync(path.join(infra, v.split(':')[0]!))).toBe(true);
+  });
+
+  it("the broker's environment is a valid config that points at the other two services", () => {
+    const env = compose.services.strata.environment as Record<string, string>;
+    for (const name of Object.keys(env)) if (name.startsWith('STRATA_')) expect(knownEnv.has(name), name).toBe(true);
+    const loaded = loadBrokerConfig({ argv: [], env });
+    expect(loaded.warnings).toEqual([]);
+    expect(loaded.config['redis.url']).toBe('redis://redis:6379');
+    expect(loaded.config['remote.storage.s3.endpoint']).toBe('http://localstack:4566');
+  });
+});
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+
+function dockerfile(): Instruction[] {
+  const text = fs.readFileSync(path.join(infra, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const m = /^(\w+)\s+(.*)$/.exec(l)!;
+      return { op: m[1]!.toUpperCase(), args: m[2]!.trim() };
+    });
+}
+
+describe('Dockerfile (infra/Dockerfile)', () => {
+  const ins = dockerfile();
+  const stages = ins.filter((i) => i.op === 'FROM');
+  const runtimeStart = ins.indexOf(stages[stages.length - 1]!);
+  const build = ins.slice(0, runtimeStart);
+  const runtime = ins.slice(runtimeStart);
+  const envOf = (list: Instruction[]) => {
+    const out: Record<string, string> = {};
+    for (const i of list.filter((x) => x.op === 'ENV')) for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) out[m[1]!] = m[2]!;
+    return out;
+  };
+  const json = (op: string) => JSON.parse(runtime.find((i) => i.op === op)!.args) as string[];
+
+  it('is multi-stage on a slim Node LTS image, runs as non-root with a /data volume and a health check', () => {
+    expect(stages).toHaveLength(2);
+    for (const s of stages) expect(s.args).toMatch(/^node:\$\{NODE_VERSION\}-\w+-slim\b/);
+    expect(ins.find((i) => i.op === 'ARG')!.args).toMatch(/^NODE_VERSION=(20|22|24)$/);
+    expect(runtime.find((i) => i.op === 'USER')!.args).toBe('node');
+    expect(runtime.find((i) => i.op === 'VOLUME')!.args).toContain('/data');
+    expect(runtime.find((i) => i.op === 'HEALTHCHECK')!.args).toContain('/healthz');
+    expect(runtime.some((i) => i.op === 'RUN' && /npm (ci|install)/.test(i.args))).toBe(false); // no toolchain in the runtime image
+    for (const name of Object.keys(envOf(runtime))) if (name.startsWith('STRATA_')) expect(knownEnv.has(name), name).toBe(true);
+  });
+
+  it('COPYs only files that exist, and its build steps produce the ENTRYPOINT it runs', async () => {
+    const copies = build.filter((i) => i.op === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    for (const src of copies) expect(fs.existsSync(path.join(root, src)), src).toBe(true);
+    const runs = build.filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(runs.some((r) => r.includes('npm ci'))).toBe(true);
+    expect(runs.some((r) => r.includes('npm run build'))).toBe(true);
+
+    // The build stage in a plain shell: a copy of exactly what it COPYs, node_modules linked
+    // in place of `npm ci` (no network here), then `npm run build`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-docker-'));
+    temps.push(dir);
+    for (const src of copies) fs.cpSync(path.join(root, src), path.join(dir, src), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+    expect(built.status, `${built.stdout}${built.stderr}`).toBe(0);
+    const [exe, ...entryArgs] = json('ENTRYPOINT');
+    expect(exe).toBe('node');
+    expect(fs.existsSync(path.join(dir, entryArgs[0]!))).toBe(true);
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin.strata).toBe(entryArgs[0]);
+
+    // ENTRYPOINT + CMD with the image's ENV (ports made free, /data made a temp dir) starts a
+    // broker; the HEALTHCHECK command then succeeds against it.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...envOf(runtime), STRATA_LOG_DIRS: path.join(dir, 'data'), STRATA_LISTENERS: 'PLAINTEXT://127.0.0.1:0', STRATA_HTTP_LISTENERS: '127.0.0.1:0', STRATA_REDIS_URL: '', STRATA_WORKER_THREADS: '1' };
+    for (const k of Object.keys(env)) if (k.startsWith('STRATA_') && !knownEnv.has(k)) delete env[k];
+    const child = spawn(process.execPath, [...entryArgs, ...json('CMD')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const httpPort = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no "broker ready" within 60 s:\n${out}`)), 60_000);
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /"httpPort":(\d+).*"msg":"broker ready"/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`broker exited (${code}) before ready:\n${out}`)));
+      });
+      const hc = runtime.find((i) => i.op === 'HEALTHCHECK')!.args;
+      const cmd = JSON.parse(hc.slice(hc.indexOf('CMD ') + 4)) as string[];
+      const probe = spawnSync(cmd[0]!, cmd.slice(1).map((a) => a.replace('127.0.0.1:8080', `127.0.0.1:${httpPort}`)), { encoding: 'utf8', timeout: 10_000 });
+      expect(probe.status, probe.stderr).toBe(0);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 240_000);
+});
+
+describe('Grafana dashboard (infra/grafana/strata-dashboard.json)', () => {
+  it('parses and charts the broker metrics', () => {
+    const d = JSON.parse(fs.readFileSync(path.join(infra, 'grafana', 'strata-dashboard.json'), 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const exprs = d.panels.flatMap((p) => p.targets.map((t) => t.expr)).join('\n');
+    for (const metric of [
+      'strata_topic_bytes_in_total',
+      'strata_topic_records_out_total',
+      'strata_request_duration_seconds_bucket',
+      'strata_partition_errors_total',
+      'strata_consumer_group_lag',
+      'strata_worker_slot_partitions',
+      'strata_worker_slot_queue_depth',
+      'strata_open_connections',
+      'strata_nodejs_eventloop_lag_p99_seconds',
+    ]) {
+      expect(exprs).toContain(metric);
+    }
+  });
+});
