@@ -24,6 +24,8 @@ export class FakeS3 {
   readonly buckets = new Map<string, Map<string, StoredObject>>();
   private readonly uploads = new Map<string, { bucket: string; key: string; parts: Map<number, Buffer> }>();
   mode: FaultMode = 'ok';
+  /** false: behave like a store that ignores If-None-Match / If-Match (start-up must refuse it). */
+  conditionalWrites = true;
   /** Requests seen, by method (tests). */
   readonly counts: Record<string, number> = {};
   /** Page size of ListObjectsV2 (small, so clients must follow continuation tokens). */
@@ -142,8 +144,8 @@ export class FakeS3 {
     const existing = bucket.get(key);
     switch (method) {
       case 'PUT': {
-        const ifNoneMatch = req.headers['if-none-match'];
-        const ifMatch = req.headers['if-match'];
+        const ifNoneMatch = this.conditionalWrites ? req.headers['if-none-match'] : undefined;
+        const ifMatch = this.conditionalWrites ? req.headers['if-match'] : undefined;
         if (ifNoneMatch === '*' && existing) return send(412, errorXml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold'));
         if (ifMatch !== undefined && (!existing || existing.etag !== ifMatch)) return send(412, errorXml('PreconditionFailed', 'If-Match'));
         const etag = `"${crypto.createHash('md5').update(body).digest('hex')}"`;
