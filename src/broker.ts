@@ -166,8 +166,6 @@ export class Broker implements BrokerContext, MetricsSource {
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     this.engine.wakeAllWaiters();
     this.groups.shutdown();
-    attachMetricsSource(undefined);
-    await this.http?.close();
     if (this.server) {
       await this.server.drain(this.config['shutdown.timeout.ms']);
       this.server.closeAll();
@@ -175,6 +173,9 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.groups.close();
     await this.tier?.stop();
     await this.engine.close();
+    // HTTP stays up while draining so probes see 503 on /readyz rather than a refused connection.
+    attachMetricsSource(undefined);
+    await this.http?.close();
     this.logger.info('stopped');
   }
 }
