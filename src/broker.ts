@@ -134,6 +134,10 @@ export class Broker implements BrokerContext, MetricsSource {
     return bound[0]?.boundPort;
   }
 
+  remoteStorageStats(): ReturnType<MetricsSource['remoteStorageStats']> {
+    return this.tier?.stats;
+  }
+
   openConnections(): number {
     return this.server?.connectionCount ?? 0;
   }

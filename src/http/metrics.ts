@@ -60,6 +60,8 @@ export interface MetricsSource {
   slotStats(): Array<{ partitions: number; segments: number; queueSize: number; utilization: number }>;
   /** Committed offset, high watermark and lag per group and partition. */
   groupLag(): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>>;
+  /** Tiered-storage totals since start; undefined without object storage. */
+  remoteStorageStats(): { uploadedSegments: number; uploadedBytes: number; uploadMs: number; remoteReads: number; failures: number } | undefined;
 }
 
 let source: MetricsSource | undefined;
@@ -106,6 +108,25 @@ new client.Gauge({
     for (const l of await source.groupLag()) this.labels(l.group, l.topic, String(l.partition)).set(l.lag);
   },
 });
+
+/** A counter whose value is read from the source at scrape time (monotonic totals kept elsewhere). */
+function scrapedCounter(name: string, help: string, pick: (s: NonNullable<ReturnType<MetricsSource['remoteStorageStats']>>) => number): void {
+  new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const stats = source?.remoteStorageStats();
+      this.reset();
+      if (stats) this.inc(pick(stats));
+    },
+  });
+}
+scrapedCounter('strata_remote_storage_uploaded_segments_total', 'Sealed segments uploaded to object storage', (s) => s.uploadedSegments);
+scrapedCounter('strata_remote_storage_uploaded_bytes_total', 'Bytes uploaded to object storage (segments and indexes)', (s) => s.uploadedBytes);
+scrapedCounter('strata_remote_storage_upload_seconds_total', 'Time spent uploading to object storage', (s) => s.uploadMs / 1000);
+scrapedCounter('strata_remote_storage_reads_total', 'Fetch reads served from object storage', (s) => s.remoteReads);
+scrapedCounter('strata_remote_storage_failures_total', 'Failed object-storage operations', (s) => s.failures);
 
 // ------------------------------------------------------------------ hot-path helpers
 

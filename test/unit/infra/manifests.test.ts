@@ -253,6 +253,7 @@ describe('Grafana dashboard (infra/grafana/strata-dashboard.json)', () => {
       'strata_worker_slot_queue_depth',
       'strata_open_connections',
       'strata_nodejs_eventloop_lag_p99_seconds',
+      'strata_remote_storage_uploaded_bytes_total',
     ]) {
       expect(exprs).toContain(metric);
     }
