@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ObjectStore } from './object-store.js';
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
-const MEMORY_CHUNKS = 8;
+const MEMORY_CHUNKS = 16;
 
 export class ChunkCache {
   /** On-disk chunks, least recently used first (Map insertion order). */
@@ -73,10 +73,12 @@ export class ChunkCache {
       data = await this.store.get(objectKey, { start, endExclusive: Math.min(objectSize, start + CHUNK_BYTES) });
       this.fetchedBytes += data.length;
       if (this.maxDiskBytes >= data.length) {
-        await fs.promises.writeFile(file, data).then(
+        // Off the read path: the caller gets the bytes now, the disk copy follows.
+        const copy = data;
+        void fs.promises.writeFile(file, copy).then(
           () => {
-            if (!this.disk.has(id)) this.diskBytes += data!.length;
-            this.disk.set(id, data!.length);
+            if (!this.disk.has(id)) this.diskBytes += copy.length;
+            this.disk.set(id, copy.length);
             this.evict();
           },
           () => undefined,

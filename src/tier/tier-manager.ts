@@ -26,6 +26,8 @@ const MAX_BACKOFF_MS = 30_000;
 const BASE_BACKOFF_MS = 200;
 /** Batch header bytes needed to read baseOffset, batchLength and lastOffsetDelta. */
 const BATCH_HEADER_BYTES = 27;
+/** Chunks fetched ahead of a sequential reader (CHUNK_BYTES each). */
+const READ_AHEAD_CHUNKS = 4;
 
 interface PartitionTier {
   topicId: string;
@@ -330,11 +332,11 @@ export class TierManager {
       pos += size;
     }
     // Read-ahead for sequential consumers: the next chunks of this segment, or the next segment's first.
-    const nextChunk = Math.floor(pos / CHUNK_BYTES) + 1;
-    this.cache.prefetch(seg.logKey, seg.sizeBytes, nextChunk - 1);
-    this.cache.prefetch(seg.logKey, seg.sizeBytes, nextChunk);
+    const current = Math.floor(pos / CHUNK_BYTES);
+    for (let i = 0; i <= READ_AHEAD_CHUNKS; i++) this.cache.prefetch(seg.logKey, seg.sizeBytes, current + i);
     const next = segs[segIndex + 1];
-    if (pos >= seg.sizeBytes - CHUNK_BYTES && next) this.cache.prefetch(next.logKey, next.sizeBytes, 0);
+    const chunksLeft = Math.ceil((seg.sizeBytes - pos) / CHUNK_BYTES);
+    if (next) for (let i = 0; i < READ_AHEAD_CHUNKS - chunksLeft; i++) this.cache.prefetch(next.logKey, next.sizeBytes, i);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
