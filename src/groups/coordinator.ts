@@ -650,6 +650,9 @@ export class GroupCoordinator {
   cleanup(deletedTopics?: Set<string>): Promise<void> {
     if (this.cleaning || !this.available()) return this.cleaning ?? Promise.resolve();
     this.cleaning = (async () => {
+      // Yield first: with no groups the body would otherwise finish (and clear `cleaning` in
+      // `finally`) before the assignment above, leaving a settled promise that close() awaits forever.
+      await Promise.resolve();
       const now = this.now();
       const retentionMs = this.config.offsetsRetentionMs;
       let removedOffsets = 0;
