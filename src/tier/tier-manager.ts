@@ -17,6 +17,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { PartitionState, SealedSegmentInfo } from '../ipc/tasks.js';
 import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
+import { findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../router/partition-engine.js';
 import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
 import { ManifestStore, partitionPrefix, type Manifest, type RemoteSegment } from './manifest.js';
@@ -26,6 +27,8 @@ const MAX_BACKOFF_MS = 30_000;
 const BASE_BACKOFF_MS = 200;
 /** Batch header bytes needed to read baseOffset, batchLength and lastOffsetDelta. */
 const BATCH_HEADER_BYTES = 27;
+/** Batch header bytes through maxTimestamp. */
+const BATCH_TIMESTAMP_HEADER_BYTES = 43;
 /** Chunks fetched ahead of a sequential reader (CHUNK_BYTES each). */
 const READ_AHEAD_CHUNKS = 4;
 
@@ -203,6 +206,7 @@ export class TierManager {
       await this.applyRemoteRetention(t, spec.config.retentionMs, spec.config.retentionBytes, now);
       t.failures = 0;
     } catch (err) {
+      if (this.engine.spec(state.key) !== spec) return; // deleted (or re-created) meanwhile
       t.failures++;
       this.stats.failures++;
       if (err instanceof TierError && err.code === TierErrorCode.CONFLICT) t.manifest = null; // reload: someone else wrote
@@ -338,6 +342,53 @@ export class TierManager {
     const chunksLeft = Math.ceil((seg.sizeBytes - pos) / CHUNK_BYTES);
     if (next) for (let i = 0; i < READ_AHEAD_CHUNKS - chunksLeft; i++) this.cache.prefetch(next.logKey, next.sizeBytes, i);
     return out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
+  /**
+   * ListOffsets by timestamp over remote segments below localStartOffset: the first record
+   * whose timestamp >= target (time index → offset index → batch walk → record scan), or null
+   * when no remote segment below the local log has one (the local log answers then).
+   */
+  async offsetForTimestamp(key: string, target: number, localStartOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+    const segs = this.partitions.get(key)?.manifest?.segments ?? [];
+    for (const seg of segs) {
+      if (seg.baseOffset >= localStartOffset) break;
+      if (seg.maxTimestamp < target) continue;
+      const timeIndex = await this.cachedObject(seg.timeIndexKey);
+      let fromOffset = seg.baseOffset;
+      for (let i = 0; i + 12 <= timeIndex.length; i += 12) {
+        if (Number(timeIndex.readBigInt64BE(i)) >= target) break;
+        fromOffset = seg.baseOffset + timeIndex.readInt32BE(i + 8);
+      }
+      let pos = lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fromOffset);
+      while (pos + BATCH_TIMESTAMP_HEADER_BYTES <= seg.sizeBytes) {
+        const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_TIMESTAMP_HEADER_BYTES);
+        const size = header.readInt32BE(8) + 12;
+        const maxTimestamp = Number(header.readBigInt64BE(35));
+        if (maxTimestamp >= target) {
+          const batch = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size);
+          let record: { offset: number; timestamp: number } | null = null;
+          try {
+            record = findRecordByTimestamp(batch, 0, target);
+          } catch {
+            record = null;
+          }
+          // Codecs not decodable here (snappy, lz4, zstd): the batch's base offset.
+          return record ?? { offset: Number(header.readBigInt64BE(0)), timestamp: maxTimestamp };
+        }
+        pos += size;
+      }
+    }
+    return null;
+  }
+
+  private async cachedObject(key: string): Promise<Buffer> {
+    const hit = this.indexCache.get(key);
+    if (hit) return hit;
+    const data = await this.store.get(key);
+    this.indexCache.set(key, data);
+    while (this.indexCache.size > 256) this.indexCache.delete(this.indexCache.keys().next().value!);
+    return data;
   }
 
   private async offsetIndex(seg: RemoteSegment): Promise<Buffer> {

@@ -135,6 +135,36 @@ describe(`tiered storage against a real S3 server`, () => {
     expect((await store.list(`${prefix}topics/${topicId}`)).length).toBe(0);
   }, 150_000);
 
+  it('answers ListOffsets by timestamp from segments only object storage holds', async () => {
+    const own = await startBroker({ args: tierArgs(), env: s3.brokerEnv() });
+    try {
+      const topic = uniqueTopic('tier-ts');
+      const kafka = kafkaClient(own.bootstrap);
+      const producer = kafka.producer({ allowAutoTopicCreation: true });
+      await producer.connect();
+      const base = Date.now() - 3_600_000;
+      try {
+        for (let b = 0; b < 30; b++) {
+          const messages = Array.from({ length: 20 }, (_, j) => {
+            const i = b * 20 + j;
+            return { value: `ts-${i}-${'w'.repeat(80)}`, timestamp: String(base + i * 1000), partition: 0 };
+          });
+          await producer.send({ topic, acks: -1, messages });
+        }
+      } finally {
+        await producer.disconnect();
+      }
+      const partDir = path.join(own.dataDir, `${topic}-0`);
+      await waitFor(() => localBases(partDir)[0]! > 200, { timeoutMs: 30_000, what: 'records 0-200 to exist only in object storage' });
+      expect(await kcatQueryOffset(own.bootstrap, topic, 0, base + 50_500)).toBe(51);
+      expect(await kcatQueryOffset(own.bootstrap, topic, 0, base)).toBe(0);
+      expect(await kcatQueryOffset(own.bootstrap, topic, 0, base + 599_000)).toBe(599);
+      expect(await kcatQueryOffset(own.bootstrap, topic, 0, base + 600_000)).toBe(-1);
+    } finally {
+      await own.stop();
+    }
+  }, 90_000);
+
   it('rejects a conditional-write conflict on the manifest (two writers of one version)', async () => {
     const manifests = new ManifestStore(store, `${prefix}conflict/`);
     const base = await manifests.load('0'.repeat(32), 0);

@@ -54,6 +54,22 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     if (items.length > 0) {
       try {
         const results = await broker.engine.listOffsets(items);
+        // Tiered storage: a timestamp may fall in segments that only object storage holds.
+        const tier = broker.tier;
+        if (tier) {
+          await Promise.all(
+            results.map(async (r, i) => {
+              const { key, timestamp } = items[i]!;
+              const localStart = broker.engine.state(key)?.logStartOffset;
+              if (timestamp < 0 || r.errorCode !== ErrorCode.NONE || localStart === undefined) return;
+              const remote = await tier.offsetForTimestamp(key, timestamp, localStart).catch(() => null);
+              if (remote) {
+                r.offset = remote.offset;
+                r.timestamp = remote.timestamp;
+              }
+            }),
+          );
+        }
         results.forEach((r, i) => {
           // Tiered storage: the earliest offset may be remote.
           const remoteStart = broker.tier?.remoteLogStartOffset(items[i]!.key);
