@@ -7,29 +7,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogConfig, PartitionSpec } from '../../src/ipc/tasks.js';
+import type { PartitionSpec } from '../../src/ipc/tasks.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records.js';
 import { PartitionEngine } from '../../src/router/partition-engine.js';
+import { logConfig } from '../unit/workers/log-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workerFile = pathToFileURL(path.join(root, 'dist/workers/partition-worker.js'));
 
-const logConfig: LogConfig = {
-  segmentBytes: 1 << 20,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  segmentIndexBytes: 1 << 20,
-  indexIntervalBytes: 4096,
-  retentionMs: -1,
-  retentionBytes: -1,
-  maxMessageBytes: 1 << 20,
-  timestampType: 'CreateTime',
-  flushMessages: Number.MAX_SAFE_INTEGER,
-  flushMs: Number.MAX_SAFE_INTEGER,
-  remoteStorageEnable: false,
-  localRetentionMs: -2,
-  localRetentionBytes: -2,
-  remotePendingMaxBytes: -1,
-};
 
 let engine: PartitionEngine | undefined;
 afterEach(async () => {
@@ -47,7 +32,7 @@ describe('worker slot replacement', () => {
     const logLines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
     engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger, faultInjection: true });
-    const spec: PartitionSpec = { key: 'abc:0', topic: 't', topicId: 'ab'.repeat(16), partition: 0, dir: path.join(dir, 't-0'), config: logConfig };
+    const spec: PartitionSpec = { key: 'abc:0', topic: 't', topicId: 'ab'.repeat(16), partition: 0, dir: path.join(dir, 't-0'), config: logConfig({ segmentBytes: 1 << 20 }) };
     await engine.open([spec]);
 
     const first = await engine.append(-1, [{ key: spec.key, records: batch(['a', 'b', 'c']) }]);
