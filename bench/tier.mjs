@@ -8,7 +8,10 @@
 //     cold-read throughput with Fetch requests (--fetch-mib) from offset 0 through the remote
 //     log, time to first byte of the first cold fetch;
 //  3. a raw ranged-GET loop (4 MiB ranges, like the chunk cache) over the same segment objects on
-//     the same server, in the same run, for comparison.
+//     the same server, in the same run, for comparison; and a re-read of the same range (chunks
+//     then come from the broker's cache) to show the broker-side ceiling of the remote path.
+// Lag counts sealed segments still on local disk: queued, uploading, or uploaded and waiting for
+// the next local-retention pass (every 100 ms here).
 // The server: AWS_ENDPOINT_URL_S3 (+ AWS_ACCESS_KEY_ID/SECRET, default test/test) when set,
 // else a throwaway Ceph radosgw (test/helpers/s3/start-radosgw.sh; needs the Debian packages).
 //
@@ -155,6 +158,17 @@ export async function runTier(o = {}) {
     }
     const coldSeconds = (performance.now() - r0) / 1000;
     result.coldRead = { MBps: round(readBytes / MiB / coldSeconds, 1), bytes: readBytes, timeToFirstByteMs: round(ttfbMs, 1) };
+    // The same range again: chunks now come from the broker's cache (memory / disk), not S3.
+    const w0 = performance.now();
+    let warmBytes = 0;
+    for (let at = earliest; at < localStart; ) {
+      const res = await client.request(ApiKey.Fetch, fv, fetchBody({ topic, topicId: id, partitions: [{ partition: 0, fetchOffset: at }], maxWaitMs: 0, minBytes: 0, maxBytes: opts['fetch-mib'] * MiB, partitionMaxBytes: opts['fetch-mib'] * MiB }));
+      const w = walkBatches(res.responses[0].partitions[0].records, at);
+      if (w.nextOffset <= at) throw new Error(`warm fetch at ${at} made no progress`);
+      warmBytes += w.bytes;
+      at = w.nextOffset;
+    }
+    result.warmRead = { MBps: round(warmBytes / MiB / ((performance.now() - w0) / 1000), 1), bytes: warmBytes };
 
     // 3. Raw ranged-GET loop over the same objects.
     const g0 = performance.now();
@@ -185,6 +199,7 @@ export function printTier(r) {
   console.log(`  upload             ${r.upload.MBps} MB/s (${r.upload.segments} segments), drained ${r.upload.drainAfterProduceMs} ms after produce stopped`);
   console.log(`  lag behind active  max ${r.upload.lagMaxMiB} MiB, mean ${r.upload.lagMeanMiB} MiB of sealed, not-yet-uploaded segments`);
   console.log(`  cold read (broker) ${r.coldRead.MBps} MB/s, time to first byte ${r.coldRead.timeToFirstByteMs} ms`);
+  console.log(`  re-read (cached)   ${r.warmRead.MBps} MB/s (chunk cache on local disk, remote-fetch path otherwise the same)`);
   console.log(`  raw ranged GETs    ${r.rawRangedGet.MBps} MB/s  → broker cold read = ${r.coldVsRawPercent} % of raw`);
 }
 

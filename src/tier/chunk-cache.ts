@@ -31,9 +31,21 @@ export class ChunkCache {
   async read(objectKey: string, objectSize: number, start: number, end: number): Promise<Buffer> {
     const first = Math.floor(start / CHUNK_BYTES);
     const last = Math.floor((end - 1) / CHUNK_BYTES);
+    if (first === last) {
+      const chunk = await this.chunk(objectKey, objectSize, first);
+      return chunk.subarray(start - first * CHUNK_BYTES, end - first * CHUNK_BYTES);
+    }
     const chunks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.chunk(objectKey, objectSize, first + i)));
-    const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    return joined.subarray(start - first * CHUNK_BYTES, end - first * CHUNK_BYTES);
+    // Copy only the requested bytes (not whole chunks) when the range spans chunks.
+    const out = Buffer.allocUnsafe(end - start);
+    let at = 0;
+    chunks.forEach((chunk, i) => {
+      const chunkStart = (first + i) * CHUNK_BYTES;
+      const from = Math.max(start, chunkStart) - chunkStart;
+      const to = Math.min(end, chunkStart + chunk.length) - chunkStart;
+      at += chunk.copy(out, at, from, to);
+    });
+    return out;
   }
 
   /** Starts fetching a chunk in the background (read-ahead). */
