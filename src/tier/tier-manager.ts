@@ -98,7 +98,16 @@ export class TierManager {
    * bucket but missing locally (empty data dir), and loads manifests of remote-enabled topics.
    */
   async start(metadata: MetadataStore, remoteEnabled: (topic: TopicRecord) => boolean): Promise<void> {
-    await this.store.checkConditionalWrites(this.prefix);
+    try {
+      await this.store.checkConditionalWrites(this.prefix);
+    } catch (err) {
+      // Object storage unreachable: with local topics the broker starts degraded (produce and
+      // local fetch work; manifests load and uploads start once the store answers). With an
+      // empty data dir it must not start: it could not tell where the remote logs end.
+      if (!(err instanceof TierError && err.code === TierErrorCode.UNAVAILABLE) || metadata.topicNames().length === 0) throw err;
+      this.logger.error({ err: err.message }, 'object storage unreachable at start-up; starting without it, uploads resume when it answers');
+      return;
+    }
     const metas = await this.store.list(`${this.prefix}topics/`);
     const byName = new Map<string, TopicMetaObject>();
     for (const o of metas) {

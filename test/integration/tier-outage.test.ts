@@ -114,6 +114,36 @@ describe('tiered storage with object-storage trouble (fault-injecting server)', 
     }
   }, 120_000);
 
+  it('restarts while S3 is down (degraded: produce works, uploads resume later); refuses an empty data dir while down', async () => {
+    const fake = s3.fake!;
+    fake.setMode('ok');
+    const broker = await startBroker({ args: tierArgs(), env: s3.brokerEnv() });
+    const topic = uniqueTopic('down-restart');
+    const first = lines(200);
+    await kcatProduce(broker.bootstrap, topic, first.join('\n') + '\n', { partition: 0, config: produceConfig });
+    await waitFor(() => segmentObjects() > 0, { timeoutMs: 20_000, what: 'first uploads' });
+    fake.setMode('down');
+    try {
+      await broker.restart();
+      const more = lines(200, first.length);
+      await kcatProduce(broker.bootstrap, topic, more.join('\n') + '\n', { partition: 0, config: produceConfig });
+      const partDir = path.join(broker.dataDir, `${topic}-0`);
+      const localBefore = fs.readdirSync(partDir).filter((f) => f.endsWith('.log')).length;
+      expect(localBefore).toBeGreaterThan(3);
+      fake.setMode('ok');
+      await waitFor(() => fs.readdirSync(partDir).filter((f) => f.endsWith('.log')).length <= 2, { timeoutMs: 60_000, what: 'uploads to resume after a degraded start' });
+      const all = [...first, ...more];
+      const consumed = await kcatConsumeFormat(broker.bootstrap, topic, '%o %s\\n', { partition: 0, offset: 0, timeoutMs: 60_000 });
+      expect(consumed.stdout).toBe(all.map((l, i) => `${i} ${l}`).join('\n') + '\n');
+      // A broker with an empty data dir cannot tell where remote logs end: it must not start.
+      fake.setMode('down');
+      await expect(startBroker({ args: tierArgs(), env: s3.brokerEnv(), readyTimeoutMs: 20_000 })).rejects.toThrow(/STRATA_ERR_TIER_UNAVAILABLE/);
+    } finally {
+      fake.setMode('ok');
+      await broker.stop();
+    }
+  }, 150_000);
+
   it('refuses to start against a store that ignores conditional writes', async () => {
     const fake = s3.fake!;
     fake.conditionalWrites = false;
