@@ -39,7 +39,13 @@ async function startS3() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-rgw-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const scripts = path.join(REPO_DIR, 'test/helpers/s3');
-  const out = execFileSync('bash', [path.join(scripts, 'start-radosgw.sh'), dir, String(port)], { encoding: 'utf8', timeout: 120_000 });
+  let out;
+  try {
+    out = execFileSync('bash', [path.join(scripts, 'start-radosgw.sh'), dir, String(port)], { encoding: 'utf8', timeout: 120_000 });
+  } catch (err) {
+    execFileSync('bash', [path.join(scripts, 'stop-radosgw.sh'), dir]);
+    throw err;
+  }
   const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
   process.env.AWS_ACCESS_KEY_ID = m[2];
   process.env.AWS_SECRET_ACCESS_KEY = m[3];

@@ -328,7 +328,8 @@ export class TierManager {
     if (!segs || segIndex < 0) return null;
     const seg = segs[segIndex]!;
     this.stats.remoteReads++;
-    let pos = lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fetchOffset);
+    // A sequential consumer enters each segment at its base offset: no index needed there.
+    let pos = fetchOffset === seg.baseOffset ? 0 : lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fetchOffset);
     const out: Buffer[] = [];
     let total = 0;
     while (pos + BATCH_HEADER_BYTES <= seg.sizeBytes) {

@@ -17,6 +17,14 @@ for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph; do
 done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# On any failure, stop the daemons started so far (their PIDs are in $dir/*.pid).
+cleanup_on_error() {
+  local status=$?
+  [ "$status" -eq 0 ] && return
+  for f in "$dir"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  echo "start-radosgw: failed (exit $status); logs in $dir/log" >&2
+}
+trap cleanup_on_error EXIT
 fsid=$(cat /proc/sys/kernel/random/uuid)
 # A mon port next to the S3 port keeps parallel clusters apart.
 mon_port=$((port + 1))
@@ -38,7 +46,7 @@ osd pool default pgp num = 8
 mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd objectstore = memstore
-memstore device bytes = 3221225472
+memstore device bytes = 1073741824
 osd crush chooseleaf type = 0
 run dir = $dir/run
 admin socket = $dir/run/\$cluster-\$name.asok
