@@ -65,10 +65,12 @@ export class PartitionEngine {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly slotLoad: number[];
   readonly tail: TailCache;
+  private readonly gates: Array<{ running: number; waiting: Array<() => void> }>;
 
   constructor(private readonly opts: EngineOptions) {
     this.pools = [];
     this.slotLoad = new Array(opts.slots).fill(0);
+    this.gates = Array.from({ length: opts.slots }, () => ({ running: 0, waiting: [] }));
     const tailBytes = opts.tailCacheBytes ?? 64 * 1024 * 1024;
     this.tail = new TailCache({ maxBytes: tailBytes, maxBytesPerPartition: Math.min(tailBytes, 4 * 1024 * 1024) });
     for (let slot = 0; slot < opts.slots; slot++) {
@@ -423,14 +425,40 @@ export class PartitionEngine {
   }
 
   private async run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]> {
+    const admission = this.admit(slot);
+    if (admission) await admission;
     let result: TaskResult<TaskValues[T['op']]>;
     try {
       result = (await this.pools[slot]!.run(task, transferList ? { transferList } : undefined)) as TaskResult<TaskValues[T['op']]>;
     } catch (err) {
       // The thread died (or the pool is closing): its replacement will reopen on demand.
       throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `worker slot ${slot} failed: ${(err as Error).message}`);
+    } finally {
+      this.release(slot);
     }
     if (!result.ok) throw new EngineError(result.error.code, result.error.message);
     return result.value;
+  }
+
+  /**
+   * Per-slot FIFO gate. Piscina's own queue (used once a thread has concurrentTasksPerWorker
+   * tasks) does not preserve submission order, and a partition's appends must reach its
+   * worker in request order: so at most that many tasks are handed to Piscina per slot and
+   * the rest wait here, strictly first in, first out.
+   */
+  private admit(slot: number): Promise<void> | void {
+    const gate = this.gates[slot]!;
+    if (gate.running < this.opts.concurrentTasksPerSlot && gate.waiting.length === 0) {
+      gate.running++;
+      return;
+    }
+    return new Promise<void>((resolve) => gate.waiting.push(resolve));
+  }
+
+  private release(slot: number): void {
+    const gate = this.gates[slot]!;
+    const next = gate.waiting.shift();
+    if (next) next(); // the slot stays occupied: handed straight to the next task in line
+    else gate.running--;
   }
 }
