@@ -11,7 +11,7 @@ import { KafkaServer } from './router/server.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, parseHttpListeners } from './http/server.js';
-import { attachMetricsSource, type MetricsSource } from './http/metrics.js';
+import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http/metrics.js';
 import { partitionKey } from './metadata/topic-manager.js';
 import { TierManager } from './tier/tier-manager.js';
 
@@ -127,15 +127,31 @@ export class Broker implements BrokerContext, MetricsSource {
     const usesRedis = resolveRedisUrl(this.config) !== undefined;
     const checks = [{ name: 'logs', ok: () => this.recovered && !this.shuttingDown }];
     if (usesRedis) checks.push({ name: 'redis', ok: () => this.groups.available() });
+    const tier = this.tier;
+    if (tier) checks.push({ name: 'object-storage', ok: () => tier.store.reachable });
     this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }));
     const bound = await this.http.listen();
     attachMetricsSource(this);
+    this.engine.onSyncPass = observeSyncPass;
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
     return bound[0]?.boundPort;
   }
 
   remoteStorageStats(): ReturnType<MetricsSource['remoteStorageStats']> {
     return this.tier?.stats;
+  }
+
+  async remoteUploadLag(): ReturnType<MetricsSource['remoteUploadLag']> {
+    if (!this.tier) return undefined;
+    let segments = 0;
+    let bytes = 0;
+    for (const state of await this.engine.tierState()) {
+      for (const seg of state.sealed ?? []) {
+        segments++;
+        bytes += seg.sizeBytes;
+      }
+    }
+    return { segments, bytes };
   }
 
   openConnections(): number {

@@ -4,6 +4,15 @@
 // pass, which starts as soon as the current one ends — so N queued appends cost ~2 passes,
 // never N.
 
+/** Durations (ms) of sync passes not yet reported to the router; bounded. */
+const passDurationsMs: number[] = [];
+const MAX_REPORTED_PASSES = 1024;
+
+/** Takes the sync-pass durations recorded since the last call (for the fsync metric). */
+export function drainSyncPassDurations(): number[] {
+  return passDurationsMs.splice(0);
+}
+
 export class GroupCommit {
   /** Monotonic count of writes (a ticket per write). */
   private written = 0;
@@ -59,9 +68,11 @@ export class GroupCommit {
     this.unflushedMessages = 0;
     const oldest = this.oldestUnflushedMs;
     this.oldestUnflushedMs = null;
+    const started = performance.now();
     try {
       await this.syncPass();
       this.syncCount++;
+      if (passDurationsMs.length < MAX_REPORTED_PASSES) passDurationsMs.push(performance.now() - started);
       if (target > this.durable) this.durable = target;
     } catch (err) {
       if (this.oldestUnflushedMs === null) this.oldestUnflushedMs = oldest;

@@ -28,6 +28,7 @@ import {
   type TaskValues,
   type WorkerTask,
 } from '../src/ipc/tasks.js';
+import { drainSyncPassDurations } from './group-commit.js';
 import { LogError, LogErrorCode, errorMessage, toErrorCode, toTaskError } from './errors.js';
 import { PartitionLog, type PartitionLogOptions, type ReadPlan } from './partition-log.js';
 
@@ -281,5 +282,8 @@ const faultInjection = (workerData as { faultInjection?: boolean } | null)?.faul
 export default async function handle(task: WorkerTask | CrashTask): Promise<unknown> {
   // Tests only: end this thread abruptly, as a fatal bug would, to exercise replacement.
   if (task.op === 'crash' && faultInjection) process.exit(1);
-  return transferResult(await slotWorker.handle(task as WorkerTask));
+  const result = await slotWorker.handle(task as WorkerTask);
+  const syncPassMs = drainSyncPassDurations();
+  if (syncPassMs.length > 0) result.syncPassMs = syncPassMs;
+  return transferResult(result);
 }

@@ -62,6 +62,8 @@ export interface MetricsSource {
   groupLag(): Promise<Array<{ group: string; topic: string; partition: number; lag: number }>>;
   /** Tiered-storage totals since start; undefined without object storage. */
   remoteStorageStats(): { uploadedSegments: number; uploadedBytes: number; uploadMs: number; remoteReads: number; failures: number } | undefined;
+  /** Sealed segments (and their bytes) waiting for upload; undefined without object storage. */
+  remoteUploadLag(): Promise<{ segments: number; bytes: number } | undefined>;
 }
 
 let source: MetricsSource | undefined;
@@ -127,6 +129,33 @@ scrapedCounter('strata_remote_storage_uploaded_bytes_total', 'Bytes uploaded to 
 scrapedCounter('strata_remote_storage_upload_seconds_total', 'Time spent uploading to object storage', (s) => s.uploadMs / 1000);
 scrapedCounter('strata_remote_storage_reads_total', 'Fetch reads served from object storage', (s) => s.remoteReads);
 scrapedCounter('strata_remote_storage_failures_total', 'Failed object-storage operations', (s) => s.failures);
+
+function uploadLagGauge(name: string, help: string, pick: (lag: { segments: number; bytes: number }) => number): void {
+  new client.Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const lag = await source?.remoteUploadLag();
+      if (lag) this.set(pick(lag));
+    },
+  });
+}
+uploadLagGauge('strata_remote_storage_upload_lag_bytes', 'Bytes of sealed local segments not yet uploaded to object storage', (l) => l.bytes);
+uploadLagGauge('strata_remote_storage_upload_lag_segments', 'Sealed local segments not yet uploaded to object storage', (l) => l.segments);
+
+const syncPassDuration = new client.Histogram({
+  name: 'strata_fsync_duration_seconds',
+  help: 'Duration of group-commit fsync passes (one fdatasync per dirty file of a partition), as reported by the worker slots',
+  buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  registers: [registry],
+});
+
+/** Records one fsync pass reported by a worker slot. */
+export function observeSyncPass(ms: number): void {
+  syncPassDuration.observe(ms / 1000);
+}
 
 // ------------------------------------------------------------------ hot-path helpers
 

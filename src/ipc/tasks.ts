@@ -245,7 +245,10 @@ export interface TaskError {
   message: string;
 }
 
-export type TaskResult<T> = { ok: true; value: T } | { ok: false; error: TaskError };
+export type TaskResult<T> = ({ ok: true; value: T } | { ok: false; error: TaskError }) & {
+  /** Durations (ms) of fsync passes the slot finished since its previous answer (metrics). */
+  syncPassMs?: number[];
+};
 
 /** Result value type per op. */
 export interface TaskValues {

@@ -65,6 +65,8 @@ export class PartitionEngine {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly slotLoad: number[];
   readonly tail: TailCache;
+  /** Called with each fsync pass duration (ms) the workers report (metrics). */
+  onSyncPass: ((ms: number) => void) | undefined;
   private readonly gates: Array<{ running: number; waiting: Array<() => void> }>;
 
   constructor(private readonly opts: EngineOptions) {
@@ -108,7 +110,7 @@ export class PartitionEngine {
 
   /** Per slot, for /metrics: partitions, local segments, Piscina queue size and utilisation. */
   slotStats(): Array<{ partitions: number; segments: number; queueSize: number; utilization: number }> {
-    const stats = this.pools.map((pool, slot) => ({ partitions: this.slotLoad[slot] ?? 0, segments: 0, queueSize: pool.queueSize, utilization: pool.utilization }));
+    const stats = this.pools.map((pool, slot) => ({ partitions: this.slotLoad[slot] ?? 0, segments: 0, queueSize: pool.queueSize + (this.gates[slot]?.waiting.length ?? 0), utilization: pool.utilization }));
     for (const [key, slot] of this.placement) {
       const s = this.states.get(key);
       if (s && stats[slot]) stats[slot].segments += s.segmentCount;
@@ -436,6 +438,7 @@ export class PartitionEngine {
     } finally {
       this.release(slot);
     }
+    if (result.syncPassMs && this.onSyncPass) for (const ms of result.syncPassMs) this.onSyncPass(ms);
     if (!result.ok) throw new EngineError(result.error.code, result.error.message);
     return result.value;
   }

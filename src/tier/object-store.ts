@@ -71,7 +71,26 @@ export class ObjectStore {
       maxAttempts: 1, // the uploader retries with its own backoff
       requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
     });
+    // Readiness: the last request's outcome says whether the store answers (4xx answers count
+    // as reachable; network errors, timeouts and 5xx/throttling do not).
+    this.client.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          const out = await next(args);
+          this.reachable = true;
+          return out;
+        } catch (err) {
+          const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          this.reachable = status !== undefined && status < 500;
+          throw err;
+        }
+      },
+      { step: 'deserialize', name: 'strataReachability' },
+    );
   }
+
+  /** Whether the most recent request got an answer from the store (see the middleware above). */
+  reachable = true;
 
   /** PUT; ifNoneMatch → fails with CONFLICT when the key exists. Returns the ETag. */
   async put(key: string, body: Buffer, opts: { ifNoneMatch?: boolean; contentType?: string } = {}): Promise<string> {

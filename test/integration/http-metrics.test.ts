@@ -96,6 +96,10 @@ describe('HTTP endpoints without Redis', () => {
     const connected = await scrape(port);
     expect(connected.get('strata_open_connections')).toBeGreaterThan(idle);
     expect(connected.get(`strata_topic_records_in_total{topic="${topic}"}`)).toBe(42);
+    // KafkaJS sends with acks=-1: the append waited for a group-commit fsync, which the worker reports.
+    expect(connected.get('strata_fsync_duration_seconds_count')).toBeGreaterThan(afterOor.get('strata_fsync_duration_seconds_count') ?? 0);
+    // No object storage configured: nothing waits for upload.
+    expect(connected.get('strata_remote_storage_upload_lag_bytes') ?? 0).toBe(0);
     await producer.disconnect();
     await waitFor(async () => (await scrape(port)).get('strata_open_connections')! <= idle, { what: 'connection count back down' });
 

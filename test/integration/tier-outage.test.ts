@@ -95,6 +95,14 @@ describe('tiered storage with object-storage trouble (fault-injecting server)', 
       const cause = ((error as { cause?: unknown }).cause ?? error) as { type?: string; retriable?: boolean; message?: string };
       expect(cause.type, String((error as Error).message)).toBe('KAFKA_STORAGE_ERROR');
       expect(cause.retriable).toBe(true);
+      // Operators see it: /readyz names object storage as the failing check, and the
+      // upload-lag gauge shows the sealed bytes waiting.
+      const httpPort = broker.logLines().find((l) => l.msg === 'broker ready')?.httpPort as number;
+      const unready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      expect(unready.status).toBe(503);
+      expect(((await unready.json()) as { checks: Record<string, boolean> }).checks['object-storage']).toBe(false);
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      expect(Number(/^strata_remote_storage_upload_lag_bytes (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
       fake.setMode('ok');
       await waitFor(
         async () => {
@@ -107,6 +115,8 @@ describe('tiered storage with object-storage trouble (fault-injecting server)', 
         },
         { timeoutMs: 60_000, intervalMs: 200, what: 'produce to succeed once uploads caught up' },
       );
+      const ready = await fetch(`http://127.0.0.1:${broker.logLines().find((l) => l.msg === 'broker ready')?.httpPort as number}/readyz`);
+      expect(ready.status).toBe(200);
     } finally {
       fake.setMode('ok');
       await producer.disconnect();
