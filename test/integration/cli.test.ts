@@ -197,6 +197,50 @@ describe('strata groups', () => {
   });
 });
 
+describe('strata consume --group as a group member', () => {
+  it('joins beside a KafkaJS consumer, splits the partitions with it and reads only its own', async () => {
+    const topic = uniqueTopic('cli-member');
+    const groupId = `g-${topic}`;
+    await strataOk(['topics', 'create', topic, '--partitions', '4', ...bs]);
+    const kafkaMember = await recordingConsumer(kafka, groupId, topic);
+    try {
+      await waitFor(() => Object.values(kafkaMember.assignment()).flat().length === 4, { timeoutMs: 30_000, what: 'KafkaJS member owning all 4 partitions' });
+      // The CLI member stays until it has been idle for 8 s.
+      const cli = runStrata(['consume', topic, '--group', groupId, '--output', 'json', '--timeout-ms', '8000', ...bs], { timeoutMs: 90_000 });
+      type Described = { state: string; members: Array<{ clientId: string; assignment: Array<{ topic: string; partitions: number[] }> }> };
+      const split = await waitFor(
+        async () => {
+          const d = await strataJson<Described>(['groups', 'describe', groupId, ...bs]);
+          return d.state === 'Stable' && d.members.length === 2 && d.members.every((m) => m.assignment.length > 0) ? d : undefined;
+        },
+        { timeoutMs: 30_000, what: 'stable group of two members' },
+      );
+      const owned = split.members.map((m) => m.assignment.flatMap((a) => a.partitions));
+      expect(owned.flat().sort()).toEqual([0, 1, 2, 3]);
+      await waitFor(() => Object.values(kafkaMember.assignment()).flat().length === 2, { timeoutMs: 30_000, what: 'KafkaJS member down to 2 partitions' });
+      const kafkaOwned = Object.values(kafkaMember.assignment()).flat().sort();
+      const cliOwned = [0, 1, 2, 3].filter((p) => !kafkaOwned.includes(p));
+
+      // 10 records per partition after the split: each member reads exactly its own.
+      for (let p = 0; p < 4; p++) {
+        await strataOk(['produce', topic, '--partition', String(p), ...bs], { input: Array.from({ length: 10 }, (_, i) => `p${p}-${i}`).join('\n') + '\n' });
+      }
+      await waitFor(() => kafkaMember.received.filter((r) => r.value.startsWith('p')).length === 20, { timeoutMs: 30_000, what: 'KafkaJS member read its 20' });
+      const result = await cli;
+      expect(result.code, result.stderr).toBe(0);
+      const cliRecords = result.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { partition: number; value: string });
+      expect(cliRecords.length).toBe(20);
+      expect([...new Set(cliRecords.map((r) => r.partition))].sort()).toEqual(cliOwned);
+      expect([...new Set(kafkaMember.received.map((r) => r.partition))].sort()).toEqual(kafkaOwned);
+      // It left the group on exit and committed what it read.
+      const after = await strataJson<Described & { partitions: Array<{ partition: number; committedOffset: number }> }>(['groups', 'describe', groupId, ...bs]);
+      for (const p of cliOwned) expect(after.partitions.find((x) => x.partition === p)?.committedOffset).toBe(10);
+    } finally {
+      await kafkaMember.stop();
+    }
+  }, 120_000);
+});
+
 describe('strata against a broker that is down', () => {
   it('fails with a clear error and a non-zero exit code', async () => {
     const port = await freePort();

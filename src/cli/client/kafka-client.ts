@@ -20,7 +20,7 @@ function api<Req, Res>(
 }
 
 // Version caps: the newest versions whose request/response shapes this client fills in.
-const Api = {
+export const Api = {
   produce: api(0, 'Produce', 3, 9, m.encodeProduceRequest, m.decodeProduceResponse),
   fetch: api(1, 'Fetch', 4, 12, m.encodeFetchRequest, m.decodeFetchResponse),
   listOffsets: api(2, 'ListOffsets', 1, 7, m.encodeListOffsetsRequest, m.decodeListOffsetsResponse),
@@ -29,6 +29,10 @@ const Api = {
   offsetFetch: api(9, 'OffsetFetch', 2, 7, m.encodeOffsetFetchRequest, m.decodeOffsetFetchResponse),
   findCoordinator: api(10, 'FindCoordinator', 0, 3, m.encodeFindCoordinatorRequest, m.decodeFindCoordinatorResponse),
   describeGroups: api(15, 'DescribeGroups', 0, 5, m.encodeDescribeGroupsRequest, m.decodeDescribeGroupsResponse),
+  joinGroup: api(11, 'JoinGroup', 0, 9, m.encodeJoinGroupRequest, m.decodeJoinGroupResponse),
+  heartbeat: api(12, 'Heartbeat', 0, 4, m.encodeHeartbeatRequest, m.decodeHeartbeatResponse),
+  leaveGroup: api(13, 'LeaveGroup', 0, 5, m.encodeLeaveGroupRequest, m.decodeLeaveGroupResponse),
+  syncGroup: api(14, 'SyncGroup', 0, 5, m.encodeSyncGroupRequest, m.decodeSyncGroupResponse),
   listGroups: api(16, 'ListGroups', 0, 4, m.encodeListGroupsRequest, m.decodeListGroupsResponse),
   createTopics: api(19, 'CreateTopics', 0, 7, m.encodeCreateTopicsRequest, m.decodeCreateTopicsResponse),
   deleteTopics: api(20, 'DeleteTopics', 0, 5, m.encodeDeleteTopicsRequest, m.decodeDeleteTopicsResponse),

@@ -1,10 +1,12 @@
 // Thread: main (CLI process). `strata consume TOPIC`: fetches from every partition (or
 // --partition P), starting at the log end, --from-beginning, --offset N, or the committed
-// offsets of --group G (which it commits back as a standalone consumer: it does not join
-// the group as a member). Prints --format templates or JSON lines; stops after
+// offsets of --group G. With --group (and no --partition) it joins G as a member and reads
+// only the partitions the group assigns it, rejoining on rebalances; with --partition it
+// commits as a standalone consumer. Prints --format templates or JSON lines; stops after
 // --max-messages or when nothing arrived for --timeout-ms.
 import type { Options } from '../args.js';
 import { CliError } from '../client/connection.js';
+import { GroupMember } from '../client/group-member.js';
 import { EARLIEST, errorName, LATEST, type KafkaClient } from '../client/kafka-client.js';
 import { decodeRecordBatches } from '../../protocol/records.js';
 import { info, json, out, type OutputFormat } from '../output.js';
@@ -52,25 +54,51 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
   if (startOffset !== undefined && only === undefined) throw new CliError('--offset needs --partition', 'STRATA_ERR_CLI_USAGE');
 
   const t = await client.topic(topic);
-  const partitions = t.partitions.map((p) => p.partition).filter((p) => only === undefined || p === only);
+  let partitions = t.partitions.map((p) => p.partition).filter((p) => only === undefined || p === only);
   if (partitions.length === 0) throw new CliError(`topic ${topic} has no partition ${only}`, 'STRATA_ERR_CLI_USAGE');
-  const positions = await client.listOffsets(topic, partitions, fromBeginning ? EARLIEST : LATEST);
-  if (startOffset !== undefined) positions.set(only!, BigInt(startOffset));
-  else if (group) {
-    const committed = (await client.fetchCommitted(group, [{ topic, partitions }])).get(topic);
-    for (const p of partitions) {
-      const c = committed?.get(p);
-      if (c !== undefined && c >= 0n) positions.set(p, c);
+  const startPositions = async (parts: number[]): Promise<Map<number, bigint>> => {
+    if (parts.length === 0) return new Map();
+    const positions = await client.listOffsets(topic, parts, fromBeginning ? EARLIEST : LATEST);
+    if (startOffset !== undefined) positions.set(only!, BigInt(startOffset));
+    else if (group) {
+      const committed = (await client.fetchCommitted(group, [{ topic, partitions: parts }])).get(topic);
+      for (const p of parts) {
+        const c = committed?.get(p);
+        if (c !== undefined && c >= 0n) positions.set(p, c);
+      }
     }
+    return positions;
+  };
+  const member =
+    group && only === undefined
+      ? new GroupMember(await client.coordinator(group), group, topic, async (name) => (await client.topic(name)).partitions.length)
+      : undefined;
+  if (member) {
+    partitions = await member.join();
+    info(`Joined group ${group} (generation ${member.generationId}): partitions ${partitions.join(',') || 'none'} of ${topic}.\n`);
   }
+  let positions = await startPositions(partitions);
 
   let count = 0;
   let lastData = Date.now();
   let stop = false;
   const onSignal = () => (stop = true);
   process.once('SIGINT', onSignal);
+  let mustRejoin = false;
   try {
     while (!stop && (maxMessages === undefined || count < maxMessages)) {
+      if (member && (mustRejoin || (await member.heartbeatIfDue()))) {
+        partitions = await member.join();
+        positions = await startPositions(partitions);
+        mustRejoin = false;
+        info(`Rebalanced (generation ${member.generationId}): partitions ${partitions.join(',') || 'none'} of ${topic}.\n`);
+      }
+      if (positions.size === 0) {
+        // Nothing assigned (more members than partitions): stay in the group, keep heartbeating.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (timeoutMs !== undefined && Date.now() - lastData >= timeoutMs) break;
+        continue;
+      }
       const waitMs = timeoutMs !== undefined ? Math.max(0, Math.min(500, timeoutMs - (Date.now() - lastData))) : 500;
       const results = await client.fetch(topic, positions, { maxWaitMs: waitMs, maxBytes: 4 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 });
       let got = 0;
@@ -121,12 +149,14 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
           commits.set(r.partition, next);
         }
       }
-      if (group && commits.size > 0) await client.commit(group, topic, commits);
+      if (member && commits.size > 0) mustRejoin = !(await member.commit(commits));
+      else if (group && commits.size > 0) await client.commit(group, topic, commits);
       if (got > 0) lastData = Date.now();
       else if (timeoutMs !== undefined && Date.now() - lastData >= timeoutMs) break;
     }
   } finally {
     process.off('SIGINT', onSignal);
+    await member?.leave();
   }
   if (format !== 'json') info(`Consumed ${count} record${count === 1 ? '' : 's'} from ${topic}.\n`);
 }
