@@ -134,19 +134,25 @@ export async function startS3Target(): Promise<S3Target> {
         'or set AWS_ENDPOINT_URL_S3 (e.g. LocalStack: npm run test:tier), or STRATA_TEST_S3=fake for a quick run against the in-memory test server',
     );
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rgw-'));
-  const port = await freePortPair();
-  const stop = async () => {
-    await run('bash', [path.join(here, 'stop-radosgw.sh'), dir], 30_000).catch(() => undefined);
-  };
-  try {
-    const out = await run('bash', [path.join(here, 'start-radosgw.sh'), dir, String(port), bucket], 90_000);
-    const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
-    if (!m) throw new Error(`start-radosgw.sh printed no endpoint: ${out}`);
-    await createBucket(m[1]!, bucket, m[2]!, m[3]!);
-    return makeTarget('radosgw', m[1]!, bucket, m[2]!, m[3]!, stop);
-  } catch (err) {
-    await stop();
-    throw err;
+  // A throwaway cluster can fail to come up for reasons outside the test (a port taken between
+  // the check and the bind): try a fresh directory and ports up to three times.
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-rgw-'));
+    const port = await freePortPair();
+    const stop = async () => {
+      await run('bash', [path.join(here, 'stop-radosgw.sh'), dir], 30_000).catch(() => undefined);
+    };
+    try {
+      const out = await run('bash', [path.join(here, 'start-radosgw.sh'), dir, String(port), bucket], 90_000);
+      const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
+      if (!m) throw new Error(`start-radosgw.sh printed no endpoint: ${out}`);
+      await createBucket(m[1]!, bucket, m[2]!, m[3]!);
+      return makeTarget('radosgw', m[1]!, bucket, m[2]!, m[3]!, stop);
+    } catch (err) {
+      lastError = err;
+      await stop();
+    }
   }
+  throw lastError;
 }

@@ -71,8 +71,11 @@ ceph_cmd() { timeout 20 ceph -c "$conf" "$@"; }
 for _ in $(seq 1 100); do ceph_cmd -s >/dev/null 2>&1 && break; sleep 0.2; done
 ceph_cmd -s >/dev/null
 
-osd_id=$(ceph_cmd osd create)
-ceph-osd -c "$conf" -i "$osd_id" --mkfs >/dev/null 2>&1
+# Register the OSD under an explicit uuid and give mkfs the same one: without it the OSD
+# may boot with its own random uuid and the mon refuses it ('wrong fsid').
+osd_uuid=$(cat /proc/sys/kernel/random/uuid)
+osd_id=$(ceph_cmd osd create "$osd_uuid")
+ceph-osd -c "$conf" -i "$osd_id" --mkfs --osd-uuid "$osd_uuid" >/dev/null 2>&1
 ceph-osd -c "$conf" -i "$osd_id"
 for _ in $(seq 1 150); do ceph_cmd osd stat 2>/dev/null | grep -q '1 up' && break; sleep 0.2; done
 
