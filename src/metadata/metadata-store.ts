@@ -42,6 +42,8 @@ export function newTopicId(): string {
 export class MetadataStore {
   private data: MetadataFile;
   private nextProducerId: number;
+  /** topic id → name, derived from data.topics and kept in step with it. */
+  private readonly namesById = new Map<string, string>();
 
   private constructor(
     private readonly file: string,
@@ -49,6 +51,7 @@ export class MetadataStore {
   ) {
     this.data = data;
     this.nextProducerId = data.producerIdBlockEnd;
+    for (const [name, t] of Object.entries(data.topics)) this.namesById.set(t.topicId, name);
   }
 
   static open(logDir: string, clusterIdSetting?: string): MetadataStore {
@@ -91,14 +94,15 @@ export class MetadataStore {
     return Object.hasOwn(this.data.topics, name) ? this.data.topics[name] : undefined;
   }
 
+  /** Fetch v13+ names topics by id on every request: an index, not a scan of all topics. */
   topicNameById(topicId: string): string | undefined {
-    for (const [name, t] of Object.entries(this.data.topics)) if (t.topicId === topicId) return name;
-    return undefined;
+    return this.namesById.get(topicId);
   }
 
   createTopic(name: string, partitions: number, configs: Record<string, string>): TopicRecord {
     const record: TopicRecord = { topicId: newTopicId(), partitions, configs: { ...configs }, createdAtMs: Date.now() };
     this.data.topics[name] = record;
+    this.namesById.set(record.topicId, name);
     this.persist();
     return record;
   }
@@ -106,10 +110,13 @@ export class MetadataStore {
   /** Re-creates a topic with its original id (tiered storage: rebuilt from object storage). */
   restoreTopic(name: string, record: TopicRecord): void {
     this.data.topics[name] = { ...record, configs: { ...record.configs } };
+    this.namesById.set(record.topicId, name);
     this.persist();
   }
 
   deleteTopic(name: string): void {
+    const topicId = this.data.topics[name]?.topicId;
+    if (topicId !== undefined) this.namesById.delete(topicId);
     delete this.data.topics[name];
     this.persist();
   }

@@ -18,6 +18,13 @@ type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 
 const EMPTY_RECORDS = Buffer.alloc(0);
 
+function fillOffsets(target: PartitionData, from: { highWatermark: number; lastStableOffset: number; logStartOffset: number } | undefined): void {
+  if (!from) return;
+  target.highWatermark = BigInt(from.highWatermark);
+  target.lastStableOffset = BigInt(from.lastStableOffset);
+  target.logStartOffset = BigInt(from.logStartOffset);
+}
+
 function partitionData(partitionIndex: number, errorCode: number): PartitionData {
   return {
     partitionIndex,
@@ -47,7 +54,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const responses: FetchResponse['responses'] = [];
     const reads: ReadRequestItem[] = [];
     const targets: PartitionData[] = [];
-    const responseMaxBytes = apiVersion >= 3 ? Math.max(0, req.maxBytes) : 0x7fffffff;
+    const responseMaxBytes = Math.max(0, req.maxBytes);
     for (const t of req.topics) {
       const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
       const topic = name === undefined ? undefined : broker.topics.get(name);
@@ -112,9 +119,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
         results.forEach((r, i) => {
           const target = targets[i]!;
           target.errorCode = r.errorCode;
-          target.highWatermark = BigInt(r.highWatermark);
-          target.lastStableOffset = BigInt(r.lastStableOffset);
-          target.logStartOffset = BigInt(r.logStartOffset);
+          fillOffsets(target, r);
           seen[i] = r.highWatermark;
           if (r.errorCode !== ErrorCode.NONE) anyError = true;
           const records = r.records;
@@ -125,23 +130,12 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
             anyData = true;
           } else target.records = EMPTY_RECORDS;
         });
-        const remaining = deadline - Date.now();
-        if (total >= req.minBytes || anyError || remaining <= 0 || broker.shuttingDown || ctx.conn.closed) return done();
+        if (total >= req.minBytes || anyError) return done();
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || broker.shuttingDown || ctx.conn.closed) {
-        if (caughtUp) {
-          // Fill offsets from the cache for the empty answer.
-          reads.forEach((r, i) => {
-            const s = engine.state(r.key);
-            const target = targets[i]!;
-            if (s) {
-              target.highWatermark = BigInt(s.highWatermark);
-              target.lastStableOffset = BigInt(s.lastStableOffset);
-              target.logStartOffset = BigInt(s.logStartOffset);
-            }
-          });
-        }
+        // A caught-up partition was never read: its offsets come from the engine's cache.
+        if (caughtUp) reads.forEach((r, i) => fillOffsets(targets[i]!, engine.state(r.key)));
         return done();
       }
       if (reads.some((r, i) => (engine.state(r.key)?.highWatermark ?? -1) !== seen[i])) {
