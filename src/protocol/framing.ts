@@ -53,7 +53,7 @@ export class FrameDecoder {
       this.partialHave += take;
       o = take;
       if (this.partialHave < this.partialSize) return frames;
-      frames.push(Buffer.concat(this.pieces, this.partialSize));
+      frames.push(assemble(this.pieces, this.partialSize));
       this.pieces = [];
       this.partialSize = -1;
       this.partialHave = 0;
@@ -90,4 +90,27 @@ export class FrameDecoder {
     }
     return frames;
   }
+}
+
+/**
+ * A frame that arrived in several chunks is copied into its own, unpooled ArrayBuffer
+ * (allocUnsafeSlow), which the router may then hand to a worker thread without another copy.
+ */
+function assemble(pieces: Buffer[], size: number): Buffer {
+  const frame = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const piece of pieces) {
+    frame.set(piece, at);
+    at += piece.length;
+  }
+  return frame;
+}
+
+/**
+ * True when nothing but this frame lives in its ArrayBuffer, so transferring the buffer to
+ * another thread takes nothing from anyone else. Holds exactly for frames assembled from
+ * several chunks: a frame cut out of one chunk always sits behind its own size prefix.
+ */
+export function frameOwnsBuffer(frame: Buffer): boolean {
+  return frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength && frame.buffer instanceof ArrayBuffer;
 }

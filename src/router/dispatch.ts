@@ -5,6 +5,7 @@
 // Kafka does — except ApiVersions, which answers UNSUPPORTED_VERSION with the ranges.
 import type { BrokerContext } from '../broker.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
+import { frameOwnsBuffer } from '../protocol/framing.js';
 import { Reader } from '../protocol/reader.js';
 import { countRequestFailure, observeRequest } from '../http/metrics.js';
 import { Writer } from '../protocol/writer.js';
@@ -47,7 +48,15 @@ export class Dispatcher implements FrameHandler {
       return { kind: 'close', reason: `malformed ${handler.name} v${apiVersion} request: ${(err as Error).message}` };
     }
     const startNs = process.hrtime.bigint();
-    const ctx: RequestContext = { broker: this.broker, conn, apiKey, apiVersion, correlationId, clientId };
+    const ctx: RequestContext = {
+      broker: this.broker,
+      conn,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      ownedFrameBuffer: frameOwnsBuffer(frame) ? (frame.buffer as ArrayBuffer) : undefined,
+    };
     const headerVersion = responseHeaderVersion(apiKey, apiVersion);
     const finish = (response: unknown): FrameOutcome => {
       observeRequest(apiKey, handler.name, apiVersion, startNs);

@@ -172,30 +172,28 @@ export class PartitionEngine {
   }
 
   /** Appends each item's record batches; results come back in item order. */
-  async append(acks: number, items: AppendRequestItem[]): Promise<AppendItemResult[]> {
+  /**
+   * Appends each item's record batches; results come back in item order. `ownedBuffer` is the
+   * request frame's own ArrayBuffer (nothing else shares it): when every item lies in it and
+   * one slot owns them all, that buffer is transferred as it is instead of being copied.
+   * Either way each item's `records` points into the buffer the worker hands back afterwards.
+   */
+  async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
+    const oneSlot = items.length > 0 && items.every((i) => this.placement.get(i.key) === this.placement.get(items[0]!.key));
     const results = await this.perSlot(items, (slot, slotItems) =>
       this.runItems(slot, slotItems, (subset) => {
-        // One freshly allocated buffer per task: pooled socket buffers cannot be transferred.
-        let total = 0;
-        for (const item of subset) total += item.records.length;
-        // allocUnsafeSlow: a dedicated, not zero-filled ArrayBuffer that can be transferred.
-        const view = Buffer.allocUnsafeSlow(total);
-        const buffer = view.buffer as ArrayBuffer;
-        let offset = 0;
-        const sliceTable = subset.map((item) => {
-          view.set(item.records, offset);
-          const slice = { key: item.key, offset, length: item.records.length };
-          offset += item.records.length;
-          return slice;
-        });
+        const transfer =
+          oneSlot && ownedBuffer !== undefined && ownedBuffer.byteLength > 0 && subset.every((i) => i.records.buffer === ownedBuffer);
+        const { buffer, sliceTable } = transfer ? sliceInPlace(subset, ownedBuffer) : copyIntoFreshBuffer(subset);
         return this.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]).then((value) => {
           // The worker rewrote offsets in place and handed the buffer back: remember the tail.
           const written = Buffer.from(value.buffer);
+          subset.forEach((item, j) => {
+            const slice = sliceTable[j]!;
+            item.records = written.subarray(slice.offset, slice.offset + slice.length);
+          });
           value.items.forEach((r, j) => {
-            if (r.errorCode === ErrorCode.NONE && r.written === true) {
-              const slice = sliceTable[j]!;
-              this.tail.append(r.key, r.baseOffset, written.subarray(slice.offset, slice.offset + slice.length));
-            } else if (r.errorCode !== WorkerError.PARTITION_NOT_OPEN) this.tail.drop(r.key);
+            if (r.errorCode === ErrorCode.NONE && r.written === true) this.tail.append(r.key, r.baseOffset, subset[j]!.records); else if (r.errorCode !== WorkerError.PARTITION_NOT_OPEN) this.tail.drop(r.key);
             // In the same turn as the tail update, so a fetch never sees data above its HWM.
             if (r.errorCode === ErrorCode.NONE) this.advance(r.key, r.highWatermark, r.logStartOffset);
           });
@@ -464,4 +462,29 @@ export class PartitionEngine {
     if (next) next(); // the slot stays occupied: handed straight to the next task in line
     else gate.running--;
   }
+}
+
+interface AppendSlices {
+  buffer: ArrayBuffer;
+  sliceTable: Array<{ key: string; offset: number; length: number }>;
+}
+
+/** The items already live in `buffer` (the request frame's own): describe where. */
+function sliceInPlace(items: AppendRequestItem[], buffer: ArrayBuffer): AppendSlices {
+  return { buffer, sliceTable: items.map((i) => ({ key: i.key, offset: i.records.byteOffset, length: i.records.length })) };
+}
+
+/** One fresh, unpooled, not zero-filled buffer holding the items back to back. */
+function copyIntoFreshBuffer(items: AppendRequestItem[]): AppendSlices {
+  let total = 0;
+  for (const item of items) total += item.records.length;
+  const view = Buffer.allocUnsafeSlow(total);
+  let offset = 0;
+  const sliceTable = items.map((item) => {
+    view.set(item.records, offset);
+    const slice = { key: item.key, offset, length: item.records.length };
+    offset += item.records.length;
+    return slice;
+  });
+  return { buffer: view.buffer as ArrayBuffer, sliceTable };
 }

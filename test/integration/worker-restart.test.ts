@@ -50,4 +50,43 @@ describe('worker slot replacement', () => {
     const values = decodeRecordBatches(read!.records!).flatMap((b) => b.records.map((r) => `${r.offset}:${r.value!.toString()}`));
     expect(values).toEqual(['0:a', '1:b', '2:c', '3:d', '4:e']);
   });
+
+  it('hands a request frame\'s own buffer to the worker without copying, also when a replaced thread must reopen first', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-transfer-'));
+    engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });
+    const specs: PartitionSpec[] = [0, 1].map((p) => ({ key: `abc:${p}`, topic: 't', topicId: 'ab'.repeat(16), partition: p, dir: path.join(dir, `t-${p}`), config: logConfig() }));
+    await engine.open(specs);
+
+    /** Like an assembled request frame: other bytes around two partitions' record batches. */
+    const frameOf = (a: string[], b: string[]) => {
+      const parts = [Buffer.from('header'), batch(a), Buffer.from('between'), batch(b)];
+      const frame = Buffer.allocUnsafeSlow(parts.reduce((n, x) => n + x.length, 0));
+      let at = 0;
+      const views = parts.map((x) => {
+        frame.set(x, at);
+        at += x.length;
+        return frame.subarray(at - x.length, at);
+      });
+      return { buffer: frame.buffer as ArrayBuffer, items: [{ key: specs[0]!.key, records: views[1]! }, { key: specs[1]!.key, records: views[3]! }] };
+    };
+
+    const first = frameOf(['a', 'b'], ['x']);
+    const results = await engine.append(1, first.items, first.buffer);
+    expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual([[0, 0], [0, 0]]);
+    expect(first.buffer.byteLength).toBe(0); // transferred, not copied
+    // The items now point into the buffer the worker handed back, offsets rewritten.
+    expect(decodeRecordBatches(first.items[1]!.records)[0]!.records.map((r) => r.value!.toString())).toEqual(['x']);
+
+    await engine.crashSlot(0);
+    const second = frameOf(['c'], ['y', 'z']);
+    const again = await engine.append(1, second.items, second.buffer);
+    expect(again.map((r) => [r.errorCode, r.baseOffset])).toEqual([[0, 2], [0, 1]]);
+
+    const reads = await engine.read(specs.map((s) => ({ key: s.key, fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true })));
+    const values = reads.map((r) => decodeRecordBatches(r.records!).flatMap((b) => b.records.map((x) => `${x.offset}:${x.value!.toString()}`)));
+    expect(values).toEqual([
+      ['0:a', '1:b', '2:c'],
+      ['0:x', '1:y', '2:z'],
+    ]);
+  });
 });

@@ -78,7 +78,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     }
     if (items.length > 0) {
       try {
-        const results = await broker.engine.append(acks, items);
+        const results = await broker.engine.append(acks, items, ctx.ownedFrameBuffer);
         results.forEach((r, i) => {
           const target = targets[i]!;
           target.errorCode = r.errorCode;

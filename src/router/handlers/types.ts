@@ -15,6 +15,8 @@ export interface RequestContext {
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
+  /** The request frame's own ArrayBuffer when nothing else shares it (see frameOwnsBuffer). */
+  ownedFrameBuffer: ArrayBuffer | undefined;
 }
 
 export interface ApiHandler<Req, Res> {

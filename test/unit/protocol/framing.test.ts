@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FrameTooLargeError, ProtocolDecodeError } from '../../../src/protocol/errors.js';
-import { FrameDecoder } from '../../../src/protocol/framing.js';
+import { FrameDecoder, frameOwnsBuffer } from '../../../src/protocol/framing.js';
 
 function frame(payload: Buffer): Buffer {
   const b = Buffer.alloc(4 + payload.length);
@@ -61,5 +61,19 @@ describe('FrameDecoder', () => {
     head.writeInt32BE(1 << 29, 0);
     expect(d.push(head)).toEqual([]);
     expect(d.buffered).toBe(2);
+  });
+});
+
+describe('frameOwnsBuffer', () => {
+  it('is true only for frames assembled from several chunks, never for a view into a chunk', () => {
+    const body = Buffer.alloc(5000, 7);
+    const wire = Buffer.concat([Buffer.from([0, 0, 0x13, 0x88]), body, Buffer.from([0, 0, 0, 2, 1, 2])]);
+    const split = new FrameDecoder({ maxFrameBytes: 1 << 20 });
+    const assembled = [...split.push(wire.subarray(0, 100)), ...split.push(wire.subarray(100))];
+    expect(assembled.map((f) => f.length)).toEqual([5000, 2]);
+    expect(frameOwnsBuffer(assembled[0]!)).toBe(true);
+    expect(frameOwnsBuffer(assembled[1]!)).toBe(false); // cut out of the second chunk
+    const whole = new FrameDecoder({ maxFrameBytes: 1 << 20 }).push(Buffer.from(wire));
+    expect(whole.map((f) => frameOwnsBuffer(f))).toEqual([false, false]);
   });
 });
