@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { GroupCoordinator, type GroupCoordinatorConfig, type JoinGroupParams, type TopicLookup } from '../../../src/groups/coordinator.js';
 import { LocalOffsetStore } from '../../../src/groups/local-offset-store.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
@@ -140,12 +140,23 @@ describe('GroupCoordinator', () => {
 
   it('waits group.initial.rebalance.delay.ms for more members before the first generation', async () => {
     const { c } = await setup({ config: { initialRebalanceDelayMs: 300 } });
-    const started = Date.now();
-    const a = c.join(joinParams('g'));
-    await new Promise((r) => setTimeout(r, 100));
-    const b = c.join(joinParams('g'));
-    const [ja, jb] = await Promise.all([a, b]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let settled = 0;
+    const joined = (p: ReturnType<typeof c.join>) => p.then((r) => (settled++, r));
+    let both: Awaited<ReturnType<typeof c.join>>[];
+    try {
+      const a = joined(c.join(joinParams('g')));
+      await vi.advanceTimersByTimeAsync(100);
+      const b = joined(c.join(joinParams('g'))); // a second member inside the delay window
+      await vi.advanceTimersByTimeAsync(199);
+      expect(settled).toBe(0); // 299 ms: still waiting for more members
+      await vi.advanceTimersByTimeAsync(1_000);
+      both = await Promise.all([a, b]);
+    } finally {
+      vi.useRealTimers();
+    }
+    const [ja, jb] = both;
+    expect(settled).toBe(2);
     expect(ja.generationId).toBe(1);
     expect(jb.generationId).toBe(1);
     expect([ja.members.length, jb.members.length].sort()).toEqual([0, 2]);
