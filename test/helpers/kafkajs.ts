@@ -30,3 +30,16 @@ export function kafkaClient(bootstrap: string | string[], overrides: Partial<Kaf
     ...overrides,
   });
 }
+
+/** Creates a topic through a short-lived KafkaJS admin client; throws unless it was created. */
+export async function createTopicOn(bootstrap: string, topic: string, numPartitions = 1, configs: Record<string, string> = {}): Promise<void> {
+  const admin = kafkaClient(bootstrap).admin();
+  await admin.connect();
+  try {
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions, configEntries }], waitForLeaders: true });
+    if (!created) throw new Error(`topic ${topic} was not created`);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -9,7 +9,7 @@ import type { Producer } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { kcatConsumeJson, kcatProduce } from '../helpers/kcat.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
@@ -18,15 +18,7 @@ afterAll(async () => {
   await Promise.all(open.map((p) => p.disconnect().catch(() => undefined)));
 });
 
-async function createTopic(broker: BrokerHandle, topic: string, numPartitions: number): Promise<void> {
-  const admin = kafkaClient(broker.bootstrap).admin();
-  await admin.connect();
-  try {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions }] })).toBe(true);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const createTopic = (broker: BrokerHandle, topic: string, numPartitions: number) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 /** Reads a whole partition with kcat; fails unless kcat exits 0. Checks offsets are 0..n-1. */
 async function readPartition(broker: BrokerHandle, topic: string, partition: number): Promise<string[]> {

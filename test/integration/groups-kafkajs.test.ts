@@ -15,7 +15,7 @@ import {
   waitForBalancedGroup,
   type RecordingConsumer,
 } from '../helpers/groups.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
 let broker: BrokerHandle;
@@ -37,12 +37,7 @@ async function consumer(groupId: string, topic: string): Promise<RecordingConsum
   return c;
 }
 
-async function createTopic(topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  await admin.disconnect();
-}
+const createTopic = (topic: string, numPartitions: number) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 function keyOf(r: { partition: number; offset: number }): string {
   return `${r.partition}@${r.offset}`;

@@ -15,7 +15,7 @@ import {
   startKcatGroupConsumer,
   type KcatGroupConsumer,
 } from '../helpers/groups.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
 let broker: BrokerHandle;
@@ -26,12 +26,7 @@ beforeAll(async () => {
   kafka = kafkaClient(broker.bootstrap);
 });
 
-async function createTopic(topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  await admin.disconnect();
-}
+const createTopic = (topic: string, numPartitions: number) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 /** Waits until the members' assignments of `topic` are disjoint and cover every partition. */
 async function waitForSplit(members: KcatGroupConsumer[], topic: string, partitions: number, what: string): Promise<number[][]> {

@@ -9,7 +9,7 @@ import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { GroupWire, subscription, withGroupWire } from '../helpers/group-wire.js';
 import { GROUP_TEST_FLAGS, LOCAL_STORE_FLAGS } from '../helpers/groups.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
 let broker: BrokerHandle;
@@ -29,12 +29,7 @@ async function wire(): Promise<GroupWire> {
   return w;
 }
 
-async function createTopic(topic: string, numPartitions = 2): Promise<void> {
-  const admin = kafkaClient(broker.bootstrap).admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }] });
-  await admin.disconnect();
-}
+const createTopic = (topic: string, numPartitions = 2) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 async function deleteTopic(topic: string): Promise<void> {
   const admin = kafkaClient(broker.bootstrap).admin();

@@ -14,15 +14,9 @@ import {
   redisFlags,
 } from '../helpers/groups.js';
 import { withGroupWire } from '../helpers/group-wire.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
-async function createTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  await admin.disconnect();
-}
 
 async function listGroupIds(kafka: Kafka): Promise<string[]> {
   const admin = kafka.admin();
@@ -46,7 +40,7 @@ describe.each(stores)('broker restart with $name', ({ name, flags, hard }) => {
     const kafka = kafkaClient(broker.bootstrap);
     const topic = uniqueTopic();
     const groupId = `g-${topic}`;
-    await createTopic(kafka, topic, 2);
+    await createTopicOn(broker.bootstrap, topic, 2);
     const first = await produceSpread(kafka, topic, 2, 6, 'first');
 
     const c = await recordingConsumer(kafka, groupId, topic);
@@ -90,7 +84,7 @@ describe('a running consumer across a broker restart (redis)', () => {
     const kafka = kafkaClient(broker.bootstrap);
     const topic = uniqueTopic();
     const groupId = `g-${topic}`;
-    await createTopic(kafka, topic, 2);
+    await createTopicOn(broker.bootstrap, topic, 2);
     const c = await recordingConsumer(kafka, groupId, topic, { sessionTimeout: 10_000 });
     try {
       const first = await produceSpread(kafka, topic, 2, 2, 'first');

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, type BrokerHandle } from '../helpers/broker.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { createTopicOn } from '../helpers/kafkajs.js';
 import { withConnection, type RawKafkaConnection } from '../helpers/raw-kafka.js';
 import { fetch, initProducerId, produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -17,15 +17,7 @@ beforeAll(async () => {
   broker = await startBroker({ args: ['--num.partitions=1'] });
 });
 
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafkaClient(broker.bootstrap).admin();
-  await admin.connect();
-  try {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })).toBe(true);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const createTopic = (topic: string) => createTopicOn(broker.bootstrap, topic, 1);
 
 interface Producer {
   producerId: number;

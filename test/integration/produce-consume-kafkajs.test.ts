@@ -6,7 +6,7 @@ import type { Admin, Kafka, Message } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { CompressionTypes, kafkaClient } from '../helpers/kafkajs.js';
+import { CompressionTypes, kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { kcatConsumeFormat, kcatConsumeJson, kcatProduce, type KcatRecord } from '../helpers/kcat.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { fetch } from '../helpers/raw-requests.js';
@@ -28,9 +28,7 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-async function createTopic(topic: string, numPartitions: number): Promise<void> {
-  expect(await admin.createTopics({ topics: [{ topic, numPartitions }] })).toBe(true);
-}
+const createTopic = (topic: string, numPartitions: number) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 const text = (v: Buffer | string | null | undefined): string | null => (v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString('utf8') : v);
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../helpers/broker.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import {
   kcatConsumeFormat,
   kcatConsumeJson,
@@ -32,12 +32,7 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-async function createTopic(topic: string, numPartitions: number, configs: Record<string, string> = {}): Promise<void> {
-  const created = await admin.createTopics({
-    topics: [{ topic, numPartitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-  });
-  expect(created).toBe(true);
-}
+const createTopic = (topic: string, numPartitions: number, configs: Record<string, string> = {}) => createTopicOn(broker.bootstrap, topic, numPartitions, configs);
 
 /** Groups -J records by partition, each list in offset order. */
 function byPartition(records: KcatRecord[]): Map<number, KcatRecord[]> {

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { decodeFetchResponse, encodeFetchRequest, fetchApi } from '../../src/protocol/generated/messages/index.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { kafkaClient, createTopicOn } from '../helpers/kafkajs.js';
 import { kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { RawKafkaConnection, withConnection } from '../helpers/raw-kafka.js';
 import { FETCH_VERSION, apiVersions, produce } from '../helpers/raw-requests.js';
@@ -20,15 +20,7 @@ afterAll(async () => {
   await Promise.all(producers.map((p) => p.disconnect().catch(() => undefined)));
 });
 
-async function createTopic(broker: BrokerHandle, topic: string, numPartitions = 1): Promise<void> {
-  const admin = kafkaClient(broker.bootstrap).admin();
-  await admin.connect();
-  try {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions }] })).toBe(true);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const createTopic = (broker: BrokerHandle, topic: string, numPartitions = 1) => createTopicOn(broker.bootstrap, topic, numPartitions);
 
 describe('SIGTERM', () => {
   it('answers an in-flight long-poll fetch, exits 0, and keeps the data', async () => {
