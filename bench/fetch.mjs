@@ -73,8 +73,11 @@ export async function produceBacklog({ admin, conns, topic, partitions, total, b
   return { expected, highWatermarks: hw, seconds: round((performance.now() - t0) / 1000, 3), failures, recordsPerBatch: full.records };
 }
 
-/** One pass: read every partition from offset 0 to its high watermark. */
-async function fetchPass({ conns, topic, id, hw, version, maxBytes, timeoutSeconds }) {
+/**
+ * One pass: read every partition p from start[p] (default 0) up to hw[p], exclusive (its high
+ * watermark, or any earlier end offset); records at or past hw[p] in a response are not counted.
+ */
+export async function fetchPass({ conns, topic, id, hw, start = null, version, maxBytes, timeoutSeconds }) {
   const partitions = hw.length;
   const counted = new Array(partitions).fill(0);
   let bytes = 0;
@@ -86,7 +89,7 @@ async function fetchPass({ conns, topic, id, hw, version, maxBytes, timeoutSecon
   await Promise.all(
     conns.map(async (client, ci) => {
       const mine = partitionsOf(ci, conns.length, partitions); // conns.length <= partitions: disjoint sets
-      const offsets = new Map(mine.map((p) => [p, 0]));
+      const offsets = new Map(mine.map((p) => [p, start?.[p] ?? 0]));
       while (performance.now() < deadline && errors.length === 0) {
         const todo = mine.filter((p) => offsets.get(p) < hw[p]);
         if (todo.length === 0) return;
@@ -105,7 +108,8 @@ async function fetchPass({ conns, topic, id, hw, version, maxBytes, timeoutSecon
             }
             const from = offsets.get(pd.partitionIndex);
             const w = walkBatches(pd.records, from);
-            counted[pd.partitionIndex] += w.records;
+            const past = Math.max(0, w.nextOffset - Math.max(from, hw[pd.partitionIndex]));
+            counted[pd.partitionIndex] += w.records - past;
             discontinuities += w.discontinuities;
             bytes += w.bytes;
             offsets.set(pd.partitionIndex, w.nextOffset);

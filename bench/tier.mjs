@@ -16,63 +16,29 @@
 // else a throwaway Ceph radosgw (test/helpers/s3/start-radosgw.sh; needs the Debian packages).
 //
 // Usage: node bench/tier.mjs [--seconds=20] [--produce-mbps=40] [--segment-mib=16] [--fetch-mib=4]
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { MiB, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { ApiKey, KafkaClient, createTopic, fetchBody, listOffsets, produceBody, topicId } from './lib/kafka-client.mjs';
-import { REPO_DIR, machineInfo, round, writeResult } from './lib/results.mjs';
+import { machineInfo, round, writeResult } from './lib/results.mjs';
+import { listAll, s3Client, startS3 } from './lib/s3.mjs';
 
 export const TIER_DEFAULTS = { seconds: 20, 'produce-mbps': 40, 'segment-mib': 16, 'fetch-mib': 4 };
 const CHUNK = 4 * MiB;
-
-async function startS3() {
-  if (process.env.AWS_ENDPOINT_URL_S3) {
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, stop() {} };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-rgw-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const scripts = path.join(REPO_DIR, 'test/helpers/s3');
-  let out;
-  try {
-    out = execFileSync('bash', [path.join(scripts, 'start-radosgw.sh'), dir, String(port)], { encoding: 'utf8', timeout: 120_000 });
-  } catch (err) {
-    execFileSync('bash', [path.join(scripts, 'stop-radosgw.sh'), dir]);
-    throw err;
-  }
-  const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
-  process.env.AWS_ACCESS_KEY_ID = m[2];
-  process.env.AWS_SECRET_ACCESS_KEY = m[3];
-  return { kind: 'radosgw', endpoint: m[1], stop: () => execFileSync('bash', [path.join(scripts, 'stop-radosgw.sh'), dir]) };
-}
 
 const sealedBytes = (dir) => {
   const logs = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
   return logs.slice(0, -1).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 };
 
-async function listAll(s3, bucket, prefix) {
-  const out = [];
-  let token;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) out.push({ key: o.Key, size: o.Size });
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return out;
-}
-
 export async function runTier(o = {}) {
   const opts = { ...TIER_DEFAULTS, ...o };
   const server = await startS3();
   const bucket = `strata-bench-${Date.now().toString(36)}`;
-  const s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  const s3 = s3Client(server.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const prefix = 'bench/';
   const config = {

@@ -1,0 +1,60 @@
+// Thread: main (bench). The S3-compatible server for the object-storage workloads: the one
+// AWS_ENDPOINT_URL_S3 names (LocalStack, MinIO, a real bucket; AWS_ACCESS_KEY_ID/SECRET default
+// to test/test), else a throwaway Ceph radosgw started from the test harness's script
+// (test/helpers/s3/start-radosgw.sh; Debian packages radosgw ceph-mon ceph-osd) and stopped
+// by that script's stop counterpart. Also a client and a listing helper.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { REPO_DIR } from './results.mjs';
+
+/** Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop() }. */
+export async function startS3() {
+  if (process.env.AWS_ENDPOINT_URL_S3) {
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, version: null, stop() {} };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-rgw-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const scripts = path.join(REPO_DIR, 'test/helpers/s3');
+  const stop = () => {
+    execFileSync('bash', [path.join(scripts, 'stop-radosgw.sh'), dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  let out;
+  try {
+    out = execFileSync('bash', [path.join(scripts, 'start-radosgw.sh'), dir, String(port)], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    stop();
+    throw new Error(`could not start radosgw: ${String(err.stderr ?? err.message).trim().split('\n').slice(-3).join(' ')}`);
+  }
+  const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
+  process.env.AWS_ACCESS_KEY_ID = m[2];
+  process.env.AWS_SECRET_ACCESS_KEY = m[3];
+  let version = null;
+  try {
+    version = execFileSync('radosgw', ['--version'], { encoding: 'utf8' }).trim().split('\n')[0];
+  } catch {
+    // unknown
+  }
+  return { kind: 'radosgw', endpoint: m[1], version, stop };
+}
+
+export function s3Client(endpoint) {
+  return new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+}
+
+/** Every object under `prefix`: [{ key, size }]. */
+export async function listAll(s3, bucket, prefix) {
+  const out = [];
+  let token;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) out.push({ key: o.Key, size: o.Size });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
