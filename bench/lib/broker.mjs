@@ -69,7 +69,9 @@ export async function startBroker(opts = {}) {
   if (opts.nodeArgs) args.push(...opts.nodeArgs);
   args.push(MAIN, '--listeners=PLAINTEXT://127.0.0.1:0', `--log.dirs=${logDir}`);
   if (opts.workerThreads) args.push(`--worker.threads=${opts.workerThreads}`);
-  for (const [k, v] of Object.entries(opts.config ?? {})) args.push(`--${k}=${v}`);
+  // The HTTP endpoints default to 127.0.0.1:8080, which another broker may hold: any free port.
+  const config = { 'http.listeners': '127.0.0.1:0', ...(opts.config ?? {}) };
+  for (const [k, v] of Object.entries(config)) args.push(`--${k}=${v}`);
 
   const child = spawn(process.execPath, args, { cwd: path.dirname(path.dirname(path.dirname(MAIN))), stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
