@@ -36,6 +36,7 @@ import { findRecordByTimestamp } from '../src/protocol/records.js';
 import { LogError, LogErrorCode, errorMessage, toErrorCode } from './errors.js';
 import { FileScanner } from './file-scan.js';
 import { GroupCommit } from './group-commit.js';
+import type { IndexFile } from './index-file.js';
 import { ProducerStateManager, writeSnapshotFile } from './producer-state.js';
 import { recoverLog, writeCheckpointFile, type RecoveryCheckpoint, type RecoveryStats } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
@@ -43,7 +44,7 @@ import { Segment } from './segment.js';
 
 /** Maintenance writes a recovery checkpoint at most this often (Kafka: log.flush.offset.checkpoint.interval.ms). */
 export const CHECKPOINT_INTERVAL_MS = 60_000;
-/** Sealed segments keeping an open fd (and loaded indexes) per partition; older ones are closed. */
+/** Sealed segments keeping an open fd (and loaded indexes) per partition; older ones are released. */
 export const MAX_OPEN_SEALED_SEGMENTS = 8;
 /** Relative offsets in the index are int32. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -98,6 +99,8 @@ export class PartitionLog {
   private readonly fdatasync: (fd: number) => Promise<void>;
   /** fds written since the last sync pass started. */
   private dirtyFds = new Set<number>();
+  /** Index files written since the last sync pass started (they hold no fd while clean). */
+  private dirtyIndexes = new Set<IndexFile>();
   /** Rolled segments whose files the next sync pass must flush before their fds close. */
   private pendingSeal: Segment[] = [];
   private openSealed: Segment[] = [];
@@ -124,8 +127,11 @@ export class PartitionLog {
     this.recoveryStats = recovered.stats;
     this.groupCommit = new GroupCommit(() => this.syncPass());
     this.lastCheckpointMs = this.now();
-    // Sealed segments were only read by recovery; let their fds go.
-    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i].close();
+    // Sealed segments were only read by recovery; let their fds go. The active segment keeps
+    // its .log fd only: index writes of recovery are synced (through a transient fd) by the
+    // next checkpoint's sync pass.
+    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i].release();
+    this.active.closeIndexFds();
   }
 
   /** Opens (creating or recovering) the partition directory. Synchronous. */
@@ -353,7 +359,7 @@ export class PartitionLog {
   private roll(baseOffset: number, now: number): void {
     const old = this.active;
     old.seal();
-    for (const fd of old.indexFds()) this.dirtyFds.add(fd);
+    for (const idx of old.dirtyIndexes()) this.dirtyIndexes.add(idx);
     this.pendingSeal.push(old);
     const seg = Segment.create(this.dir, baseOffset, {
       segmentIndexBytes: this.config.segmentIndexBytes,
@@ -405,17 +411,21 @@ export class PartitionLog {
   private async syncPass(): Promise<void> {
     const fds = [...this.dirtyFds];
     this.dirtyFds.clear();
+    const indexes = [...this.dirtyIndexes];
+    this.dirtyIndexes.clear();
     const sealed = this.pendingSeal;
     this.pendingSeal = [];
     try {
-      await Promise.all(fds.map((fd) => this.fdatasync(fd)));
+      await Promise.all([...fds.map((fd) => this.fdatasync(fd)), ...indexes.map((idx) => idx.sync(this.fdatasync))]);
     } catch (err) {
       for (const fd of fds) this.dirtyFds.add(fd);
+      for (const idx of indexes) this.dirtyIndexes.add(idx);
       this.pendingSeal.unshift(...sealed);
       throw err;
     }
     for (const seg of sealed) {
-      if (!this.closed) seg.closeIndexFds();
+      // Flushed: the rolled segment lets its fds and indexes go until someone reads it.
+      if (!this.closed && !this.openSealed.includes(seg)) seg.release();
     }
   }
 
@@ -437,7 +447,7 @@ export class PartitionLog {
   private scheduleCheckpoint(now: number): Promise<void> {
     const seg = this.active;
     seg.persistIndexes();
-    for (const fd of seg.indexFds()) this.dirtyFds.add(fd);
+    for (const idx of seg.dirtyIndexes()) this.dirtyIndexes.add(idx);
     const cp: RecoveryCheckpoint = {
       segmentBaseOffset: seg.baseOffset,
       position: seg.size,
@@ -570,7 +580,7 @@ export class PartitionLog {
     this.openSealed.push(seg);
     while (this.openSealed.length > MAX_OPEN_SEALED_SEGMENTS) {
       const victim = this.openSealed.shift()!;
-      if (!this.pendingSeal.includes(victim)) victim.close();
+      if (!this.pendingSeal.includes(victim)) victim.release();
     }
   }
 
@@ -742,6 +752,7 @@ export class PartitionLog {
     this.openSealed = [];
     this.pendingSeal = [];
     this.dirtyFds.clear();
+    this.dirtyIndexes.clear();
   }
 
   get isClosed(): boolean {

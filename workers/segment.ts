@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileScanner, readFully } from './file-scan.js';
+import type { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 import { readInt64, readLastOffset, readMaxTimestamp } from '../src/protocol/record-batch.js';
@@ -211,12 +212,17 @@ export class Segment {
     this.sealedLargestTimestamp = this.maxTimestampSoFar;
   }
 
-  /** File descriptors the group commit must fdatasync for this segment's indexes. */
-  indexFds(): number[] {
-    const fds: number[] = [];
-    if (this.offsetIdx !== null) fds.push(this.offsetIdx.fileDescriptor());
-    if (this.timeIdx !== null) fds.push(this.timeIdx.fileDescriptor());
-    return fds;
+  /** Index files with writes the group commit must fdatasync (IndexFile.sync). */
+  dirtyIndexes(): IndexFile[] {
+    const out: IndexFile[] = [];
+    if (this.offsetIdx?.needsSync) out.push(this.offsetIdx);
+    if (this.timeIdx?.needsSync) out.push(this.timeIdx);
+    return out;
+  }
+
+  /** Whether either index file holds an open fd right now (tests). */
+  get indexFdsOpen(): boolean {
+    return (this.offsetIdx?.hasOpenFd ?? false) || (this.timeIdx?.hasOpenFd ?? false);
   }
 
   /**
@@ -267,7 +273,19 @@ export class Segment {
     this.timeIdx?.close();
   }
 
-  /** Releases memory of a sealed segment's indexes (they reload lazily). */
+  /**
+   * A sealed segment nobody is reading: closes every fd and drops the in-memory indexes (up
+   * to ~5 MiB for a full 1 GiB segment), which reload lazily on the next read. Indexes with
+   * entries not yet written to their files are kept.
+   */
+  release(): void {
+    this.close();
+    if (this.offsetIdx?.dirty || this.timeIdx?.dirty) return;
+    this.offsetIdx = null;
+    this.timeIdx = null;
+  }
+
+  /** Closes the index files' fds (in-memory indexes stay). */
   closeIndexFds(): void {
     this.offsetIdx?.close();
     this.timeIdx?.close();

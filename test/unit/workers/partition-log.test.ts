@@ -467,6 +467,73 @@ describe('PartitionLog recovery', () => {
   });
 });
 
+/** Files under `dir` this process holds open right now (Linux /proc/self/fd). */
+function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${dir}/`)) out.push(path.basename(target));
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out.sort();
+}
+
+describe.runIf(process.platform === 'linux')('PartitionLog file descriptors', () => {
+  // 10,000 partitions must fit a 20,000 fd limit: one fd per partition (the active .log), the
+  // index files only while a write to them awaits its sync.
+  it('a new partition holds only its .log fd, and new empty index files need no sync', () => {
+    const log = openLog(tempDir());
+    expect(openFilesUnder(log.dir)).toEqual(['00000000000000000000.log']);
+    expect(fs.readdirSync(log.dir).filter((n) => n.endsWith('index')).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.timeindex']);
+    expect(log.active.dirtyIndexes()).toEqual([]);
+  });
+
+  it('index fds are closed once the roll / checkpoint sync pass has flushed them, and after recovery', async () => {
+    const dir = tempDir();
+    const b = makeBatch(2, { valueSize: 100 });
+    let log = openLog(dir, { segmentBytes: b.length * 3 + 1, indexIntervalBytes: 1 });
+    for (let i = 0; i < 8; i++) append(log, makeBatch(2, { valueSize: 100 }));
+    expect(log.segmentCount).toBe(3);
+    await log.settle();
+    await log.flush();
+    expect(openFilesUnder(log.dir)).toEqual(['00000000000000000012.log']);
+    expect(log.active.indexFdsOpen).toBe(false);
+    // the checkpoints' index entries are on disk
+    expect(fs.statSync(path.join(log.dir, '00000000000000000000.index')).size).toBeGreaterThan(0);
+    await log.close();
+    expect(openFilesUnder(log.dir)).toEqual([]);
+    log = openLog(dir, { segmentBytes: b.length * 3 + 1, indexIntervalBytes: 1 });
+    expect(log.nextOffset).toBe(16);
+    expect(openFilesUnder(log.dir)).toEqual(['00000000000000000012.log']);
+    // reads through the lazily loaded indexes of sealed segments still work
+    expect(decodeRecordBatches(read(log, 3).records).length).toBeGreaterThan(0);
+    log.abandon();
+    // unclean: recovery rewrites the active segment's indexes, then lets their fds go
+    log = openLog(dir, { segmentBytes: b.length * 3 + 1, indexIntervalBytes: 1 });
+    expect(openFilesUnder(log.dir).filter((n) => n.endsWith('index'))).toEqual([]);
+    expect(log.nextOffset).toBe(16);
+  });
+
+  it('a failed index sync keeps the index dirty for the next pass', async () => {
+    let fail = true;
+    const fdatasync = async (fd: number) => {
+      if (fail && fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('.index')) throw new Error('EIO: injected');
+    };
+    const b = makeBatch(2, { valueSize: 100 });
+    const log = openLog(tempDir(), { segmentBytes: b.length * 3 + 1, indexIntervalBytes: 1 }, { fdatasync });
+    for (let i = 0; i < 4; i++) append(log, makeBatch(2, { valueSize: 100 })); // one roll
+    await expect(log.flush()).rejects.toThrow('EIO');
+    fail = false;
+    await log.flush();
+    expect(log.groupCommit.hasUnflushed).toBe(false);
+    await log.settle();
+    expect(openFilesUnder(log.dir).filter((n) => n.endsWith('index'))).toEqual([]);
+  });
+});
+
 describe('PartitionLog durability', () => {
   it('group commit: many concurrent acks=-1 appends share fsyncs', async () => {
     let calls = 0;
