@@ -14,6 +14,7 @@ import { HttpServer, parseHttpListeners } from './http/server.js';
 import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http/metrics.js';
 import { partitionKey } from './metadata/topic-manager.js';
 import { TierManager } from './tier/tier-manager.js';
+import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -54,6 +55,7 @@ export class Broker implements BrokerContext, MetricsSource {
   /** Set once every partition log is recovered (readiness). */
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  private readonly logDir: string;
 
   constructor(
     readonly config: BrokerConfig,
@@ -62,6 +64,7 @@ export class Broker implements BrokerContext, MetricsSource {
   ) {
     this.nodeId = config['node.id'];
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
+    this.logDir = logDir;
     this.metadata = MetadataStore.open(logDir, config['cluster.id']);
     this.engine = new PartitionEngine({
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
@@ -84,9 +87,14 @@ export class Broker implements BrokerContext, MetricsSource {
     const started = Date.now();
     await this.engine.ping();
     if (this.tier) await this.tier.start(this.metadata, (topic) => this.topics.logConfig(topic).remoteStorageEnable);
-    const partitions = await this.topics.openAll();
+    // Same kernel boot as the run that last wrote the logs: a broker crash left every write in
+    // the page cache, so recovery CRC-checks only the end of the unflushed tail.
+    const bootId = currentBootId();
+    const intact = pageCacheIntact(this.logDir, bootId);
+    const partitions = await this.topics.openAll({ pageCacheIntact: intact });
+    writeBootMarker(this.logDir, bootId);
     this.tier?.startUploader();
-    this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, crc32c: crc32cImplementation }, 'logs recovered');
+    this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, pageCacheIntact: intact, crc32c: crc32cImplementation }, 'logs recovered');
     this.recovered = true;
     await this.groups.start();
     const httpPort = await this.startHttp();

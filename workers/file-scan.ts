@@ -1,6 +1,8 @@
 // Thread: worker. Walks the record batches of a .log file region with large positional reads
 // into a reusable buffer: header-only (index rebuild, finding a fetch position, producer-state
-// replay) or with CRC-32C validation (recovery). Stops at the first invalid batch.
+// replay) or with CRC-32C validation (recovery; optionally only of the batches reaching past a
+// given position). Stops at the first invalid batch. A header-only stretch over large batches
+// reads each batch's header alone instead of every byte between them.
 import fs from 'node:fs';
 import {
   LOG_OVERHEAD,
@@ -34,22 +36,35 @@ export function readFully(fd: number, into: Uint8Array, offset: number, length: 
   return done;
 }
 
+/** Batches at least this large are walked header by header when their bytes are not needed. */
+export const SPARSE_SCAN_MIN_BATCH_BYTES = 64 * 1024;
+/** Bytes read for one header in a sparse walk (one page). */
+const SPARSE_READ_BYTES = 4096;
+
 export class FileScanner {
   private buf: Buffer;
   private bufStart = 0;
   private bufLen = 0;
+  /** Bytes read from files (tests and recovery statistics). */
+  bytesRead = 0;
 
   constructor(chunkBytes = 1 << 20) {
     this.buf = Buffer.allocUnsafe(chunkBytes);
   }
 
-  /** Walks batches in [start, end) of fd. */
-  scan(fd: number, start: number, end: number, validateCrc: boolean, visit: BatchVisitor): ScanOutcome {
+  /**
+   * Walks batches in [start, end) of fd. With validateCrc, every batch ending after `crcFrom`
+   * (default: all of them) has its CRC-32C checked; the others only their framing.
+   */
+  scan(fd: number, start: number, end: number, validateCrc: boolean, visit: BatchVisitor, crcFrom = start): ScanOutcome {
     this.bufLen = 0;
     let pos = start;
+    let lastSize = 0;
     while (pos < end) {
       const fileRemaining = end - pos;
-      this.ensure(fd, pos, Math.min(RECORD_BATCH_HEADER_SIZE, fileRemaining), end);
+      // Header-only over large batches: read this header alone, not a chunk of batch bytes.
+      const sparse = lastSize >= SPARSE_SCAN_MIN_BATCH_BYTES && !(validateCrc && pos + lastSize > crcFrom);
+      this.ensure(fd, pos, Math.min(RECORD_BATCH_HEADER_SIZE, fileRemaining), end, sparse);
       let at = pos - this.bufStart;
       const available = Math.min(this.bufLen - at, fileRemaining);
       if (available < Math.min(RECORD_BATCH_HEADER_SIZE, fileRemaining)) {
@@ -59,7 +74,8 @@ export class FileScanner {
       const frame = checkBatchAt(this.buf, at, at + fileRemaining, false);
       if (frame !== null) return { end: pos, failure: { ...frame, position: pos } };
       const size = this.buf.readInt32BE(at + 8) + LOG_OVERHEAD;
-      if (validateCrc) {
+      lastSize = size;
+      if (validateCrc && pos + size > crcFrom) {
         this.ensure(fd, pos, size, end);
         at = pos - this.bufStart;
         if (this.bufLen - at < size) return { end: pos, failure: truncated(pos, this.bufLen - at) };
@@ -72,13 +88,17 @@ export class FileScanner {
     return { end: pos, failure: null };
   }
 
-  /** Makes file bytes [pos, pos + need) available in the buffer, reading ahead up to a chunk. */
-  private ensure(fd: number, pos: number, need: number, end: number): void {
+  /**
+   * Makes file bytes [pos, pos + need) available in the buffer, reading ahead up to a chunk
+   * (sparse: up to one page).
+   */
+  private ensure(fd: number, pos: number, need: number, end: number, sparse = false): void {
     if (pos >= this.bufStart && pos + need <= this.bufStart + this.bufLen) return;
-    const want = Math.min(Math.max(need, this.buf.length), end - pos);
+    const want = Math.min(Math.max(need, sparse ? Math.min(SPARSE_READ_BYTES, this.buf.length) : this.buf.length), end - pos);
     if (want > this.buf.length) this.buf = Buffer.allocUnsafe(want);
     this.bufStart = pos;
     this.bufLen = readFully(fd, this.buf, 0, want, pos);
+    this.bytesRead += this.bufLen;
   }
 }
 

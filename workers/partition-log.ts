@@ -120,7 +120,7 @@ export class PartitionLog {
     this.now = opts.now ?? Date.now;
     this.fdatasync = opts.fdatasync ?? defaultFdatasync;
     this.producers = new ProducerStateManager();
-    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0);
+    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0, spec.pageCacheIntact === true);
     this.segments = recovered.segments;
     this.nextOffset = recovered.nextOffset;
     this.logStartOffset = this.segments[0].baseOffset;

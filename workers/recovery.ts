@@ -12,7 +12,13 @@
 //
 // Recovery scans with CRC-32C validation from the checkpoint position through the end of the
 // log (normally just the tail of the active segment); without a usable checkpoint, the whole
-// active segment. Sealed segments before the checkpoint are never read at startup (their
+// active segment. When the broker knows the kernel has not restarted since the log was last
+// written (`pageCacheIntact`: same boot id, see src/util/boot-marker.ts), every completed write
+// is still in the page cache and reads back exactly as written: only the end of the log can be
+// torn (a write cut short by the kill), which framing detects. Then the scan checks framing
+// and offsets of every batch but CRC-32C only of the batches in the last CRC_TAIL_BYTES of
+// each segment scanned, reading just the headers of large batches before that: a SIGKILL over
+// 10 GiB of unflushed log recovers in milliseconds instead of a full CRC pass. Sealed segments before the checkpoint are never read at startup (their
 // indexes load lazily on first use). At the first torn or corrupt batch the segment is
 // truncated and any later segment deleted (Kafka does the same). Producer state comes from the
 // newest `<offset>.snapshot` at or below the scan start plus replay of the batches after it.
@@ -28,6 +34,8 @@ import { LOG_SUFFIX, Segment, parseOffsetFileName } from './segment.js';
 import { TimeIndex } from './time-index.js';
 
 export const CHECKPOINT_FILE = 'recovery-point';
+/** With the page cache intact, CRC-32C is still checked over this many bytes at the end of each scanned segment. */
+export const CRC_TAIL_BYTES = 8 * 1024 * 1024;
 
 export interface RecoveryCheckpoint {
   segmentBaseOffset: number;
@@ -88,6 +96,8 @@ export interface RecoveryStats {
   failure: BatchFailure | null;
   snapshotOffset: number | null;
   replayedBatches: number;
+  /** Whether every scanned batch had its CRC checked (false: page cache intact, only the tail). */
+  crcValidatedAll: boolean;
 }
 
 export interface RecoveredLog {
@@ -104,6 +114,7 @@ export function recoverLog(
   scanner: FileScanner,
   headerScanner: FileScanner = scanner,
   initialOffset = 0,
+  pageCacheIntact = false,
 ): RecoveredLog {
   fs.mkdirSync(dir, { recursive: true });
   const names = fs.readdirSync(dir);
@@ -122,6 +133,7 @@ export function recoverLog(
     failure: null,
     snapshotOffset: null,
     replayedBatches: 0,
+    crcValidatedAll: !pageCacheIntact,
   };
   if (bases.length === 0) {
     const seg = Segment.create(dir, initialOffset, indexConfig);
@@ -191,6 +203,7 @@ export function recoverLog(
       if (nextOffset < seg.baseOffset) nextOffset = seg.baseOffset;
     }
     const fd = seg.logFd();
+    const crcFrom = pageCacheIntact ? Math.max(from, seg.size - CRC_TAIL_BYTES) : from;
     const outcome = scanner.scan(fd, from, seg.size, true, (buf, at, position, size) => {
       const info = readBatchInfo(buf, at);
       const lastOffset = info.baseOffset + info.lastOffsetDelta;
@@ -203,7 +216,7 @@ export function recoverLog(
       }
       nextOffset = lastOffset + 1;
       return true;
-    });
+    }, crcFrom);
     stats.scannedBytes += outcome.end - from;
     if (outcome.end < seg.size) {
       stats.failure = outcome.failure;

@@ -51,6 +51,11 @@ export interface PartitionSpec {
   config: LogConfig;
   /** Base offset of the first segment when the directory holds no log yet (tiered storage: the remote log end). */
   initialOffset?: number;
+  /**
+   * The kernel has not restarted since this log was last written (start-up, same boot id):
+   * recovery checks CRC-32C only near the end of what it scans (workers/recovery.ts).
+   */
+  pageCacheIntact?: boolean;
 }
 
 /** A sealed, flushed segment not yet confirmed uploaded (tiered storage). */

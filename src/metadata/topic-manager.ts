@@ -95,8 +95,11 @@ export class TopicManager {
     };
   }
 
-  /** Opens every known partition on the worker slots (startup). */
-  async openAll(): Promise<number> {
+  /**
+   * Opens every known partition on the worker slots (startup). `pageCacheIntact`: the kernel
+   * has not restarted since the logs were last written (recovery may trust the page cache).
+   */
+  async openAll({ pageCacheIntact = false }: { pageCacheIntact?: boolean } = {}): Promise<number> {
     // Directories of deletions interrupted by a crash.
     for (const entry of fs.readdirSync(this.logDir)) {
       if (entry.endsWith('-delete')) await fs.promises.rm(path.join(this.logDir, entry), { recursive: true, force: true });
@@ -104,7 +107,7 @@ export class TopicManager {
     const specs: PartitionSpec[] = [];
     for (const name of this.store.topicNames()) {
       const topic = this.store.topic(name)!;
-      for (let p = 0; p < topic.partitions; p++) specs.push(this.spec(name, topic, p));
+      for (let p = 0; p < topic.partitions; p++) specs.push({ ...this.spec(name, topic, p), pageCacheIntact });
     }
     await this.engine.open(specs);
     return specs.length;
