@@ -123,7 +123,9 @@ export function peerRows(res) {
       if (!l.ok) rows.push(['', label, `FAILURE: ${l.failures.join('; ')}`, '']);
       else {
         const sustained = l.sustained ? '' : `NOT SUSTAINED${l.stoppedEarly ? ` (stopped: ${l.stoppedEarly})` : ''}: `;
-        rows.push(['', label, `${sustained}p50 ${l.p50Ms} / p99 ${l.p99Ms} / p99.9 ${l.p999Ms} / max ${l.maxMs} ms`, `achieved ${fmt(l.achievedRate)} rec/s; producer timer lag p99 ${l.sendLag?.p99Ms} ms; ${cpuCell(l.cpu)}`]);
+        const figures = l.measured > 0 ? `p50 ${l.p50Ms} / p99 ${l.p99Ms} / p99.9 ${l.p999Ms} / max ${l.maxMs} ms` : 'no record measured (stopped during the warm-up)';
+        const lag = l.sendLag?.count > 0 ? `; producer timer lag p99 ${l.sendLag.p99Ms} ms` : '';
+        rows.push(['', label, `${sustained}${figures}`, `achieved ${fmt(l.achievedRate)} rec/s${lag}; ${cpuCell(l.cpu)}`]);
       }
     }
   }
