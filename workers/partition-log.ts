@@ -127,10 +127,21 @@ export class PartitionLog {
     this.recoveryStats = recovered.stats;
     this.groupCommit = new GroupCommit(() => this.syncPass());
     this.lastCheckpointMs = this.now();
+    // What recovery accepted past the checkpoint was written by an earlier run, perhaps never
+    // fsynced (a SIGKILL leaves it in the page cache): the next sync pass, which precedes any
+    // checkpoint, flushes it; sealed ones are released after it.
+    if (recovered.unflushed.length > 0) {
+      for (const seg of recovered.unflushed) {
+        this.dirtyFds.add(seg.logFd());
+        for (const idx of seg.dirtyIndexes()) this.dirtyIndexes.add(idx);
+        if (seg !== this.active) this.pendingSeal.push(seg);
+      }
+      this.groupCommit.markWritten(0, this.now());
+    }
     // Sealed segments were only read by recovery; let their fds go. The active segment keeps
     // its .log fd only: index writes of recovery are synced (through a transient fd) by the
     // next checkpoint's sync pass.
-    for (let i = 0; i < this.segments.length - 1; i++) this.segments[i].release();
+    for (let i = 0; i < this.segments.length - 1; i++) if (!this.pendingSeal.includes(this.segments[i])) this.segments[i].release();
     this.active.closeIndexFds();
   }
 

@@ -104,6 +104,12 @@ export interface RecoveredLog {
   segments: Segment[];
   nextOffset: number;
   stats: RecoveryStats;
+  /**
+   * Segments holding bytes past the checkpoint that recovery accepted (or truncated): written
+   * by an earlier run and perhaps never fsynced. They must be flushed before any checkpoint
+   * covering them is written.
+   */
+  unflushed: Segment[];
 }
 
 /** Opens (creating if needed) and recovers the partition directory. */
@@ -138,7 +144,7 @@ export function recoverLog(
   if (bases.length === 0) {
     const seg = Segment.create(dir, initialOffset, indexConfig);
     producers.clear();
-    return { segments: [seg], nextOffset: initialOffset, stats };
+    return { segments: [seg], nextOffset: initialOffset, stats, unflushed: [] };
   }
   const segments = bases.map((base) => new Segment(dir, base, fs.statSync(path.join(dir, `${String(base).padStart(20, '0')}${LOG_SUFFIX}`)).size, indexConfig));
 
@@ -239,7 +245,8 @@ export function recoverLog(
 
   // A snapshot beyond the recovered end describes data that no longer exists.
   for (const offset of snapshotOffsets) if (offset > nextOffset) fs.rmSync(snapshotPath(dir, offset), { force: true });
-  return { segments, nextOffset, stats };
+  const unflushed = stats.scannedBytes > 0 || stats.truncatedBytes > 0 ? segments.slice(startIdx) : [];
+  return { segments, nextOffset, stats, unflushed };
 }
 
 /**

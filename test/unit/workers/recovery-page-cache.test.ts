@@ -87,6 +87,31 @@ describe('recovery with the page cache intact', () => {
   });
 });
 
+describe('recovered but unflushed data', () => {
+  it.runIf(process.platform === 'linux')('is fsynced by the first sync pass after recovery, before any checkpoint covers it', async () => {
+    const synced: string[] = [];
+    const fdatasync = async (fd: number) => {
+      synced.push(path.basename(fs.readlinkSync(`/proc/self/fd/${fd}`)));
+    };
+    let spec = crashedLog(3).spec;
+    for (const pageCacheIntact of [false, true]) {
+      spec = crashedLog(3).spec;
+      synced.length = 0;
+      const log = PartitionLog.open({ ...spec, pageCacheIntact }, { fdatasync });
+      expect(log.groupCommit.hasUnflushed).toBe(true);
+      await log.close(); // the close checkpoint claims everything: its sync pass must cover the log
+      expect(synced).toContain('00000000000000000000.log');
+    }
+    // After that clean close nothing is unflushed any more.
+    synced.length = 0;
+    const log = PartitionLog.open({ ...spec, pageCacheIntact: true }, { fdatasync });
+    expect(log.recoveryStats.scannedBytes).toBe(0);
+    expect(log.groupCommit.hasUnflushed).toBe(false);
+    await log.close();
+    expect(synced).not.toContain('00000000000000000000.log');
+  });
+});
+
 describe('FileScanner', () => {
   it('walks large batches header by header when no CRC is wanted, and checks CRC from crcFrom on', () => {
     const { spec, size, batch } = crashedLog(8);
