@@ -10,6 +10,8 @@
 //          [--connections=4] [--inflight=8] [--partitions=4] [--batch-bytes=1048576]
 //          [--record-bytes=100] [--worker-threads=N] [--port=P (use a running broker)]
 //          [--cpu-prof-dir=DIR (profile the broker)]
+//          [--batches-per-partition=N (stop after exactly N batches to every partition; 0 = no cap)]
+//          [--broker-config=k=v,k=v (extra broker settings)]
 import path from 'node:path';
 import { MiB, fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { buildBatch } from './lib/batches.mjs';
@@ -17,7 +19,7 @@ import { startBroker } from './lib/broker.mjs';
 import { drive } from './lib/drive.mjs';
 import { Histogram } from './lib/histogram.mjs';
 import { ApiKey, KafkaClient, createTopic, listOffsets, produceBody } from './lib/kafka-client.mjs';
-import { CpuMeter, machineInfo, round, writeResult } from './lib/results.mjs';
+import { CpuMeter, machineInfo, processPeakRssBytes, round, writeResult } from './lib/results.mjs';
 
 export const PRODUCE_DEFAULTS = {
   acks: '1',
@@ -32,6 +34,10 @@ export const PRODUCE_DEFAULTS = {
   port: 0,
   'cpu-prof-dir': '',
   topic: '',
+  /** 0 = no cap; N = every partition gets exactly N batches (then the load stops), e.g. for 1,000 partitions. */
+  'batches-per-partition': 0,
+  /** Extra broker settings, `k=v,k=v` or an object. */
+  'broker-config': '',
 };
 
 export function parseAcks(a) {
@@ -56,6 +62,13 @@ export function partitionsOf(ci, connections, partitions) {
   return out;
 }
 
+/** `k=v,k=v` (or an object) → broker config object. */
+function brokerConfig(v) {
+  if (!v) return {};
+  if (typeof v === 'object') return v;
+  return Object.fromEntries(String(v).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
 export async function runProduce(o = {}) {
   const opts = { ...PRODUCE_DEFAULTS, ...o };
   const acks = parseAcks(opts.acks);
@@ -63,7 +76,7 @@ export async function runProduce(o = {}) {
   let broker = null;
   const clients = [];
   try {
-    if (!(opts.port > 0)) broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
+    if (!(opts.port > 0)) broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined, config: brokerConfig(opts['broker-config']) });
     const port = opts.port > 0 ? opts.port : broker.port;
     const admin = (await connectAll(port, 1, 'strata-bench-admin'))[0];
     clients.push(admin);
@@ -80,6 +93,8 @@ export async function runProduce(o = {}) {
 
     const assigned = conns.map((_, ci) => partitionsOf(ci, opts.connections, opts.partitions));
     const rr = conns.map(() => 0);
+    const cap = opts['batches-per-partition'] > 0 ? opts['batches-per-partition'] : Infinity;
+    const sentBatches = new Array(opts.partitions).fill(0);
     const ackedByPartition = new Array(opts.partitions).fill(0);
     const baseOffsets = Array.from({ length: opts.partitions }, () => []);
     const errorCodes = {};
@@ -100,7 +115,13 @@ export async function runProduce(o = {}) {
       next(ci) {
         if (sentRecords + perBatch > maxRecords) return null;
         const list = assigned[ci];
-        const p = list[rr[ci]++ % list.length];
+        let p = list[rr[ci]++ % list.length];
+        if (cap !== Infinity) {
+          // Round robin over this connection's partitions that still need batches.
+          for (let tries = 1; sentBatches[p] >= cap && tries <= list.length; tries++) p = list[rr[ci]++ % list.length];
+          if (sentBatches[p] >= cap) return null;
+        }
+        sentBatches[p]++;
         sentRecords += perBatch;
         return { tpl: templates[p], partition: p };
       },
@@ -155,6 +176,8 @@ export async function runProduce(o = {}) {
       timelineRecordsPerSec: timeline.map((n) => n ?? 0),
       cpu: usage,
       brokerRssBytes: broker?.rss() ?? null,
+      brokerPeakRssBytes: broker ? processPeakRssBytes(broker.pid) : null,
+      batchesPerPartition: { min: Math.min(...sentBatches), max: Math.max(...sentBatches) },
     });
   } catch (err) {
     result.failures.push(`${err.message}`);

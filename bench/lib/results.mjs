@@ -91,6 +91,17 @@ export function processRssBytes(pid) {
   }
 }
 
+/** Peak resident set size (VmHWM) of `pid` in bytes, from /proc (Linux); null elsewhere. Covers all its threads. */
+export function processPeakRssBytes(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Busy CPU seconds of the whole machine (all cores, all processes), from /proc/stat; null elsewhere. */
 export function machineBusySeconds() {
   try {
