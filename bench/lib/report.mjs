@@ -90,7 +90,7 @@ export function headlineRows(res) {
     }
     for (const acks of ['1', 'all']) {
       const run = c.runs?.[acks];
-      if (run) thr(`ingest, ${name}, acks=${acks}`, { ok: run.ok !== false && !run.failures?.length, failures: run.failures, ...run }, null, 'loopback TCP', acks === '1' ? L?.tcpLoopback?.MBps : L?.fileWriteFdatasync?.MBps, pub);
+      if (run) thr(`ingest, ${name}, acks=${acks}`, { ok: run.ok !== false && !run.failures?.length, failures: run.failures, ...run }, null, acks === '1' ? 'loopback TCP' : 'write+fdatasync', acks === '1' ? L?.tcpLoopback?.MBps : L?.fileWriteFdatasync?.MBps, pub);
     }
   }
   thr('fetch, page cache', res.fetch, TARGETS.fetchRecordsPerSec, 'page-cache read', L?.pageCacheRead?.MBps, sub);
@@ -131,15 +131,30 @@ export function headlineRows(res) {
     if (!okFig(m)) rows.push(['RSS at 10,000 partitions', failure(m), '≤ 512 MiB', '—', '', '', '', '']);
     else rows.push(['RSS at 10,000 partitions', `${fmt(m.rssBytes / 2 ** 20)} MiB`, '≤ 512 MiB', met(m.rssBytes <= TARGETS.rssAt10kPartitionsBytes), '', '', '', '']);
   }
-  for (const r of res.recovery?.runs ?? []) {
-    const gb = r.sizeGB ?? r.gb;
-    const target = gb >= 10 ? `≤ ${TARGETS.restart10GBSeconds} s` : '';
-    const label = `restart, ${fmt(gb, gb < 1 ? 2 : 0)} GB log, ${r.mode ?? ''}`.trim();
-    if (!okFig(r)) rows.push([label, failure(r), target, '—', '', '', '', '']);
-    else rows.push([label, `${fmt(r.readySeconds, 2)} s to ready, ${fmt(r.servingSeconds ?? r.readySeconds, 2)} s to serving`, target, target ? met((r.servingSeconds ?? r.readySeconds) <= TARGETS.restart10GBSeconds) : '', '', '', '', '']);
+  // The headline shows the largest log; every size is in the restart section.
+  const largest = Math.max(...(res.recovery?.runs ?? []).map((r) => r.sizeGB));
+  for (const run of (res.recovery?.runs ?? []).filter((r) => r.sizeGB === largest)) {
+    for (const [mode, label] of RESTART_MODES) {
+      const r = run[mode];
+      if (!r) continue;
+      const judged = run.sizeGB >= 10 && mode !== 'kernelCrash';
+      const target = judged ? `≤ ${TARGETS.restart10GBSeconds} s` : '';
+      const name = `restart, ${fmt(run.sizeGB, run.sizeGB < 1 ? 2 : 0)} GiB log, ${label}`;
+      if (!okFig(r)) rows.push([name, failure(r), target, '—', '', '', '', '']);
+      else rows.push([name, `${fmt(servingMs(r) / 1000, 2)} s to serving (ready ${fmt(r.readyMs / 1000, 2)} s)`, target, judged ? met(servingMs(r) <= TARGETS.restart10GBSeconds * 1000) : '', '', '', '', '']);
+    }
   }
   return rows;
 }
+
+/** Restart kinds measured by recovery.mjs: [result key, label]. */
+const RESTART_MODES = [
+  ['unclean', 'after SIGKILL'],
+  ['kernelCrash', 'after a simulated kernel crash'],
+  ['clean', 'after SIGTERM'],
+];
+/** Spawn → answering: ListOffsets equal to the records written and a Fetch of the tail. */
+const servingMs = (r) => Math.max(r.readyMs ?? 0, r.listOffsetsMs ?? 0, r.tailFetchMs ?? 0);
 
 export const HEADLINE_HEADER = ['figure', 'Strata', 'target', 'met', 'vs machine limit', 'vs Redis Streams', 'vs NATS JetStream', 'vs RabbitMQ streams'];
 
@@ -280,7 +295,7 @@ function scalingSection(res) {
       r.workerThreads ?? 'default',
       fmt(r.partitions),
       okFig(r) ? `${fmt(r.recordsPerSec)} rec/s (${fmt(r.MBps, 1)} MiB/s)` : failure(r),
-      r.cpu?.brokerCores ?? '',
+      r.brokerCores ?? r.cpu?.brokerCores ?? '',
       r.brokerPeakRssBytes ? `${fmt(r.brokerPeakRssBytes / 2 ** 20)} MiB` : '',
     ]);
   }
@@ -298,16 +313,23 @@ function scalingSection(res) {
 function recoverySection(res) {
   const r = res.recovery;
   if (!r) return [];
-  const rows = (r.runs ?? []).map((x) => [
-    `${fmt(x.sizeGB ?? x.gb, (x.sizeGB ?? x.gb) < 1 ? 2 : 0)} GB`,
-    x.mode ?? '',
-    okFig(x) ? `${fmt(x.readySeconds, 2)} s` : failure(x),
-    okFig(x) ? `${fmt(x.servingSeconds, 2)} s` : '',
-    x.segments ?? '',
-  ]);
+  const rows = [];
+  for (const run of r.runs ?? []) {
+    for (const [mode, label] of RESTART_MODES) {
+      const x = run[mode];
+      if (!x) continue;
+      rows.push([
+        `${fmt(run.sizeGB, run.sizeGB < 1 ? 2 : 0)} GiB (${fmt(run.records)} records, ${run.partitions} partitions, ${run.segments} segments)`,
+        label,
+        okFig(x) ? `${fmt(x.readyMs)} ms` : failure(x),
+        okFig(x) ? `${fmt(x.brokerRecoveredMs)} ms${x.pageCacheTrusted ? ' (page cache trusted)' : ' (full CRC scan)'}` : '',
+        okFig(x) ? `${fmt(x.listOffsetsMs)} / ${fmt(x.tailFetchMs)} ms` : '',
+      ]);
+    }
+  }
   const lines = ['## Restart time', ''];
-  if (rows.length) lines.push(mdTable(['log size', 'stop', 'spawn → ready', 'spawn → serving (tail fetch / ListOffsets verified)', 'segments'], rows), '');
-  if (r.method) lines.push(`Method: ${r.method}`, '');
+  if (rows.length) lines.push(mdTable(['log', 'restart', 'spawn → ready', 'log recovery inside the broker', 'spawn → ListOffsets verified / tail Fetch'], rows), '');
+  lines.push('Nothing was checkpointed before the kill (no segment rolled), so the whole log is unflushed tail: the worst case. The simulated kernel crash removes the broker\'s boot-id marker, which forces a CRC-32C scan of every unflushed byte; the log is still in the page cache, so this is the broker\'s own work, not a cold disk.', '');
   return lines;
 }
 
@@ -361,8 +383,11 @@ export function shortfalls(res) {
   if (okFig(l) && l.endToEnd.p99Ms > TARGETS.latencyP99Ms) out.push(`p99 latency at ${fmt(TARGETS.latencyRate)} rec/s is ${l.endToEnd.p99Ms} ms (target ≤ ${TARGETS.latencyP99Ms} ms)`);
   const m = res.scaling?.memory;
   if (okFig(m) && m.rssBytes > TARGETS.rssAt10kPartitionsBytes) out.push(`RSS at 10,000 partitions ${fmt(m.rssBytes / 2 ** 20)} MiB > 512 MiB`);
-  for (const r of res.recovery?.runs ?? []) {
-    if ((r.sizeGB ?? r.gb) >= 10 && okFig(r) && (r.servingSeconds ?? r.readySeconds) > TARGETS.restart10GBSeconds) out.push(`restart over ${r.sizeGB ?? r.gb} GB (${r.mode}) took ${fmt(r.servingSeconds ?? r.readySeconds, 2)} s > 2 s`);
+  for (const run of res.recovery?.runs ?? []) {
+    for (const [mode, label] of RESTART_MODES) {
+      const r = run[mode];
+      if (run.sizeGB >= 10 && mode !== 'kernelCrash' && okFig(r) && servingMs(r) > TARGETS.restart10GBSeconds * 1000) out.push(`restart over ${run.sizeGB} GiB ${label} took ${fmt(servingMs(r) / 1000, 2)} s > 2 s`);
+    }
   }
   return out;
 }
