@@ -95,12 +95,20 @@ describe('tiered storage with object-storage trouble (fault-injecting server)', 
       const cause = ((error as { cause?: unknown }).cause ?? error) as { type?: string; retriable?: boolean; message?: string };
       expect(cause.type, String((error as Error).message)).toBe('KAFKA_STORAGE_ERROR');
       expect(cause.retriable).toBe(true);
-      // Operators see it: /readyz names object storage as the failing check, and the
-      // upload-lag gauge shows the sealed bytes waiting.
+      // Operators see it: /readyz names object storage as the failing check once an upload
+      // attempt has failed (the next tier pass, every 100 ms here; the backlog bound can trip
+      // before that), and the upload-lag gauge shows the sealed bytes waiting.
       const httpPort = broker.logLines().find((l) => l.msg === 'broker ready')?.httpPort as number;
-      const unready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
-      expect(unready.status).toBe(503);
-      expect(((await unready.json()) as { checks: Record<string, boolean> }).checks['object-storage']).toBe(false);
+      let unready: { status: number; checks: Record<string, boolean> } = { status: 0, checks: {} };
+      await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+          unready = { status: res.status, checks: ((await res.json()) as { checks: Record<string, boolean> }).checks };
+          return unready.status === 503;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, what: '/readyz to report object storage down' },
+      );
+      expect(unready.checks['object-storage']).toBe(false);
       const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
       expect(Number(/^strata_remote_storage_upload_lag_bytes (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
       fake.setMode('ok');
