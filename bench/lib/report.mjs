@@ -113,7 +113,7 @@ export function headlineRows(res) {
       `p50 ${e.p50Ms} · p99 ${e.p99Ms} · p99.9 ${e.p999Ms} · max ${e.maxMs} ms`,
       target,
       isTarget ? met(e.p99Ms <= TARGETS.latencyP99Ms) : '',
-      `harness timer lag p99 ${l.sendLag?.p99Ms} ms`,
+      L?.latencyFloor ? `floor p99 ${L.latencyFloor.relayEndToEnd.p99Ms} ms (Node relay, 1 kHz)` : `harness timer lag p99 ${l.sendLag?.p99Ms} ms`,
       ...PEERS.map(([k]) => {
         const p = peerResult(res, k);
         if (!p) return '—';
@@ -211,6 +211,7 @@ export function charts(res) {
   for (const rate of Object.keys(byRate)) {
     const series = [];
     if (okFig(byRate[rate]) && byRate[rate].endToEndCurve) series.push({ name: 'Strata', curve: byRate[rate].endToEndCurve });
+    if (res.limits?.latencyFloor?.relayEndToEndCurve && Number(rate) === TARGETS.latencyRate) series.push({ name: 'floor: Node relay, 1 kHz', curve: res.limits.latencyFloor.relayEndToEndCurve });
     for (const [k, name] of PEERS) {
       const c = peerFigure(res, k, (p) => p.latency?.[rate]?.curve);
       if (c) series.push({ name, curve: c });
@@ -237,6 +238,9 @@ function limitsSection(L) {
     `- sequential write to a fresh file: ${fmt(L.fileWrite.MBps)} MiB/s; with fdatasync after every 1 MiB: ${fmt(L.fileWriteFdatasync.MBps)} MiB/s`,
     `- page-cache read, 1 MiB reads: ${fmt(L.pageCacheRead.MBps)} MiB/s`,
     `- CRC32C (${L.crc32c.implementation}): ${fmt(L.crc32c.MBps)} MiB/s`,
+    ...(L.latencyFloor
+      ? [`- latency floor: the latency bench's method (producer thread on an absolute 1 ms schedule, consumer on the main thread, measured from the scheduled time) through a single-threaded Node TCP relay instead of a broker: p50 ${L.latencyFloor.relayEndToEnd.p50Ms} · p99 ${L.latencyFloor.relayEndToEnd.p99Ms} · p99.9 ${L.latencyFloor.relayEndToEnd.p999Ms} · max ${L.latencyFloor.relayEndToEnd.maxMs} ms; the producer thread's timer lag alone: p99 ${L.latencyFloor.timerLag.p99Ms} · max ${L.latencyFloor.timerLag.maxMs} ms`]
+      : []),
     '',
   ];
 }
