@@ -13,12 +13,12 @@
 //          [--max-bytes=4194304]
 import fs from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { MiB, fmt, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { ApiKey, createTopic, listOffsets, topicId } from './lib/kafka-client.mjs';
 import { CpuMeter, machineInfo, round, writeResult } from './lib/results.mjs';
-import { listAll, s3Client, startS3 } from './lib/s3.mjs';
+import { listAll, s3Client, startS3, tierBucket } from './lib/s3.mjs';
 import { fetchPass, produceBacklog } from './fetch.mjs';
 import { connectAll } from './produce.mjs';
 
@@ -67,20 +67,7 @@ export async function runFetchRemote(o = {}) {
     server = await startS3();
     result.server = { kind: server.kind, endpoint: server.endpoint, version: server.version };
     s3 = s3Client(server.endpoint);
-    const bucket = `strata-bench-${Date.now().toString(36)}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const prefix = 'bench/';
-    const config = {
-      'remote.storage.s3.bucket': bucket,
-      'remote.storage.s3.endpoint': server.endpoint,
-      'remote.storage.s3.path.style.access': 'true',
-      'remote.storage.s3.prefix': prefix,
-      'log.remote.storage.enable': 'true',
-      'log.local.retention.bytes': 0,
-      'log.segment.bytes': opts['segment-mib'] * MiB,
-      'remote.log.manager.task.interval.ms': 100,
-      'log.retention.check.interval.ms': 100,
-    };
+    const { bucket, prefix, config } = await tierBucket(s3, server, opts['segment-mib'] * MiB);
     broker = await startBroker({ config, keepData: true });
     let [admin] = await connectAll(broker.port, 1, 'strata-bench-admin');
     clients.push(admin);

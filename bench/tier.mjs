@@ -18,13 +18,13 @@
 // Usage: node bench/tier.mjs [--seconds=20] [--produce-mbps=40] [--segment-mib=16] [--fetch-mib=4]
 import fs from 'node:fs';
 import path from 'node:path';
-import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { MiB, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { ApiKey, KafkaClient, createTopic, fetchBody, listOffsets, produceBody, topicId } from './lib/kafka-client.mjs';
 import { machineInfo, round, writeResult } from './lib/results.mjs';
-import { listAll, s3Client, startS3 } from './lib/s3.mjs';
+import { listAll, s3Client, startS3, tierBucket } from './lib/s3.mjs';
 
 export const TIER_DEFAULTS = { seconds: 20, 'produce-mbps': 40, 'segment-mib': 16, 'fetch-mib': 4 };
 const CHUNK = 4 * MiB;
@@ -37,22 +37,8 @@ const sealedBytes = (dir) => {
 export async function runTier(o = {}) {
   const opts = { ...TIER_DEFAULTS, ...o };
   const server = await startS3();
-  const bucket = `strata-bench-${Date.now().toString(36)}`;
   const s3 = s3Client(server.endpoint);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const prefix = 'bench/';
-  const config = {
-    'remote.storage.s3.bucket': bucket,
-    'remote.storage.s3.endpoint': server.endpoint,
-    'remote.storage.s3.path.style.access': 'true',
-    'remote.storage.s3.prefix': prefix,
-    'log.remote.storage.enable': 'true',
-    'log.local.retention.bytes': 0,
-    'log.segment.bytes': opts['segment-mib'] * MiB,
-    'remote.log.manager.task.interval.ms': 100,
-    'log.retention.check.interval.ms': 100,
-    'http.listeners': '127.0.0.1:0',
-  };
+  const { bucket, prefix, config } = await tierBucket(s3, server, opts['segment-mib'] * MiB);
   const result = { workload: 'tier', server: server.kind, options: opts };
   let broker = await startBroker({ config, keepData: true });
   const topic = `tier-bench-${Date.now().toString(36)}`;

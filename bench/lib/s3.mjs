@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { REPO_DIR } from './results.mjs';
 
 /** Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop() }. */
@@ -41,6 +41,29 @@ export async function startS3() {
     // unknown
   }
   return { kind: 'radosgw', endpoint: m[1], version, stop };
+}
+
+/**
+ * A fresh bucket on `server` and the broker settings that offload every sealed segment to it
+ * (segment.bytes `segmentBytes`, nothing kept locally once uploaded, 100 ms tier passes):
+ * { bucket, prefix, config }.
+ */
+export async function tierBucket(s3, server, segmentBytes) {
+  const bucket = `strata-bench-${Date.now().toString(36)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const prefix = 'bench/';
+  const config = {
+    'remote.storage.s3.bucket': bucket,
+    'remote.storage.s3.endpoint': server.endpoint,
+    'remote.storage.s3.path.style.access': 'true',
+    'remote.storage.s3.prefix': prefix,
+    'log.remote.storage.enable': 'true',
+    'log.local.retention.bytes': 0,
+    'log.segment.bytes': segmentBytes,
+    'remote.log.manager.task.interval.ms': 100,
+    'log.retention.check.interval.ms': 100,
+  };
+  return { bucket, prefix, config };
 }
 
 export function s3Client(endpoint) {
