@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fmt } from './cli.mjs';
-import { barChart, percentileChart } from './svg.mjs';
+import { barChart, compact, percentileChart } from './svg.mjs';
 
 export const TARGETS = {
   produceAcks1RecordsPerSec: 2_000_000,
@@ -121,6 +121,7 @@ export function headlineRows(res) {
         const pl = p.latency?.[rate];
         if (!pl) return '—';
         if (pl.ok === false) return 'failed';
+        if (pl.sustained === false) return `peer did not sustain the rate (${fmt(pl.achievedRate)}/s)`;
         return `${times(div(e.p99Ms, pl.p99Ms))} (${pl.p99Ms} ms)`;
       }),
     ]);
@@ -213,8 +214,8 @@ export function charts(res) {
     if (okFig(byRate[rate]) && byRate[rate].endToEndCurve) series.push({ name: 'Strata', curve: byRate[rate].endToEndCurve });
     if (res.limits?.latencyFloor?.relayEndToEndCurve && Number(rate) === TARGETS.latencyRate) series.push({ name: 'floor: Node relay, 1 kHz', curve: res.limits.latencyFloor.relayEndToEndCurve });
     for (const [k, name] of PEERS) {
-      const c = peerFigure(res, k, (p) => p.latency?.[rate]?.curve);
-      if (c) series.push({ name, curve: c });
+      const pl = peerFigure(res, k, (p) => p.latency?.[rate]);
+      if (pl?.curve) series.push({ name: pl.sustained === false ? `${name} (only ${compact(pl.achievedRate)}/s)` : name, curve: pl.curve });
     }
     if (series.length) out[`latency-${rate}.svg`] = percentileChart({ title: `End-to-end latency at ${fmt(Number(rate))} records/s (lower is better)`, series, targetMs: Number(rate) === TARGETS.latencyRate ? TARGETS.latencyP99Ms : null });
   }
@@ -264,7 +265,7 @@ function peersSection(res) {
         const l = p.latency?.[r];
         if (!l) return '—';
         if (l.ok === false) return `failed: ${l.failures?.[0] ?? ''}`;
-        return `${l.p50Ms} · ${l.p99Ms} · ${l.p999Ms} · ${l.maxMs}${l.achievedRate && l.achievedRate < Number(r) * 0.95 ? ` (achieved ${fmt(l.achievedRate)}/s)` : ''}`;
+        return `${l.p50Ms} · ${l.p99Ms} · ${l.p999Ms} · ${l.maxMs}${l.sustained === false || (l.achievedRate && l.achievedRate < Number(r) * 0.95) ? ` (NOT SUSTAINED: ${fmt(l.achievedRate)}/s)` : ''}`;
       }),
     ];
   });

@@ -79,9 +79,9 @@ const nines = (p) => -Math.log10(1 - p / 100);
  * Latency percentile curves. series: [{ name, curve: [[percentile, ms], ...] }] as produced by
  * Histogram.curveMs(); percentile 100 is drawn as "max" one step right of the last percentile.
  */
-export function percentileChart({ title, series, width = 820, height = 420, targetMs = null }) {
+export function percentileChart({ title, series, width = 900, height = 420, targetMs = null }) {
   const left = 64;
-  const right = 180;
+  const right = 250;
   const top = 44;
   const bottom = 48;
   const plotW = width - left - right;
