@@ -46,7 +46,9 @@ process.on('exit', killAllOnExit);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => {
     killAllOnExit();
-    process.exit(130);
+    // Another handler (the peers' clean-up of streams and queues on shared servers) exits
+    // the process itself once it is done, within seconds; otherwise exit now.
+    if (process.listenerCount(sig) === 0) process.exit(130);
   });
 }
 
