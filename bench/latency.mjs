@@ -9,6 +9,9 @@
 //
 // Usage: node bench/latency.mjs [--rate=10000] [--seconds=10] [--warmup=2] [--tick-ms=1]
 //          [--partitions=1] [--record-bytes=100] [--worker-threads=N] [--port=P]
+//          [--slow-log=FILE (JSON lines of every batch slower than --slow-ms=1: scheduled, actual
+//          send and receive times in process.hrtime milliseconds, to line up with broker events)]
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MiB, fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { startBroker } from './lib/broker.mjs';
@@ -36,6 +39,8 @@ export const LATENCY_DEFAULTS = {
   'worker-threads': 0,
   port: 0,
   'cpu-prof-dir': '',
+  'slow-log': '',
+  'slow-ms': 1,
 };
 
 
@@ -92,6 +97,7 @@ export async function runLatency(o = {}) {
     Object.assign(result, { topic, produceVersion, fetchVersion });
 
     const e2e = new Histogram(); // scheduled send → consumed
+    const slow = opts['slow-log'] ? [] : null;
     const fromSend = new Histogram(); // actual send → consumed
     const seen = new Uint8Array(totalTicks);
     let sent = 0;
@@ -150,6 +156,7 @@ export async function runLatency(o = {}) {
                     seen[tick] = 1;
                     received += count;
                     if (tick >= warmupTicks) {
+                      if (slow && now - scheduled > opts['slow-ms']) slow.push([round(scheduled, 3), round(actual, 3), round(now, 3)]);
                       e2e.record((now - scheduled) * 1000, count);
                       fromSend.record((now - actual) * 1000, count);
                     }
@@ -200,6 +207,7 @@ export async function runLatency(o = {}) {
     await consumed;
     const usage = cpu.stop();
 
+    if (slow) writeFileSync(opts['slow-log'], slow.map((x) => JSON.stringify(x)).join('\n'));
     if (sent !== acked) failures.push(`sent ${sent} records but ${acked} were acknowledged`);
     if (received !== acked) failures.push(`${acked} records acknowledged but ${received} received`);
     if (duplicates > 0) failures.push(`${duplicates} records received twice`);
