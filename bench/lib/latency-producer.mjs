@@ -1,18 +1,15 @@
 // Thread: worker (bench). The latency bench's producer, on its own thread so that its precise
-// schedule neither delays nor is delayed by the consumer on the main thread. Tick k is due at
-// T0 + k·tickMs (process.hrtime, shared by all threads). Between ticks it sleeps with
-// Atomics.wait (sub-millisecond, no busy loop) once the next tick is < 2 ms away, and with
-// setTimeout before that; I/O (acks) is handled between ticks via setImmediate.
+// schedule neither delays nor is delayed by the consumer on the main thread. The schedule itself
+// (tick k due at T0 + k·tickMs) is lib/schedule.mjs, shared with the peers' producer.
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeRecordBatch } from '../../dist/src/protocol/records.js';
 import { Histogram, histogramToData } from './histogram.mjs';
 import { ApiKey, KafkaClient, produceBody } from './kafka-client.mjs';
 
 import { VALUE_HEADER } from './latency-producer-layout.mjs';
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+import { nowMs, runSchedule } from './schedule.mjs';
 
 const d = workerData;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const client = await KafkaClient.connect({ port: d.port, clientId: 'strata-bench-latency-producer' });
 const padding = Buffer.alloc(d.recordBytes - VALUE_HEADER, 0x61);
 const sendLag = new Histogram();
@@ -22,7 +19,6 @@ let sent = 0;
 let acked = 0;
 let inflight = 0;
 let maxInflight = 0;
-let k = 0;
 let lastSend = 0;
 
 function sendTick(T0, tick) {
@@ -67,30 +63,19 @@ async function finish() {
 }
 
 function run(T0) {
-  const loop = () => {
-    // At most 64 sends per turn, so acks are still read when the thread falls behind.
-    let burst = 0;
-    while (k < d.totalTicks && T0 + k * d.tickMs <= nowMs() && burst++ < 64) {
-      if (inflight >= d.maxInflight || failures.length > 0) {
-        if (failures.length === 0) failures.push(`more than ${d.maxInflight} produce requests in flight: the broker cannot keep up`);
-        k = d.totalTicks;
-        break;
-      }
-      sendTick(T0, k++);
-    }
-    if (k >= d.totalTicks) {
-      finish();
-      return;
-    }
-    const wait = T0 + k * d.tickMs - nowMs();
-    if (wait <= 0) setImmediate(loop);
-    else if (wait > 2) setTimeout(loop, wait - 1.5);
-    else {
-      Atomics.wait(sleeper, 0, 0, wait);
-      setImmediate(loop);
-    }
-  };
-  loop();
+  runSchedule({
+    T0,
+    tickMs: d.tickMs,
+    totalTicks: d.totalTicks,
+    send: (tick) => sendTick(T0, tick),
+    shouldStop: () => {
+      if (failures.length > 0) return true;
+      if (inflight < d.maxInflight) return false;
+      failures.push(`more than ${d.maxInflight} produce requests in flight: the broker cannot keep up`);
+      return true;
+    },
+    done: finish,
+  });
 }
 
 await client.apiVersions();

@@ -3,17 +3,16 @@
 // consumer on the main thread. It imports the peer module named in workerData.moduleUrl and
 // publishes through its createLatencyPublisher(options) → { publish(payloads) → Promise that
 // resolves when all are acknowledged, close() }. Tick k is due at T0 + k·tickMs (process.hrtime,
-// shared by all threads) and publishes perTick payloads carrying that *scheduled* time; between
-// ticks it sleeps with setTimeout until < 2 ms remain, then Atomics.wait (no busy loop); acks
-// are handled between ticks. The run stops early, with the reason reported (not sustained),
+// shared by all threads; the schedule is lib/schedule.mjs, the same as Strata's producer) and
+// publishes perTick payloads carrying that *scheduled* time. The run stops early, with the reason reported (not sustained),
 // when more than maxInflight records are unacknowledged or the thread falls more than maxLagMs
 // behind its schedule, so a peer that cannot keep up costs bounded time and memory.
 import { parentPort, workerData } from 'node:worker_threads';
 import { Histogram, histogramToData } from '../lib/histogram.mjs';
-import { makePayload, nowMs } from './common.mjs';
+import { makePayload } from './common.mjs';
+import { nowMs, runSchedule } from '../lib/schedule.mjs';
 
 const d = workerData;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const sendLag = new Histogram();
 const ackLatency = new Histogram();
 const failures = [];
@@ -21,7 +20,6 @@ let sent = 0;
 let acked = 0;
 let inflight = 0;
 let maxInflight = 0;
-let k = 0;
 let lastSend = 0;
 let stoppedEarly = null;
 let publisher;
@@ -68,37 +66,22 @@ async function finish() {
 }
 
 function run(T0) {
-  const loop = () => {
-    // At most 64 ticks per turn, so acks are still read when the thread falls behind.
-    let burst = 0;
-    while (k < d.totalTicks && T0 + k * d.tickMs <= nowMs() && burst++ < 64) {
-      if (failures.length > 0) {
-        k = d.totalTicks;
-        break;
-      }
-      const lag = nowMs() - (T0 + k * d.tickMs);
-      if (inflight >= d.maxInflight || lag > d.maxLagMs) {
-        stoppedEarly = inflight >= d.maxInflight
-          ? `more than ${d.maxInflight} records unacknowledged after ${sent} sent`
-          : `the producer fell ${Math.round(lag)} ms behind its schedule after ${sent} sent`;
-        k = d.totalTicks;
-        break;
-      }
-      sendTick(T0, k++);
-    }
-    if (k >= d.totalTicks) {
-      finish();
-      return;
-    }
-    const wait = T0 + k * d.tickMs - nowMs();
-    if (wait <= 0) setImmediate(loop);
-    else if (wait > 2) setTimeout(loop, wait - 1.5);
-    else {
-      Atomics.wait(sleeper, 0, 0, wait);
-      setImmediate(loop);
-    }
-  };
-  loop();
+  runSchedule({
+    T0,
+    tickMs: d.tickMs,
+    totalTicks: d.totalTicks,
+    send: (tick) => sendTick(T0, tick),
+    shouldStop: (tick) => {
+      if (failures.length > 0) return true;
+      const lag = nowMs() - (T0 + tick * d.tickMs);
+      if (inflight < d.maxInflight && lag <= d.maxLagMs) return false;
+      stoppedEarly = inflight >= d.maxInflight
+        ? `more than ${d.maxInflight} records unacknowledged after ${sent} sent`
+        : `the producer fell ${Math.round(lag)} ms behind its schedule after ${sent} sent`;
+      return true;
+    },
+    done: finish,
+  });
 }
 
 try {
