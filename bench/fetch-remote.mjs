@@ -10,7 +10,7 @@
 // The server: AWS_ENDPOINT_URL_S3 when set (LocalStack, MinIO, …), else a throwaway radosgw.
 //
 // Usage: node bench/fetch-remote.mjs [--records=1000000] [--partitions=4] [--segment-mib=4]
-//          [--max-bytes=4194304]
+//          [--max-bytes=4194304] [--cpu-prof-dir=DIR (profile the restarted broker that serves the reads)]
 import fs from 'node:fs';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
@@ -31,6 +31,7 @@ export const FETCH_REMOTE_DEFAULTS = {
   'record-bytes': 100,
   'upload-timeout-seconds': 120,
   'pass-timeout-seconds': 120,
+  'cpu-prof-dir': '',
 };
 const RANGE = 4 * MiB;
 
@@ -91,7 +92,7 @@ export async function runFetchRemote(o = {}) {
     for (const c of clients.splice(0)) c.close();
     const logDir = broker.logDir;
     await broker.stop();
-    broker = await startBroker({ config, logDir, keepData: true });
+    broker = await startBroker({ config, logDir, keepData: true, cpuProfDir: opts['cpu-prof-dir'] || undefined });
     [admin] = await connectAll(broker.port, 1, 'strata-bench-admin');
     conns = await connectAll(broker.port, opts.partitions, 'strata-bench-consumer');
     clients.push(admin, ...conns);
