@@ -43,6 +43,7 @@ export function latencyByRate(res) {
   const l = res.latency;
   if (!l) return {};
   if (l.workload === 'latency') return { [l.options.rate]: l };
+  if (Array.isArray(l.failures)) return { '?': l }; // the workload crashed before any rate ran
   return l;
 }
 

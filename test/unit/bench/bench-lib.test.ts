@@ -77,6 +77,8 @@ describe('bench report', () => {
     const lost = sampleRun({ fetch: { ok: false, failures: ['pass 1: counted 999,990 records, produced 1,000,000'] } });
     expect(failedWorkloads(lost)).toEqual(['fetch: pass 1: counted 999,990 records, produced 1,000,000']);
     expect(headlineRows(lost).find((r: string[]) => r[0] === 'fetch, page cache')[1]).toMatch(/^FAILURE: pass 1/);
+    const crashed = sampleRun({ latency: { ok: false, failures: ['latency crashed: boom'] } });
+    expect(failedWorkloads(crashed)).toEqual(['latency @ ?: latency crashed: boom']);
     const slow = sampleRun({ produceAcks1: { ok: true, recordsPerSec: 1_500_000, MBps: 150 } });
     expect(shortfalls(slow)).toEqual(expect.arrayContaining(['ingest acks=1 1,500,000 rec/s < 2,000,000', 'ingest acks=1 is 7.5× Redis Streams (target ≥ 10×)']));
   });
