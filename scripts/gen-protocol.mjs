@@ -531,16 +531,22 @@ function readScalarExpr(base, flex, nullable) {
     case 'uuid':
       return `r.${base}()`;
     case 'string':
-      return chooseExpr(flex, nullable, (f, n) =>
-        f ? (n ? 'r.compactNullableString()' : 'r.compactString()') : n ? 'r.nullableString()' : 'r.string()',
-      );
     case 'bytes':
     case 'records':
-      return chooseExpr(flex, nullable, (f, n) =>
-        f ? (n ? 'r.compactNullableBytes()' : 'r.compactBytes()') : n ? 'r.nullableBytes()' : 'r.bytes()',
-      );
+      return chooseExpr(flex, nullable, (f, n) => `r.${lengthPrefixedMethod(base, f, n)}()`);
   }
   throw new Error(base);
+}
+
+/**
+ * Reader/writer method of a length-prefixed type: string → string, nullableString,
+ * compactString or compactNullableString (flexible versions use compact lengths); bytes and
+ * records → the same with Bytes.
+ */
+function lengthPrefixedMethod(base, flexible, nullable) {
+  const kind = base === 'string' ? 'String' : 'Bytes';
+  if (flexible) return nullable ? `compactNullable${kind}` : `compact${kind}`;
+  return nullable ? `nullable${kind}` : kind.toLowerCase();
 }
 
 /** Statement(s) writing scalar expression v. `nonNull` is v with a null guard. */
@@ -558,27 +564,9 @@ function writeScalarStmt(e, base, flex, nullable, v, nonNull) {
       e.line(`w.${base}(${v});`);
       return;
     case 'string':
-      chooseStmt(e, flex, nullable, (f, n) =>
-        f
-          ? n
-            ? `w.compactNullableString(${v});`
-            : `w.compactString(${nonNull});`
-          : n
-            ? `w.nullableString(${v});`
-            : `w.string(${nonNull});`,
-      );
-      return;
     case 'bytes':
     case 'records':
-      chooseStmt(e, flex, nullable, (f, n) =>
-        f
-          ? n
-            ? `w.compactNullableBytes(${v});`
-            : `w.compactBytes(${nonNull});`
-          : n
-            ? `w.nullableBytes(${v});`
-            : `w.bytes(${nonNull});`,
-      );
+      chooseStmt(e, flex, nullable, (f, n) => `w.${lengthPrefixedMethod(base, f, n)}(${n ? v : nonNull});`);
       return;
   }
   throw new Error(base);
