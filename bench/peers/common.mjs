@@ -567,6 +567,31 @@ export async function runLatencyAt({ rate, seconds, warmup, publisher, startCons
 }
 
 /** Latency at each rate of `rates`, each against a fresh stream made by `prepare(rate)`. */
+/**
+ * The throughput phase every peer runs, with the same figures and checks: publish plan.records
+ * (`publish(n, timeoutMs)` → { acked, seconds, error, timedOut }), then `afterPublish(acked)`
+ * (a server-side count check: a failure message or nothing), then consume everything acked from
+ * the start (`consume(verifier, n, timeoutMs)` → { seconds, timedOut, error?, reads? }), each
+ * timed with the server's CPU; every sequence number must be consumed exactly once.
+ */
+export async function measureThroughput(result, plan, serverPid, { publish, afterPublish, consume, ackWord = 'acknowledged' }) {
+  const cpuPub = new CpuMeter(serverPid);
+  const pub = await publish(plan.records, plan.publishTimeoutSeconds * 1000);
+  result.publish = { ...rateFigure(pub.acked, pub.seconds), cpu: cpuPub.stop() };
+  const countCheck = await afterPublish?.(pub.acked);
+  if (pub.error) result.failures.push(`publish: ${pub.error.message}`);
+  if (pub.timedOut) result.failures.push(`publish: only ${pub.acked} of ${plan.records} records ${ackWord} within the ${plan.publishTimeoutSeconds} s cap`);
+  if (countCheck) result.failures.push(countCheck);
+  if (pub.acked === 0) return;
+  const verifier = new SeqVerifier(pub.acked);
+  const cpuCon = new CpuMeter(serverPid);
+  const con = await consume(verifier, pub.acked, plan.consumeTimeoutSeconds * 1000);
+  result.consume = { ...rateFigure(verifier.unique, con.seconds), ...(con.reads === undefined ? {} : { reads: con.reads }), cpu: cpuCon.stop() };
+  if (con.error) result.failures.push(`consume: ${con.error.message}`);
+  if (con.timedOut) result.failures.push(`consume: only ${verifier.received} of ${pub.acked} records read within the ${plan.consumeTimeoutSeconds} s cap`);
+  result.failures.push(...verifier.failures(pub.acked).map((f) => `consume: ${f}`));
+}
+
 export async function runLatencies(result, { rates, seconds, warmup, prepare }) {
   for (const rate of rates) {
     let r;

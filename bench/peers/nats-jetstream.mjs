@@ -9,20 +9,18 @@
 import { StorageType, connect } from 'nats';
 import {
   AckWindow,
-  CpuMeter,
   HOST,
   emptyResult,
   findExecutable,
   isInterrupted,
   locateServer,
   makePayload,
+  measureThroughput,
   nowMs,
   peerPlan,
-  rateFigure,
   registerCleanup,
   runLatencies,
   runLatencyAt,
-  SeqVerifier,
   startPrivateServer,
   uniqueSuffix,
 } from './common.mjs';
@@ -157,22 +155,14 @@ export async function runNats(opts = {}) {
 
     // Throughput: publish N, then consume N from the start.
     const { stream, subject } = await newStream('throughput');
-    const cpuPub = new CpuMeter(where.pid);
-    const pub = await publishAll(js, stream, subject, plan.records, plan.publishTimeoutSeconds * 1000);
-    result.publish = { ...rateFigure(pub.acked, pub.seconds), cpu: cpuPub.stop() };
-    if (pub.error) result.failures.push(`publish: ${pub.error.message}`);
-    if (pub.timedOut) result.failures.push(`publish: only ${pub.acked} of ${plan.records} records acknowledged within the ${plan.publishTimeoutSeconds} s cap`);
-    const info = await jsm.streams.info(stream);
-    if (info.state.messages !== pub.acked) result.failures.push(`stream holds ${info.state.messages} messages after ${pub.acked} acknowledged publishes`);
-
-    if (pub.acked > 0) {
-      const verifier = new SeqVerifier(pub.acked);
-      const cpuCon = new CpuMeter(where.pid);
-      const con = await consumeAll(js, stream, verifier, pub.acked, plan.consumeTimeoutSeconds * 1000);
-      result.consume = { ...rateFigure(verifier.unique, con.seconds), cpu: cpuCon.stop() };
-      if (con.timedOut) result.failures.push(`consume: only ${verifier.received} of ${pub.acked} records read within the ${plan.consumeTimeoutSeconds} s cap`);
-      result.failures.push(...verifier.failures(pub.acked).map((f) => `consume: ${f}`));
-    }
+    await measureThroughput(result, plan, where.pid, {
+      publish: (n, timeoutMs) => publishAll(js, stream, subject, n, timeoutMs),
+      afterPublish: async (acked) => {
+        const info = await jsm.streams.info(stream);
+        return info.state.messages === acked ? null : `stream holds ${info.state.messages} messages after ${acked} acknowledged publishes`;
+      },
+      consume: (verifier, n, timeoutMs) => consumeAll(js, stream, verifier, n, timeoutMs),
+    });
     await deleteStream(stream);
 
     await runLatencies(result, {

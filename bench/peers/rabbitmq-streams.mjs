@@ -9,19 +9,17 @@
 import amqp from 'amqplib';
 import {
   AckWindow,
-  CpuMeter,
   HOST,
   emptyResult,
   isInterrupted,
   locateServer,
   makePayload,
+  measureThroughput,
   nowMs,
   peerPlan,
-  rateFigure,
   registerCleanup,
   runLatencies,
   runLatencyAt,
-  SeqVerifier,
   uniqueSuffix,
 } from './common.mjs';
 
@@ -190,22 +188,12 @@ export async function runRabbitmq(opts = {}) {
     const queue = await newQueue('throughput');
     const pubCh = await conn.createConfirmChannel();
     pubCh.on('error', () => {});
-    const cpuPub = new CpuMeter(where.pid);
-    const pub = await publishAll(pubCh, queue, plan.records, plan.publishTimeoutSeconds * 1000);
-    result.publish = { ...rateFigure(pub.acked, pub.seconds), cpu: cpuPub.stop() };
-    await pubCh.close().catch(() => {});
-    if (pub.error) result.failures.push(`publish: ${pub.error.message}`);
-    if (pub.timedOut) result.failures.push(`publish: only ${pub.acked} of ${plan.records} records confirmed within the ${plan.publishTimeoutSeconds} s cap`);
-
-    if (pub.acked > 0) {
-      const verifier = new SeqVerifier(pub.acked);
-      const cpuCon = new CpuMeter(where.pid);
-      const con = await consumeAll(conn, queue, verifier, pub.acked, plan.consumeTimeoutSeconds * 1000);
-      result.consume = { ...rateFigure(verifier.unique, con.seconds), cpu: cpuCon.stop() };
-      if (con.error) result.failures.push(`consume: ${con.error.message}`);
-      if (con.timedOut) result.failures.push(`consume: only ${verifier.received} of ${pub.acked} records read within the ${plan.consumeTimeoutSeconds} s cap`);
-      result.failures.push(...verifier.failures(pub.acked).map((f) => `consume: ${f}`));
-    }
+    await measureThroughput(result, plan, where.pid, {
+      publish: (n, timeoutMs) => publishAll(pubCh, queue, n, timeoutMs),
+      afterPublish: () => pubCh.close().catch(() => {}),
+      consume: (verifier, n, timeoutMs) => consumeAll(conn, queue, verifier, n, timeoutMs),
+      ackWord: 'confirmed',
+    });
     await deleteQueue(queue);
 
     await runLatencies(result, {

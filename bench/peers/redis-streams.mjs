@@ -8,7 +8,6 @@
 // redis-server is started on a free port (no persistence) and stopped by PID afterwards.
 import Redis from 'ioredis';
 import {
-  CpuMeter,
   HOST,
   emptyResult,
   findExecutable,
@@ -16,12 +15,11 @@ import {
   locateServer,
   nowMs,
   makePayload,
+  measureThroughput,
   peerPlan,
-  rateFigure,
   registerCleanup,
   runLatencies,
   runLatencyAt,
-  SeqVerifier,
   startPrivateServer,
   uniqueSuffix,
 } from './common.mjs';
@@ -169,22 +167,14 @@ export async function runRedis(opts = {}) {
     // Throughput: publish N, then consume N from the start.
     const key = `strata-bench:throughput:${uniqueSuffix()}`;
     keys.push(key);
-    const cpuPub = new CpuMeter(where.pid);
-    const pub = await publishAll(r, key, plan.records, plan.publishTimeoutSeconds * 1000);
-    result.publish = { ...rateFigure(pub.acked, pub.seconds), cpu: cpuPub.stop() };
-    if (pub.error) result.failures.push(`publish: ${pub.error.message}`);
-    if (pub.timedOut) result.failures.push(`publish: only ${pub.acked} of ${plan.records} records acknowledged within the ${plan.publishTimeoutSeconds} s cap`);
-    const len = await r.xlen(key);
-    if (len !== pub.acked) result.failures.push(`XLEN ${len} after ${pub.acked} acknowledged XADDs`);
-
-    if (pub.acked > 0) {
-      const verifier = new SeqVerifier(pub.acked);
-      const cpuCon = new CpuMeter(where.pid);
-      const con = await consumeAll(r, key, verifier, pub.acked, plan.consumeTimeoutSeconds * 1000);
-      result.consume = { ...rateFigure(verifier.unique, con.seconds), reads: con.reads, cpu: cpuCon.stop() };
-      if (con.timedOut) result.failures.push(`consume: only ${verifier.received} of ${pub.acked} records read within the ${plan.consumeTimeoutSeconds} s cap`);
-      result.failures.push(...verifier.failures(pub.acked).map((f) => `consume: ${f}`));
-    }
+    await measureThroughput(result, plan, where.pid, {
+      publish: (n, timeoutMs) => publishAll(r, key, n, timeoutMs),
+      afterPublish: async (acked) => {
+        const len = await r.xlen(key);
+        return len === acked ? null : `XLEN ${len} after ${acked} acknowledged XADDs`;
+      },
+      consume: (verifier, n, timeoutMs) => consumeAll(r, key, verifier, n, timeoutMs),
+    });
     await r.unlink(key);
     keys.splice(keys.indexOf(key), 1);
 
