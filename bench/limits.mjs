@@ -159,6 +159,8 @@ export async function latencyFloor({ seconds = 5, bytes = 1000 } = {}) {
     const consumer = net.connect({ host: '127.0.0.1', port, noDelay: true });
     await new Promise((resolve, reject) => consumer.once('connect', resolve).once('error', reject));
     consumer.write('C');
+    // The relay answers 'K' once the consumer is registered; only then may the producer connect.
+    await new Promise((resolve, reject) => consumer.once('data', resolve).once('error', reject));
     const ticks = Math.round((seconds + 1) * 1000);
     const warmup = 1000;
     const e2e = new Histogram();
@@ -175,8 +177,6 @@ export async function latencyFloor({ seconds = 5, bytes = 1000 } = {}) {
         if (received >= ticks) resolve();
       });
     });
-    // Let the relay see 'C' before any producer connects.
-    await new Promise((resolve) => setTimeout(resolve, 50));
     const worker = new Worker(RELAY_PRODUCER, { eval: true, workerData: { port, ticks, bytes } });
     const { lags } = await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject));
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`relay delivered ${received} of ${ticks} messages`)), 10_000).unref())]);
