@@ -91,7 +91,7 @@ export function headlineRows(res) {
     }
     for (const acks of ['1', 'all']) {
       const run = c.runs?.[acks];
-      if (run) thr(`ingest, ${name}, acks=${acks}`, { ok: run.ok !== false && !run.failures?.length, failures: run.failures, ...run }, null, acks === '1' ? 'loopback TCP' : 'write+fdatasync', acks === '1' ? L?.tcpLoopback?.MBps : L?.fileWriteFdatasync?.MBps, pub);
+      if (run) thr(`ingest, ${name}, acks=${acks}`, run, null, acks === '1' ? 'loopback TCP' : 'write+fdatasync', acks === '1' ? L?.tcpLoopback?.MBps : L?.fileWriteFdatasync?.MBps, pub);
     }
   }
   thr('fetch, page cache', res.fetch, TARGETS.fetchRecordsPerSec, 'page-cache read', L?.pageCacheRead?.MBps, sub);
@@ -197,7 +197,7 @@ export function charts(res) {
       const run = c.runs?.[acks];
       if (c.skipped) {
         if (acks === '1') ingest.push({ label: `Strata via ${name}`, value: null, text: `skipped: ${c.skipped}`.slice(0, 60) });
-      } else if (run) add(ingest, `Strata via ${name}, acks=${acks}`, { ok: !run.failures?.length, ...run }, 'Strata');
+      } else if (run) add(ingest, `Strata via ${name}, acks=${acks}`, run, 'Strata');
     }
   }
   for (const [k, name] of PEERS) if (peerResult(res, k)) ingest.push({ label: `${name} publish`, value: pub(k), group: 'peers', text: pub(k) === null ? skippedText(k) : undefined });
@@ -353,7 +353,7 @@ function clientsSection(res) {
     for (const acks of ['1', 'all']) {
       const run = x.runs?.[acks];
       if (!run) continue;
-      rows.push([name, x.version ?? '', acks, run.failures?.length ? `FAILURE: ${run.failures[0]}` : `${fmt(run.recordsPerSec)} rec/s (${fmt(run.MBps, 1)} MiB/s)`, run.cpu ? `${run.cpu.clientCores ?? run.cpu.loadGeneratorCores ?? ''} / ${run.cpu.brokerCores ?? ''}` : '', run.settings ? Object.entries(run.settings).map(([k, v]) => `${k}=${v}`).join(', ') : '']);
+      rows.push([name, x.version ?? '', acks, okFig(run) ? `${fmt(run.recordsPerSec)} rec/s (${fmt(run.MBps, 1)} MiB/s)` : run.skipped ? `skipped: ${run.skipped}` : failure(run), run.cpu ? `${run.cpu.clientCores ?? run.cpu.loadGeneratorCores ?? ''} / ${run.cpu.brokerCores ?? ''}` : '', run.settings ? Object.entries(run.settings).map(([k, v]) => `${k}=${v}`).join(', ') : '']);
     }
   }
   return ['## Ingest through real Kafka clients', '', mdTable(['client', 'version', 'acks', 'ingest', 'CPU client / broker (cores)', 'settings'], rows), ''];

@@ -77,6 +77,10 @@ describe('bench report', () => {
     const lost = sampleRun({ fetch: { ok: false, failures: ['pass 1: counted 999,990 records, produced 1,000,000'] } });
     expect(failedWorkloads(lost)).toEqual(['fetch: pass 1: counted 999,990 records, produced 1,000,000']);
     expect(headlineRows(lost).find((r: string[]) => r[0] === 'fetch, page cache')[1]).toMatch(/^FAILURE: pass 1/);
+    const clients = sampleRun({ clients: { ok: false, failures: ['x'], rdkafka: { version: '2.0.2', runs: { 1: { ok: true, failures: [], recordsPerSec: 2_000_000, MBps: 210 }, all: { ok: false, failures: ['ListOffsets sum 99 ≠ 100 produced'] } } } } });
+    const clientRows = headlineRows(clients).filter((r: string[]) => r[0].startsWith('ingest, librdkafka'));
+    expect(clientRows.map((r: string[]) => r[1])).toEqual(['2,000,000 rec/s (210.0 MiB/s)', 'FAILURE: ListOffsets sum 99 ≠ 100 produced']);
+    expect(clientRows[0]![5]).toBe('10×'); // 2M ÷ Redis 200k
     const crashed = sampleRun({ latency: { ok: false, failures: ['latency crashed: boom'] } });
     expect(failedWorkloads(crashed)).toEqual(['latency @ ?: latency crashed: boom']);
     const slow = sampleRun({ produceAcks1: { ok: true, recordsPerSec: 1_500_000, MBps: 150 } });
