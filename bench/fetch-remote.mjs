@@ -13,12 +13,11 @@
 //          [--max-bytes=4194304] [--cpu-prof-dir=DIR (profile the restarted broker that serves the reads)]
 import fs from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { MiB, fmt, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { ApiKey, createTopic, listOffsets, topicId } from './lib/kafka-client.mjs';
 import { CpuMeter, machineInfo, round, writeResult } from './lib/results.mjs';
-import { listAll, s3Client, startS3, tierBucket } from './lib/s3.mjs';
+import { listAll, rawRangedGets, s3Client, startS3, tierBucket } from './lib/s3.mjs';
 import { fetchPass, produceBacklog } from './fetch.mjs';
 import { connectAll } from './produce.mjs';
 
@@ -33,29 +32,9 @@ export const FETCH_REMOTE_DEFAULTS = {
   'pass-timeout-seconds': 120,
   'cpu-prof-dir': '',
 };
-const RANGE = 4 * MiB;
 
 /** Base offsets of the .log files in a partition directory, ascending. */
 const localSegments = (dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => Number(f.slice(0, 20))).sort((a, b) => a - b);
-
-async function rawRangedGets(s3, bucket, objectsByPartition) {
-  const t0 = performance.now();
-  const sizes = await Promise.all(
-    objectsByPartition.map(async (objects) => {
-      let bytes = 0;
-      for (const obj of objects) {
-        for (let at = 0; at < obj.size; at += RANGE) {
-          const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.key, Range: `bytes=${at}-${Math.min(obj.size, at + RANGE) - 1}` }));
-          bytes += (await out.Body.transformToByteArray()).length;
-        }
-      }
-      return bytes;
-    }),
-  );
-  const bytes = sizes.reduce((a, b) => a + b, 0);
-  const seconds = (performance.now() - t0) / 1000;
-  return { bytes, seconds: round(seconds, 3), MBps: round(bytes / MiB / seconds, 1) };
-}
 
 export async function runFetchRemote(o = {}) {
   const opts = { ...FETCH_REMOTE_DEFAULTS, ...o };

@@ -18,16 +18,14 @@
 // Usage: node bench/tier.mjs [--seconds=20] [--produce-mbps=40] [--segment-mib=16] [--fetch-mib=4]
 import fs from 'node:fs';
 import path from 'node:path';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { MiB, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
 import { startBroker } from './lib/broker.mjs';
 import { ApiKey, KafkaClient, createTopic, fetchBody, listOffsets, produceBody, topicId } from './lib/kafka-client.mjs';
 import { machineInfo, round, writeResult } from './lib/results.mjs';
-import { listAll, s3Client, startS3, tierBucket } from './lib/s3.mjs';
+import { listAll, rawRangedGets, s3Client, startS3, tierBucket } from './lib/s3.mjs';
 
 export const TIER_DEFAULTS = { seconds: 20, 'produce-mbps': 40, 'segment-mib': 16, 'fetch-mib': 4 };
-const CHUNK = 4 * MiB;
 
 const sealedBytes = (dir) => {
   const logs = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
@@ -129,16 +127,8 @@ export async function runTier(o = {}) {
     result.warmRead = { MBps: round(warmBytes / MiB / ((performance.now() - w0) / 1000), 1), bytes: warmBytes };
 
     // 3. Raw ranged-GET loop over the same objects.
-    const g0 = performance.now();
-    let rawBytes = 0;
-    for (const obj of objects.sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      for (let at = 0; at < obj.size; at += CHUNK) {
-        const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.key, Range: `bytes=${at}-${Math.min(obj.size, at + CHUNK) - 1}` }));
-        rawBytes += (await out.Body.transformToByteArray()).length;
-      }
-    }
-    const rawSeconds = (performance.now() - g0) / 1000;
-    result.rawRangedGet = { MBps: round(rawBytes / MiB / rawSeconds, 1), bytes: rawBytes };
+    const raw = await rawRangedGets(s3, bucket, [[...objects].sort((a, b) => (a.key < b.key ? -1 : 1))]);
+    result.rawRangedGet = { MBps: raw.MBps, bytes: raw.bytes };
     result.coldVsRawPercent = round((100 * result.coldRead.MBps) / result.rawRangedGet.MBps, 0);
     client.close();
     result.ok = true;

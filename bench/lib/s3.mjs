@@ -7,8 +7,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { REPO_DIR } from './results.mjs';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { MiB } from './cli.mjs';
+import { REPO_DIR, round } from './results.mjs';
+
+const RANGE = 4 * MiB;
 
 /** Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop() }. */
 export async function startS3() {
@@ -80,4 +83,27 @@ export async function listAll(s3, bucket, prefix) {
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
+}
+
+/**
+ * The raw baseline for remote reads: ranged GETs of RANGE (4 MiB, the broker's chunk size)
+ * over objects, one sequential loop per list in `objectLists`, all lists concurrently.
+ */
+export async function rawRangedGets(s3, bucket, objectLists) {
+  const t0 = performance.now();
+  const sizes = await Promise.all(
+    objectLists.map(async (objects) => {
+      let bytes = 0;
+      for (const obj of objects) {
+        for (let at = 0; at < obj.size; at += RANGE) {
+          const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: obj.key, Range: `bytes=${at}-${Math.min(obj.size, at + RANGE) - 1}` }));
+          bytes += (await out.Body.transformToByteArray()).length;
+        }
+      }
+      return bytes;
+    }),
+  );
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  const seconds = (performance.now() - t0) / 1000;
+  return { bytes, seconds: round(seconds, 3), MBps: round(bytes / MiB / seconds, 1) };
 }
