@@ -12,7 +12,7 @@ import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, parseHttpListeners } from './http/server.js';
 import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http/metrics.js';
-import { partitionKey } from './metadata/topic-manager.js';
+import { partitionId } from './ipc/partition-id.js';
 import { TierManager } from './tier/tier-manager.js';
 import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
 
@@ -178,7 +178,7 @@ export class Broker implements BrokerContext, MetricsSource {
       const { offsets } = await this.groups.fetchOffsets(g.groupId, null);
       for (const o of offsets) {
         const topic = this.topics.get(o.topic);
-        const state = topic && this.engine.state(partitionKey(topic.topicId, o.partition));
+        const state = topic && this.engine.state(partitionId(topic.topicId, o.partition));
         if (!state || o.committed.offset < 0n) continue;
         out.push({ group: g.groupId, topic: o.topic, partition: o.partition, lag: Math.max(0, state.highWatermark - Number(o.committed.offset)) });
       }

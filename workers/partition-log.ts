@@ -6,6 +6,7 @@
 // worker owns; batches are validated and rewritten in place (header fields only: baseOffset,
 // partitionLeaderEpoch, and maxTimestamp + attribute bit + CRC for LogAppendTime) and written
 // with one writev per segment touched. No per-record work.
+import type { PartitionId } from '../src/ipc/partition-id.js';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import {
@@ -85,7 +86,7 @@ const scannerForRecovery = (): FileScanner => (recoveryScanner ??= new FileScann
 const scannerForWalk = (): FileScanner => (walkScanner ??= new FileScanner(64 << 10));
 
 export class PartitionLog {
-  readonly key: string;
+  readonly key: PartitionId;
   readonly dir: string;
   config: LogConfig;
   private readonly segments: Segment[];

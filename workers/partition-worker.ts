@@ -9,6 +9,7 @@
 //
 // A task naming a partition this slot does not hold answers WorkerError.PARTITION_NOT_OPEN for
 // that item; the router reopens it here (recovering from disk) and retries.
+import type { PartitionId } from '../src/ipc/partition-id.js';
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
@@ -38,8 +39,8 @@ const NOT_OPEN_MESSAGE = 'partition is not open on this worker slot';
 
 /** The slot's partitions and task handling; the default export uses one per thread. */
 export class PartitionWorker {
-  readonly logs = new Map<string, PartitionLog>();
-  private readonly closing = new Map<string, Promise<void>>();
+  readonly logs = new Map<PartitionId, PartitionLog>();
+  private readonly closing = new Map<PartitionId, Promise<void>>();
 
   constructor(private readonly options: PartitionLogOptions = {}) {}
 
@@ -214,7 +215,7 @@ export class PartitionWorker {
   }
 
   /** Close (flush + checkpoint) or delete partitions; unknown keys are ignored. */
-  private async remove(keys: string[], deleteFiles: boolean): Promise<void> {
+  private async remove(keys: PartitionId[], deleteFiles: boolean): Promise<void> {
     const errors: unknown[] = [];
     await Promise.all(
       keys.map(async (key) => {
@@ -240,11 +241,11 @@ function ok<T>(value: T): TaskResult<T> {
   return { ok: true, value };
 }
 
-function notOpen(key: string): AnyTaskResult {
+function notOpen(key: PartitionId): AnyTaskResult {
   return { ok: false, error: { code: WorkerError.PARTITION_NOT_OPEN, message: `${key}: ${NOT_OPEN_MESSAGE}` } };
 }
 
-function appendError(key: string, errorCode: number, message: string): AppendItemResult {
+function appendError(key: PartitionId, errorCode: number, message: string): AppendItemResult {
   return {
     key,
     errorCode,

@@ -2,6 +2,7 @@
 // Only plain, structured-clone-safe data crosses the thread boundary: no class instances,
 // no thrown errors. Offsets are JS numbers here: they stay below 2^53 for any log that can
 // physically exist (2^53 records at 1 byte each is 9 PB), so the hot path avoids bigint.
+import type { PartitionId } from './partition-id.js';
 
 /** Per-partition log settings, resolved from topic configs over broker defaults. */
 export interface LogConfig {
@@ -40,8 +41,8 @@ export interface LogConfig {
 
 /** Identifies one partition log and where it lives. */
 export interface PartitionSpec {
-  /** Stable unique key used in every task: `${topicId}:${partition}`. */
-  key: string;
+  /** Stable unique key used in every task (partitionId()). */
+  key: PartitionId;
   topic: string;
   /** Topic id as 32 lowercase hex characters. */
   topicId: string;
@@ -72,7 +73,7 @@ export interface SealedSegmentInfo {
 
 /** What the router caches about a partition; returned by open, append and retention. */
 export interface PartitionState {
-  key: string;
+  key: PartitionId;
   logStartOffset: number;
   /** Single broker, no replicas: high watermark = log end offset. */
   highWatermark: number;
@@ -87,7 +88,7 @@ export interface PartitionState {
 
 /** A slice of the task's transferred buffer holding one partition's `records` field. */
 export interface AppendItem {
-  key: string;
+  key: PartitionId;
   /** Byte offset of this partition's record batches in AppendTask.buffer. */
   offset: number;
   length: number;
@@ -103,7 +104,7 @@ export interface AppendTask {
 }
 
 export interface AppendItemResult {
-  key: string;
+  key: PartitionId;
   /** Kafka error code; 0 on success. WorkerError.PARTITION_NOT_OPEN asks the router to reopen and retry. */
   errorCode: number;
   errorMessage: string | null;
@@ -129,7 +130,7 @@ export interface AppendResult {
 }
 
 export interface ReadItem {
-  key: string;
+  key: PartitionId;
   fetchOffset: number;
   /** Partition max.bytes budget for this read. */
   maxBytes: number;
@@ -143,7 +144,7 @@ export interface ReadTask {
 }
 
 export interface ReadItemResult {
-  key: string;
+  key: PartitionId;
   /** 0, OFFSET_OUT_OF_RANGE, or WorkerError.PARTITION_NOT_OPEN. */
   errorCode: number;
   highWatermark: number;
@@ -166,7 +167,7 @@ export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
 export interface ListOffsetsItem {
-  key: string;
+  key: PartitionId;
   /** A timestamp in ms, or LATEST_TIMESTAMP / EARLIEST_TIMESTAMP / MAX_TIMESTAMP. */
   timestamp: number;
 }
@@ -177,7 +178,7 @@ export interface ListOffsetsTask {
 }
 
 export interface ListOffsetsItemResult {
-  key: string;
+  key: PartitionId;
   errorCode: number;
   /** -1 when no record has a timestamp >= the requested one. */
   offset: number;
@@ -193,7 +194,7 @@ export interface OpenTask {
 
 export interface ConfigureTask {
   op: 'configure';
-  key: string;
+  key: PartitionId;
   config: LogConfig;
 }
 
@@ -211,20 +212,20 @@ export interface TierStateTask {
 export interface MarkUploadedTask {
   /** Segments ending at or below uploadedEndOffset are in object storage: local retention may delete them. */
   op: 'markUploaded';
-  key: string;
+  key: PartitionId;
   uploadedEndOffset: number;
 }
 
 export interface DeleteTask {
   /** Close and remove the partitions' directories from disk. */
   op: 'delete';
-  keys: string[];
+  keys: PartitionId[];
 }
 
 export interface CloseTask {
   /** Flush (fsync) and close; all open partitions of the slot when keys is omitted. */
   op: 'close';
-  keys?: string[];
+  keys?: PartitionId[];
 }
 
 /** Tests only, honoured when the pool was created with fault injection: the thread exits. */

@@ -1,6 +1,7 @@
 // Thread: main. Topic lifecycle for the admin and data handlers: create (with configs,
 // validate-only), delete, add partitions, alter configs, auto-creation, and the mapping
 // from (topic, partition) to the partition worker's key and spec.
+import { partitionId } from '../ipc/partition-id.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -28,9 +29,6 @@ export function topicNameProblem(name: string | null): string | null {
   return null;
 }
 
-export function partitionKey(topicId: string, partition: number): string {
-  return `${topicId}:${partition}`;
-}
 
 export interface CreateTopicOptions {
   name: string;
@@ -85,7 +83,7 @@ export class TopicManager {
 
   spec(name: string, topic: TopicRecord, partition: number): PartitionSpec {
     return {
-      key: partitionKey(topic.topicId, partition),
+      key: partitionId(topic.topicId, partition),
       topic: name,
       topicId: topic.topicId,
       partition,
@@ -176,7 +174,7 @@ export class TopicManager {
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     // Forget the topic first so no new request reaches its partitions, then remove the data.
     this.store.deleteTopic(name);
-    const keys = Array.from({ length: topic.partitions }, (_, p) => partitionKey(topic.topicId, p));
+    const keys = Array.from({ length: topic.partitions }, (_, p) => partitionId(topic.topicId, p));
     await this.engine.delete(keys);
     // A slot whose thread was replaced may not have had every partition open: remove leftovers.
     // Renamed synchronously, so a topic re-created under the same name meanwhile is never touched.

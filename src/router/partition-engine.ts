@@ -5,6 +5,7 @@
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
+import type { PartitionId } from '../ipc/partition-id.js';
 import { TailCache } from './tail-cache.js';
 import {
   WorkerError,
@@ -30,12 +31,12 @@ export interface EngineOptions {
 }
 
 export interface AppendRequestItem {
-  key: string;
+  key: PartitionId;
   records: Buffer;
 }
 
 export interface ReadRequestItem {
-  key: string;
+  key: PartitionId;
   fetchOffset: number;
   maxBytes: number;
   minOneBatch: boolean;
@@ -59,10 +60,10 @@ const MAX_REOPEN_ATTEMPTS = 3;
 
 export class PartitionEngine {
   private readonly pools: Piscina[];
-  private readonly placement = new Map<string, number>();
-  private readonly specs = new Map<string, PartitionSpec>();
-  private readonly states = new Map<string, PartitionState>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly placement = new Map<PartitionId, number>();
+  private readonly specs = new Map<PartitionId, PartitionSpec>();
+  private readonly states = new Map<PartitionId, PartitionState>();
+  private readonly waiters = new Map<PartitionId, Set<() => void>>();
   private readonly slotLoad: number[];
   readonly tail: TailCache;
   /** Called with each fsync pass duration (ms) the workers report (metrics). */
@@ -96,11 +97,11 @@ export class PartitionEngine {
     return this.pools.length;
   }
 
-  slotOf(key: string): number | undefined {
+  slotOf(key: PartitionId): number | undefined {
     return this.placement.get(key);
   }
 
-  state(key: string): PartitionState | undefined {
+  state(key: PartitionId): PartitionState | undefined {
     return this.states.get(key);
   }
 
@@ -157,7 +158,7 @@ export class PartitionEngine {
     }
   }
 
-  async delete(keys: string[]): Promise<void> {
+  async delete(keys: PartitionId[]): Promise<void> {
     const bySlot = this.groupBySlot(keys, (k) => k);
     await Promise.all([...bySlot].map(([slot, list]) => this.run(slot, { op: 'delete', keys: list })));
     for (const key of keys) {
@@ -246,14 +247,14 @@ export class PartitionEngine {
     );
   }
 
-  async listOffsets(items: Array<{ key: string; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
+  async listOffsets(items: Array<{ key: PartitionId; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
     return this.perSlot(items, (slot, slotItems) =>
       this.runItems(slot, slotItems, (subset) => this.run(slot, { op: 'listOffsets', items: subset })),
     );
   }
 
   /** The spec a partition was opened with. */
-  spec(key: string): PartitionSpec | undefined {
+  spec(key: PartitionId): PartitionSpec | undefined {
     return this.specs.get(key);
   }
 
@@ -266,7 +267,7 @@ export class PartitionEngine {
   }
 
   /** Tiered storage: segments ending at or below uploadedEndOffset are uploaded; local retention may delete them. */
-  async markUploaded(key: string, uploadedEndOffset: number): Promise<void> {
+  async markUploaded(key: PartitionId, uploadedEndOffset: number): Promise<void> {
     const [result] = await this.runItems(this.requireSlot(key), [{ key, errorCode: 0 }], async () => {
       try {
         const state = await this.run(this.requireSlot(key), { op: 'markUploaded', key, uploadedEndOffset });
@@ -294,7 +295,7 @@ export class PartitionEngine {
    * Resolves when any of the keys' high watermark moves (or the partition goes away), or
    * after timeoutMs. Returns a cancel function through the callback registration.
    */
-  waitForAppend(keys: string[], timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
+  waitForAppend(keys: PartitionId[], timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     let resolveFn: () => void = () => {};
@@ -332,7 +333,7 @@ export class PartitionEngine {
     for (const key of [...this.waiters.keys()]) this.notify(key);
   }
 
-  private advance(key: string, highWatermark: number, logStartOffset: number): void {
+  private advance(key: PartitionId, highWatermark: number, logStartOffset: number): void {
     const state = this.states.get(key);
     if (!state) return;
     // Results of one slot can arrive out of offset order (an acks=all append waits for its
@@ -350,7 +351,7 @@ export class PartitionEngine {
     if (!prev || prev.highWatermark !== s.highWatermark) this.notify(s.key);
   }
 
-  private notify(key: string): void {
+  private notify(key: PartitionId): void {
     const set = this.waiters.get(key);
     if (!set) return;
     this.waiters.delete(key);
@@ -363,13 +364,13 @@ export class PartitionEngine {
     return best;
   }
 
-  private requireSlot(key: string): number {
+  private requireSlot(key: PartitionId): number {
     const slot = this.placement.get(key);
     if (slot === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${key} is not open`);
     return slot;
   }
 
-  private groupBySlot<T>(things: T[], keyOf: (t: T) => string): Map<number, T[]> {
+  private groupBySlot<T>(things: T[], keyOf: (t: T) => PartitionId): Map<number, T[]> {
     const out = new Map<number, T[]>();
     for (const t of things) {
       const slot = this.requireSlot(keyOf(t));
@@ -381,7 +382,7 @@ export class PartitionEngine {
   }
 
   /** Splits items by owning slot, runs each slot's share concurrently, restores item order. */
-  private async perSlot<I extends { key: string }, R>(items: I[], runSlot: (slot: number, slotItems: I[]) => Promise<R[]>): Promise<R[]> {
+  private async perSlot<I extends { key: PartitionId }, R>(items: I[], runSlot: (slot: number, slotItems: I[]) => Promise<R[]>): Promise<R[]> {
     const results = new Array<R>(items.length);
     const bySlot = this.groupBySlot(items.map((_, i) => i), (i) => items[i]!.key);
     await Promise.all(
@@ -398,7 +399,7 @@ export class PartitionEngine {
    * replaced and lost its open logs) are reopened — which recovers them from disk — and
    * only those items are run again. Nothing was written for a NOT_OPEN item.
    */
-  private async runItems<I extends { key: string }, R extends { key: string; errorCode: number }>(
+  private async runItems<I extends { key: PartitionId }, R extends { key: PartitionId; errorCode: number }>(
     slot: number,
     items: I[],
     attempt: (subset: I[]) => Promise<R[]>,
@@ -466,7 +467,7 @@ export class PartitionEngine {
 
 interface AppendSlices {
   buffer: ArrayBuffer;
-  sliceTable: Array<{ key: string; offset: number; length: number }>;
+  sliceTable: Array<{ key: PartitionId; offset: number; length: number }>;
 }
 
 /** The items already live in `buffer` (the request frame's own): describe where. */

@@ -21,6 +21,7 @@ import { findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../router/partition-engine.js';
 import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
 import { ManifestStore, partitionPrefix, type Manifest, type RemoteSegment } from './manifest.js';
+import { partitionId, type PartitionId } from '../ipc/partition-id.js';
 import { ObjectStore, TierError, TierErrorCode } from './object-store.js';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -152,22 +153,22 @@ export class TierManager {
 
   /** Base offset of a new partition directory: the remote log end, when there is one. */
   initialOffset(topicId: string, partition: number): number | undefined {
-    const segs = this.partitions.get(`${topicId}:${partition}`)?.manifest?.segments;
+    const segs = this.partitions.get(partitionId(topicId, partition))?.manifest?.segments;
     return segs && segs.length > 0 ? segs[segs.length - 1]!.endOffset : undefined;
   }
 
   /** The remote log start offset of a partition, when it has remote segments. */
-  remoteLogStartOffset(key: string): number | undefined {
+  remoteLogStartOffset(key: PartitionId): number | undefined {
     return this.partitions.get(key)?.manifest?.segments[0]?.baseOffset;
   }
 
   /** The manifest currently known for a partition (tests, tools). */
-  manifest(key: string): Manifest | null {
+  manifest(key: PartitionId): Manifest | null {
     return this.partitions.get(key)?.manifest ?? null;
   }
 
   private partitionTier(topicId: string, partition: number): PartitionTier {
-    const key = `${topicId}:${partition}`;
+    const key = partitionId(topicId, partition);
     let t = this.partitions.get(key);
     if (!t) this.partitions.set(key, (t = { topicId, partition, manifest: null, busy: false, failures: 0, nextAttemptMs: 0 }));
     return t;
@@ -227,7 +228,7 @@ export class TierManager {
     }
   }
 
-  private async uploadSegment(key: string, t: PartitionTier, seg: SealedSegmentInfo): Promise<void> {
+  private async uploadSegment(key: PartitionId, t: PartitionTier, seg: SealedSegmentInfo): Promise<void> {
     const manifest = t.manifest!;
     const last = manifest.segments[manifest.segments.length - 1];
     const remoteEnd = last ? last.endOffset : -1;
@@ -322,7 +323,7 @@ export class TierManager {
   }
 
   /** Whole batches from the remote segment holding fetchOffset; null when no remote segment does. */
-  async read(key: string, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<Buffer | null> {
+  async read(key: PartitionId, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Promise<Buffer | null> {
     const segs = this.partitions.get(key)?.manifest?.segments;
     const segIndex = segs ? segs.findIndex((s) => s.baseOffset <= fetchOffset && fetchOffset < s.endOffset) : -1;
     if (!segs || segIndex < 0) return null;
@@ -359,7 +360,7 @@ export class TierManager {
    * whose timestamp >= target (time index → offset index → batch walk → record scan), or null
    * when no remote segment below the local log has one (the local log answers then).
    */
-  async offsetForTimestamp(key: string, target: number, localStartOffset: number): Promise<{ offset: number; timestamp: number } | null> {
+  async offsetForTimestamp(key: PartitionId, target: number, localStartOffset: number): Promise<{ offset: number; timestamp: number } | null> {
     const segs = this.partitions.get(key)?.manifest?.segments ?? [];
     for (const seg of segs) {
       if (seg.baseOffset >= localStartOffset) break;
@@ -425,7 +426,7 @@ export class TierManager {
 
   /** Removes every object of a deleted topic. */
   async topicDeleted(name: string, topic: TopicRecord): Promise<void> {
-    for (let p = 0; p < topic.partitions; p++) this.partitions.delete(`${topic.topicId}:${p}`);
+    for (let p = 0; p < topic.partitions; p++) this.partitions.delete(partitionId(topic.topicId, p));
     try {
       await this.store.deleteMany([`${this.prefix}topics/${topic.topicId}.json`]);
       const keys = (await this.store.list(`${this.prefix}${topic.topicId}/`)).map((o) => o.key);

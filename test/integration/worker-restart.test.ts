@@ -1,6 +1,7 @@
 // A partition worker thread that dies is replaced, and its partitions are reopened
 // (recovered from disk) on the next request: nothing acknowledged is lost. Runs the real
 // Piscina pool on the built worker (dist/, built by the global setup).
+import { partitionId } from '../../src/ipc/partition-id.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,7 +33,7 @@ describe('worker slot replacement', () => {
     const logLines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
     engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger, faultInjection: true });
-    const spec: PartitionSpec = { key: 'abc:0', topic: 't', topicId: 'ab'.repeat(16), partition: 0, dir: path.join(dir, 't-0'), config: logConfig({ segmentBytes: 1 << 20 }) };
+    const spec: PartitionSpec = { key: partitionId('ab'.repeat(16), 0), topic: 't', topicId: 'ab'.repeat(16), partition: 0, dir: path.join(dir, 't-0'), config: logConfig({ segmentBytes: 1 << 20 }) };
     await engine.open([spec]);
 
     const first = await engine.append(-1, [{ key: spec.key, records: batch(['a', 'b', 'c']) }]);
@@ -54,7 +55,7 @@ describe('worker slot replacement', () => {
   it('hands a request frame\'s own buffer to the worker without copying, also when a replaced thread must reopen first', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-transfer-'));
     engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });
-    const specs: PartitionSpec[] = [0, 1].map((p) => ({ key: `abc:${p}`, topic: 't', topicId: 'ab'.repeat(16), partition: p, dir: path.join(dir, `t-${p}`), config: logConfig() }));
+    const specs: PartitionSpec[] = [0, 1].map((p) => ({ key: partitionId('ab'.repeat(16), p), topic: 't', topicId: 'ab'.repeat(16), partition: p, dir: path.join(dir, `t-${p}`), config: logConfig() }));
     await engine.open(specs);
 
     /** Like an assembled request frame: other bytes around two partitions' record batches. */

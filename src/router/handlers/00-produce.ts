@@ -14,7 +14,7 @@ import {
   type ProduceRequest,
   type ProduceResponse,
 } from '../../protocol/generated/messages/00-produce.js';
-import { partitionKey } from '../../metadata/topic-manager.js';
+import { partitionId } from '../../ipc/partition-id.js';
 import { EngineError, type AppendRequestItem } from '../partition-engine.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
@@ -70,7 +70,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         } else {
           const target = partitionResponse(p.index, ErrorCode.NONE, null);
           partitionResponses.push(target);
-          items.push({ key: partitionKey(topic.topicId, p.index), records: p.records });
+          items.push({ key: partitionId(topic.topicId, p.index), records: p.records });
           targets.push(target);
           targetTopics.push(topicData.name);
         }

@@ -8,7 +8,7 @@
 // v0–3 are not served: they would need down-conversion to message format v0/v1.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { decodeFetchRequest, encodeFetchResponse, fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/generated/messages/01-fetch.js';
-import { partitionKey } from '../../metadata/topic-manager.js';
+import { partitionId } from '../../ipc/partition-id.js';
 import { EngineError, type ReadRequestItem } from '../partition-engine.js';
 import { topicIdFromWire } from './topic-ids.js';
 import { defineHandler } from './types.js';
@@ -70,7 +70,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
           partitions.push(target);
           targets.push(target);
           reads.push({
-            key: partitionKey(topic.topicId, p.partition),
+            key: partitionId(topic.topicId, p.partition),
             fetchOffset: Number(p.fetchOffset),
             maxBytes: Math.max(0, Math.min(p.partitionMaxBytes, responseMaxBytes)),
             minOneBatch: true,

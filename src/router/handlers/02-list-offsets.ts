@@ -11,7 +11,7 @@ import {
   type ListOffsetsRequest,
   type ListOffsetsResponse,
 } from '../../protocol/generated/messages/02-list-offsets.js';
-import { partitionKey } from '../../metadata/topic-manager.js';
+import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { EngineError } from '../partition-engine.js';
 import { defineHandler } from './types.js';
 
@@ -31,7 +31,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
   async handle(ctx, req) {
     const { broker, apiVersion } = ctx;
     const topics: ListOffsetsResponse['topics'] = [];
-    const items: Array<{ key: string; timestamp: number }> = [];
+    const items: Array<{ key: PartitionId; timestamp: number }> = [];
     const targets: Array<{ target: PartitionResponse; maxNumOffsets: number }> = [];
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
@@ -46,7 +46,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
         } else {
           const target = partitionResponse(p.partitionIndex, ErrorCode.NONE);
           partitions.push(target);
-          items.push({ key: partitionKey(topic.topicId, p.partitionIndex), timestamp });
+          items.push({ key: partitionId(topic.topicId, p.partitionIndex), timestamp });
           targets.push({ target, maxNumOffsets: p.maxNumOffsets });
         }
       }

@@ -1,4 +1,5 @@
 // Thread: test. Shared fixtures for the partition-log unit tests.
+import type { PartitionId } from '../../../src/ipc/partition-id.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +40,7 @@ export function cleanupDirs(): void {
 
 export function partitionSpec(dir: string, overrides: Partial<LogConfig> = {}, key = 'topic:0'): PartitionSpec {
   return {
-    key,
+    key: key as PartitionId,
     topic: 'topic',
     topicId: '0123456789abcdef0123456789abcdef',
     partition: 0,

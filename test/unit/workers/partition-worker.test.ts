@@ -1,3 +1,4 @@
+import type { PartitionId } from '../../../src/ipc/partition-id.js';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.j
 
 afterEach(() => cleanupDirs());
 
-function appendTask(acks: number, items: Array<{ key: string; records: Buffer }>): WorkerTask {
+function appendTask(acks: number, items: Array<{ key: PartitionId; records: Buffer }>): WorkerTask {
   const total = items.reduce((n, i) => n + i.records.length, 0);
   const buffer = new ArrayBuffer(total);
   const view = new Uint8Array(buffer);
@@ -40,32 +41,32 @@ describe('PartitionWorker (handler without Piscina)', () => {
   it('opens, appends to several partitions, reads back to back, closes', async () => {
     const w = new PartitionWorker();
     const dir = tempDir();
-    const a = partitionSpec(dir, {}, 'a:0');
-    const b = { ...partitionSpec(dir, {}, 'b:0'), dir: path.join(dir, 'b-0') };
+    const a = partitionSpec(dir, {}, ('a:0' as PartitionId));
+    const b = { ...partitionSpec(dir, {}, ('b:0' as PartitionId)), dir: path.join(dir, 'b-0') };
     const states = value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a, b] }));
     expect(states.map((s) => s.highWatermark)).toEqual([0, 0]);
 
     const appended = appendItems(
       await w.handle(appendTask(-1, [
-        { key: 'a:0', records: makeBatch(3, { prefix: 'a' }) },
-        { key: 'b:0', records: makeBatch(2, { prefix: 'b' }) },
-        { key: 'nope:0', records: makeBatch(1) },
+        { key: ('a:0' as PartitionId), records: makeBatch(3, { prefix: 'a' }) },
+        { key: ('b:0' as PartitionId), records: makeBatch(2, { prefix: 'b' }) },
+        { key: ('nope:0' as PartitionId), records: makeBatch(1) },
       ])),
     );
     expect(appended.map((r) => [r.key, r.errorCode, r.baseOffset, r.highWatermark])).toEqual([
-      ['a:0', 0, 0, 3],
-      ['b:0', 0, 0, 2],
-      ['nope:0', WorkerError.PARTITION_NOT_OPEN, -1, -1],
+      [('a:0' as PartitionId), 0, 0, 3],
+      [('b:0' as PartitionId), 0, 0, 2],
+      [('nope:0' as PartitionId), WorkerError.PARTITION_NOT_OPEN, -1, -1],
     ]);
 
     const read = value<ReadResult>(
       await w.handle({
         op: 'read',
         items: [
-          { key: 'a:0', fetchOffset: 1, maxBytes: 1 << 20, minOneBatch: true },
-          { key: 'b:0', fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
-          { key: 'b:0', fetchOffset: 5, maxBytes: 1 << 20, minOneBatch: true },
-          { key: 'nope:0', fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
+          { key: ('a:0' as PartitionId), fetchOffset: 1, maxBytes: 1 << 20, minOneBatch: true },
+          { key: ('b:0' as PartitionId), fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
+          { key: ('b:0' as PartitionId), fetchOffset: 5, maxBytes: 1 << 20, minOneBatch: true },
+          { key: ('nope:0' as PartitionId), fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true },
         ],
       }),
     );
@@ -79,17 +80,17 @@ describe('PartitionWorker (handler without Piscina)', () => {
     expect(bad).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 2, recordsLength: 0 });
     expect(missing.errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
 
-    const offsets = value<Array<{ offset: number }>>(await w.handle({ op: 'listOffsets', items: [{ key: 'a:0', timestamp: -1 }] }));
+    const offsets = value<Array<{ offset: number }>>(await w.handle({ op: 'listOffsets', items: [{ key: ('a:0' as PartitionId), timestamp: -1 }] }));
     expect(offsets[0].offset).toBe(3);
 
-    expect((await w.handle({ op: 'configure', key: 'zzz', config: a.config })).ok).toBe(false);
-    expect(value<PartitionState>(await w.handle({ op: 'configure', key: 'a:0', config: { ...a.config, retentionMs: 5 } })).highWatermark).toBe(3);
+    expect((await w.handle({ op: 'configure', key: 'zzz' as PartitionId, config: a.config })).ok).toBe(false);
+    expect(value<PartitionState>(await w.handle({ op: 'configure', key: ('a:0' as PartitionId), config: { ...a.config, retentionMs: 5 } })).highWatermark).toBe(3);
     expect(value<PartitionState[]>(await w.handle({ op: 'maintenance', nowMs: Date.now() }))).toHaveLength(2);
 
     expect((await w.handle({ op: 'close' })).ok).toBe(true);
     expect(w.logs.size).toBe(0);
     // A closed (or never opened) partition answers NOT_OPEN; reopening recovers it.
-    const again = appendItems(await w.handle(appendTask(1, [{ key: 'a:0', records: makeBatch(1) }])));
+    const again = appendItems(await w.handle(appendTask(1, [{ key: ('a:0' as PartitionId), records: makeBatch(1) }])));
     expect(again[0].errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
     expect(value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a] }))[0].highWatermark).toBe(3);
     await w.handle({ op: 'close' });
