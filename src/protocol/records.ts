@@ -4,8 +4,9 @@
 //   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
 //   keyLength varint | key | valueLength varint | value | headerCount varint |
 //   [ headerKeyLength varint | headerKey | headerValueLength varint | headerValue ]*
-// Varints are zigzag-encoded; lengths of -1 mean null. Supports compression none and gzip.
-import { gunzipSync, gzipSync } from 'node:zlib';
+// Varints are zigzag-encoded; lengths of -1 mean null. Every Kafka codec (compression.ts);
+// zstd needs `await codecsReady()` once per thread before encoding or decoding zstd batches.
+import { codecFromName, compress, decompress, type CompressionName } from './compression.js';
 import {
   ATTRIBUTES_OFFSET,
   COMPRESSION_MASK,
@@ -38,7 +39,10 @@ export interface RecordInput {
   timestamp?: number;
 }
 
-export type CompressionName = 'none' | 'gzip';
+export type { CompressionName } from './compression.js';
+
+/** Default bound on one batch's decompressed records (a hostile batch cannot allocate more). */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 export interface EncodeBatchInput {
   baseOffset?: number;
@@ -192,15 +196,6 @@ class ByteSource {
 
 // ---------------------------------------------------------------------------------------------
 
-function compressionCode(name: CompressionName): number {
-  switch (name) {
-    case 'none':
-      return Compression.none;
-    case 'gzip':
-      return Compression.gzip;
-  }
-}
-
 /** Encodes one RecordBatch v2 with a correct CRC-32C. */
 export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   const records = input.records;
@@ -230,8 +225,8 @@ export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
     body.varint(record.length);
     body.bytes(record.result());
   }
-  const compression = compressionCode(input.compression ?? 'none');
-  const payload = compression === Compression.gzip ? gzipSync(body.result()) : body.result();
+  const compression = codecFromName(input.compression ?? 'none');
+  const payload = compress(compression, body.result());
 
   const size = RECORD_BATCH_HEADER_SIZE + payload.length;
   const out = Buffer.alloc(size);
@@ -257,20 +252,20 @@ export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
  * Decodes every batch in buf (a concatenation, e.g. a fetch response's records). A trailing
  * partial batch is ignored, as clients do; a corrupt record throws RangeError.
  */
-export function decodeRecordBatches(buf: Buffer): DecodedBatch[] {
+export function decodeRecordBatches(buf: Buffer, maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): DecodedBatch[] {
   const out: DecodedBatch[] = [];
   let pos = 0;
   while (pos + RECORD_BATCH_HEADER_SIZE <= buf.length) {
     const batchLength = buf.readInt32BE(pos + 8);
     const size = batchLength + LOG_OVERHEAD;
     if (pos + size > buf.length) break;
-    out.push(decodeBatchAt(buf, pos, size));
+    out.push(decodeBatchAt(buf, pos, size, maxDecompressedBytes));
     pos += size;
   }
   return out;
 }
 
-function decodeBatchAt(buf: Buffer, pos: number, size: number): DecodedBatch {
+function decodeBatchAt(buf: Buffer, pos: number, size: number, maxDecompressedBytes: number): DecodedBatch {
   const magic = buf.readInt8(pos + 16);
   if (magic !== CURRENT_MAGIC) throw new RangeError(`unsupported record batch magic ${magic}`);
   const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
@@ -306,12 +301,10 @@ function decodeBatchAt(buf: Buffer, pos: number, size: number): DecodedBatch {
     payload = buf;
     start = pos + RECORD_BATCH_HEADER_SIZE;
     end = pos + size;
-  } else if (compression === Compression.gzip) {
-    payload = gunzipSync(buf.subarray(pos + RECORD_BATCH_HEADER_SIZE, pos + size));
+  } else {
+    payload = decompress(compression, buf.subarray(pos + RECORD_BATCH_HEADER_SIZE, pos + size), maxDecompressedBytes);
     start = 0;
     end = payload.length;
-  } else {
-    throw new RangeError(`unsupported compression codec ${compression}`);
   }
   const src = new ByteSource(payload, start, end);
   for (let i = 0; i < count; i++) {
@@ -357,7 +350,7 @@ export function findRecordByTimestamp(
   const size = buf.readInt32BE(pos + 8) + LOG_OVERHEAD;
   const compression = buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
   if (compression !== Compression.none && compression !== Compression.gzip) return null;
-  const batch = decodeBatchAt(buf, pos, size);
+  const batch = decodeBatchAt(buf, pos, size, DEFAULT_MAX_DECOMPRESSED_BYTES);
   for (const r of batch.records) {
     if (r.timestamp >= targetTimestamp) return { offset: r.offset, timestamp: r.timestamp };
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeRecordBatches, encodeRecordBatch, findRecordByTimestamp } from '../../../src/protocol/records.js';
 import { validateBatches } from '../../../src/protocol/record-batch.js';
+import { codecsReady } from '../../../src/protocol/compression.js';
 
 const require = createRequire(import.meta.url);
 
@@ -68,6 +69,19 @@ describe('records', () => {
       records: inputs.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp, headers: Object.entries(r.headers).map(([key, value]) => ({ key, value })) })),
     });
     expect(ours.equals(theirs.buffer)).toBe(true);
+  });
+
+  it('round-trips batches with every Kafka codec, and bounds the decompressed size', async () => {
+    await codecsReady();
+    for (const compression of ['snappy', 'lz4', 'zstd'] as const) {
+      const records = Array.from({ length: 50 }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(1000, i) }));
+      const buf = encodeRecordBatch({ compression, records });
+      expect(validateBatches(buf, 0, buf.length).ok).toBe(true);
+      const [batch] = decodeRecordBatches(buf);
+      expect(batch.compression).toBe({ snappy: 2, lz4: 3, zstd: 4 }[compression]);
+      expect(batch.records.map((r) => r.value?.[0])).toEqual(records.map((_, i) => i));
+      expect(() => decodeRecordBatches(buf, 10_000)).toThrow(/more than the limit of 10000/);
+    }
   });
 
   it('decodes a concatenation and ignores a trailing partial batch', () => {
