@@ -2,11 +2,12 @@
 // request dispatch and the Kafka listeners; owns start-up and graceful shutdown.
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { AdvertisedEndpoint, BrokerContext } from './broker-context.js';
 import { parseListeners, type BrokerConfig } from './config/broker-config.js';
 import { MetadataStore } from './metadata/metadata-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Dispatcher } from './router/dispatch.js';
-import { PartitionEngine } from './router/partition-engine.js';
+import { PartitionEngine } from './partitions/partition-engine.js';
 import { KafkaServer } from './router/server.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
@@ -15,31 +16,6 @@ import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http
 import { partitionId } from './ipc/partition-id.js';
 import { TierManager } from './tier/tier-manager.js';
 import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
-
-export interface AdvertisedEndpoint {
-  host: string;
-  port: number;
-}
-
-/** Everything a request handler may use. */
-export interface BrokerContext {
-  readonly config: BrokerConfig;
-  /** Broker settings given explicitly (file, env or flag) rather than defaulted. */
-  readonly explicitKeys: ReadonlySet<string>;
-  readonly nodeId: number;
-  readonly clusterId: string;
-  readonly advertised: AdvertisedEndpoint;
-  readonly metadata: MetadataStore;
-  readonly topics: TopicManager;
-  readonly engine: PartitionEngine;
-  /** Consumer groups and committed offsets (src/groups). */
-  readonly groups: GroupCoordinator;
-  /** Tiered storage (src/tier); undefined without remote.storage.s3.bucket. */
-  readonly tier: TierManager | undefined;
-  readonly logger: Logger;
-  /** True once SIGTERM arrived: long polls answer at once. */
-  readonly shuttingDown: boolean;
-}
 
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
@@ -66,16 +42,16 @@ export class Broker implements BrokerContext, MetricsSource {
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
     this.logDir = logDir;
     this.metadata = MetadataStore.open(logDir, config['cluster.id']);
-    this.engine = new PartitionEngine({
+    this.engine = PartitionEngine.create({
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
       slots: config['worker.threads'],
       concurrentTasksPerSlot: config['worker.concurrent.tasks'],
       tailCacheBytes: config['tail.cache.bytes'],
+      onSyncPass: observeSyncPass,
       logger,
     });
-    this.topics = new TopicManager(this.metadata, this.engine, config, logDir, logger);
     this.tier = TierManager.create(config, this.engine, logDir, logger);
-    this.topics.tier = this.tier;
+    this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
   }
 
@@ -140,7 +116,6 @@ export class Broker implements BrokerContext, MetricsSource {
     this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }));
     const bound = await this.http.listen();
     attachMetricsSource(this);
-    this.engine.onSyncPass = observeSyncPass;
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
     return bound[0]?.boundPort;
   }

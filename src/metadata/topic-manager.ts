@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { LogConfig, PartitionSpec } from '../ipc/tasks.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
-import type { PartitionEngine } from '../router/partition-engine.js';
+import type { PartitionEngine } from '../partitions/partition-engine.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
 import { isTopicConfig, resolveLogConfig, validateTopicConfig } from './topic-configs.js';
 
@@ -52,14 +52,14 @@ export interface TopicTierHooks {
 }
 
 export class TopicManager {
-  /** Set by the broker when object storage is configured. */
-  tier: TopicTierHooks | undefined;
   /** Topics being created right now, so concurrent auto-creations share one creation. */
   private readonly creating = new Map<string, Promise<CreateTopicResult>>();
 
   constructor(
     private readonly store: MetadataStore,
     private readonly engine: PartitionEngine,
+    /** Tiered storage's hooks; undefined without object storage. */
+    private readonly tier: TopicTierHooks | undefined,
     private readonly config: BrokerConfig,
     private readonly logDir: string,
     private readonly logger: Logger,

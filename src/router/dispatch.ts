@@ -3,7 +3,7 @@
 // runs the handler and encodes the response with the right response-header version.
 // Unknown APIs, unsupported versions and undecodable requests close the connection, as
 // Kafka does — except ApiVersions, which answers UNSUPPORTED_VERSION with the ranges.
-import type { BrokerContext } from '../broker.js';
+import type { BrokerContext } from '../broker-context.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
 import { frameOwnsBuffer } from '../protocol/framing.js';
 import { Reader } from '../protocol/reader.js';

@@ -18,7 +18,7 @@ import type { PartitionState, SealedSegmentInfo } from '../ipc/tasks.js';
 import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { findRecordByTimestamp } from '../protocol/records.js';
-import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../router/partition-engine.js';
+import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../partitions/partition-engine.js';
 import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
 import { ManifestStore, partitionPrefix, type Manifest, type RemoteSegment } from './manifest.js';
 import { partitionId, type PartitionId } from '../ipc/partition-id.js';

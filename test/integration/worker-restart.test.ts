@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PartitionSpec } from '../../src/ipc/tasks.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records.js';
-import { PartitionEngine } from '../../src/router/partition-engine.js';
+import { PartitionEngine } from '../../src/partitions/partition-engine.js';
 import { logConfig } from '../unit/workers/log-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,7 +32,7 @@ describe('worker slot replacement', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-restart-'));
     const logLines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(line) });
-    engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger, faultInjection: true });
+    engine = PartitionEngine.create({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger, faultInjection: true });
     const spec: PartitionSpec = { key: partitionId('ab'.repeat(16), 0), topic: 't', topicId: 'ab'.repeat(16), partition: 0, dir: path.join(dir, 't-0'), config: logConfig({ segmentBytes: 1 << 20 }) };
     await engine.open([spec]);
 
@@ -54,7 +54,7 @@ describe('worker slot replacement', () => {
 
   it('hands a request frame\'s own buffer to the worker without copying, also when a replaced thread must reopen first', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-transfer-'));
-    engine = new PartitionEngine({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });
+    engine = PartitionEngine.create({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });
     const specs: PartitionSpec[] = [0, 1].map((p) => ({ key: partitionId('ab'.repeat(16), p), topic: 't', topicId: 'ab'.repeat(16), partition: p, dir: path.join(dir, `t-${p}`), config: logConfig() }));
     await engine.open(specs);
 

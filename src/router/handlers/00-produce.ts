@@ -15,7 +15,7 @@ import {
   type ProduceResponse,
 } from '../../protocol/generated/messages/00-produce.js';
 import { partitionId } from '../../ipc/partition-id.js';
-import { EngineError, type AppendRequestItem } from '../partition-engine.js';
+import { EngineError, type AppendRequestItem } from '../../partitions/partition-engine.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 

@@ -9,7 +9,7 @@
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { decodeFetchRequest, encodeFetchResponse, fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/generated/messages/01-fetch.js';
 import { partitionId } from '../../ipc/partition-id.js';
-import { EngineError, type ReadRequestItem } from '../partition-engine.js';
+import { EngineError, type ReadRequestItem } from '../../partitions/partition-engine.js';
 import { topicIdFromWire } from './topic-ids.js';
 import { defineHandler } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';

@@ -12,7 +12,7 @@ import {
   type ListOffsetsResponse,
 } from '../../protocol/generated/messages/02-list-offsets.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
-import { EngineError } from '../partition-engine.js';
+import { EngineError } from '../../partitions/partition-engine.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];

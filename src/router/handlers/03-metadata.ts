@@ -4,7 +4,7 @@
 // auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
 // ids and accepts topics by id (v10–11 only look up by name here; by-id lookups answer
 // UNKNOWN_TOPIC_ID when unknown). v12 may return a null name for id lookups.
-import type { BrokerContext } from '../../broker.js';
+import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeMetadataRequest,

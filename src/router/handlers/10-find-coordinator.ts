@@ -4,7 +4,7 @@
 // not supported yet); anything else INVALID_REQUEST. v4+ batches keys in coordinatorKeys
 // (top-level fields unused). Group keys answer COORDINATOR_NOT_AVAILABLE while the offset
 // store (Redis) is unreachable, so clients back off and retry.
-import type { BrokerContext } from '../../broker.js';
+import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeFindCoordinatorRequest,

@@ -1,6 +1,6 @@
 // Thread: main. Shared by DescribeConfigs / AlterConfigs / IncrementalAlterConfigs:
 // resource types, broker-config descriptions, and applying a new set of topic overrides.
-import type { BrokerContext } from '../../broker.js';
+import type { BrokerContext } from '../../broker-context.js';
 import { brokerConfigKeys } from '../../config/broker-config.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { ConfigSource, ConfigType, type DescribedConfig } from '../../metadata/topic-configs.js';

@@ -1,6 +1,6 @@
 // Thread: main. What every API handler declares: its key, the versions it serves (the
 // ApiVersions answer is built from these), the generated codec functions and the logic.
-import type { BrokerContext } from '../../broker.js';
+import type { BrokerContext } from '../../broker-context.js';
 import type { Reader } from '../../protocol/reader.js';
 import type { Writer } from '../../protocol/writer.js';
 import type { ConnectionInfo } from '../connection.js';

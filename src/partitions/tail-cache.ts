@@ -4,6 +4,7 @@
 // worker thread. Bounded in total bytes and per partition; partitions that were appended to
 // least recently are evicted first. Only ever holds a contiguous run of offsets per partition
 // ending at the partition's high watermark, so a hit is always exactly what the log holds.
+import type { PartitionId } from '../ipc/partition-id.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD } from '../protocol/record-batch.js';
 
 interface Run {
@@ -42,7 +43,7 @@ function readBaseOffset(bytes: Buffer, position: number): number {
 }
 
 export class TailCache {
-  private readonly partitions = new Map<string, PartitionTail>();
+  private readonly partitions = new Map<PartitionId, PartitionTail>();
   private totalBytes = 0;
   hits = 0;
   misses = 0;
@@ -54,7 +55,7 @@ export class TailCache {
   }
 
   /** Records whole batches just written at baseOffset..nextOffset-1. */
-  append(key: string, baseOffset: number, bytes: Buffer): void {
+  append(key: PartitionId, baseOffset: number, bytes: Buffer): void {
     if (this.opts.maxBytes <= 0 || bytes.length > this.opts.maxBytesPerPartition) {
       this.drop(key);
       return;
@@ -78,7 +79,7 @@ export class TailCache {
     this.totalBytes += bytes.length;
     while (tail.bytes > this.opts.maxBytesPerPartition) this.evictOldestRun(key, tail);
     while (this.totalBytes > this.opts.maxBytes) {
-      const [oldestKey, oldest] = this.partitions.entries().next().value as [string, PartitionTail];
+      const [oldestKey, oldest] = this.partitions.entries().next().value as [PartitionId, PartitionTail];
       this.evictOldestRun(oldestKey, oldest);
     }
   }
@@ -87,7 +88,7 @@ export class TailCache {
    * Whole batches from the one containing fetchOffset, up to maxBytes (at least one batch when
    * minOneBatch), or null when the cache cannot answer for that offset.
    */
-  read(key: string, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Buffer | null {
+  read(key: PartitionId, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Buffer | null {
     const tail = this.partitions.get(key);
     if (!tail || fetchOffset < tail.runs[0]!.baseOffset || fetchOffset >= tail.runs[tail.runs.length - 1]!.nextOffset) {
       this.misses++;
@@ -128,14 +129,14 @@ export class TailCache {
     return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
   }
 
-  drop(key: string): void {
+  drop(key: PartitionId): void {
     const tail = this.partitions.get(key);
     if (!tail) return;
     this.totalBytes -= tail.bytes;
     this.partitions.delete(key);
   }
 
-  private evictOldestRun(key: string, tail: PartitionTail): void {
+  private evictOldestRun(key: PartitionId, tail: PartitionTail): void {
     const run = tail.runs.shift()!;
     tail.bytes -= run.bytes.length;
     this.totalBytes -= run.bytes.length;

@@ -1,0 +1,35 @@
+// Thread: main. What a request handler may use of the broker: its identity, config and
+// collaborators. The Broker (broker.ts) implements it; handlers and the dispatcher depend on
+// this interface only, so they can be tested against a fake.
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-config.js';
+import type { GroupCoordinator } from './groups/index.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import type { TopicManager } from './metadata/topic-manager.js';
+import type { PartitionEngine } from './partitions/partition-engine.js';
+import type { TierManager } from './tier/tier-manager.js';
+
+export interface AdvertisedEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Everything a request handler may use. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  /** Broker settings given explicitly (file, env or flag) rather than defaulted. */
+  readonly explicitKeys: ReadonlySet<string>;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly advertised: AdvertisedEndpoint;
+  readonly metadata: MetadataStore;
+  readonly topics: TopicManager;
+  readonly engine: PartitionEngine;
+  /** Consumer groups and committed offsets (src/groups). */
+  readonly groups: GroupCoordinator;
+  /** Tiered storage (src/tier); undefined without remote.storage.s3.bucket. */
+  readonly tier: TierManager | undefined;
+  readonly logger: Logger;
+  /** True once SIGTERM arrived: long polls answer at once. */
+  readonly shuttingDown: boolean;
+}

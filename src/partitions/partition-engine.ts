@@ -1,0 +1,309 @@
+// Thread: main. The router's one entry point to the partition logs. Composes the parts of
+// this folder — the slots (slot-pool.ts), the placement table and the balancer that fills it,
+// the router-side partition state (offsets, long polls, tail cache) — and adds what spans
+// them: splitting a request by slot and restoring its order, and transparently reopening
+// partitions on a slot whose thread was replaced (nothing was written for such an item).
+import type { Logger } from 'pino';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
+import type { PartitionId } from '../ipc/partition-id.js';
+import { WorkerError, type AppendItemResult, type ListOffsetsItemResult, type PartitionSpec, type PartitionState, type WorkerTask, type TaskValues } from '../ipc/tasks.js';
+import { canTransferInPlace, copyIntoFreshBuffer, sliceInPlace, type AppendRequestItem } from './append-buffers.js';
+import { Balancer } from './balancer.js';
+import { EngineError } from './engine-error.js';
+import { PartitionStates, type LongPoll, type ReadOutcome, type ReadRequestItem } from './partition-states.js';
+import { PlacementTable } from './placement-table.js';
+import { runPlanned } from './slot-planner.js';
+import { SlotPool, type SlotRunner } from './slot-pool.js';
+import { TailCache } from './tail-cache.js';
+
+export type { AppendRequestItem } from './append-buffers.js';
+export type { ReadOutcome, ReadRequestItem } from './partition-states.js';
+export { EngineError } from './engine-error.js';
+
+const MAX_REOPEN_ATTEMPTS = 3;
+
+export interface EngineParts {
+  slots: SlotRunner;
+  table: PlacementTable;
+  balancer: Balancer;
+  states: PartitionStates;
+  logger: Logger;
+}
+
+export interface EngineOptions {
+  workerFile: URL;
+  slots: number;
+  concurrentTasksPerSlot: number;
+  /** Bytes of newest batches kept on the main thread for tailing consumers (0 disables). */
+  tailCacheBytes?: number;
+  logger: Logger;
+  /** Called with each fsync pass duration (ms) the workers report (metrics). */
+  onSyncPass?: (ms: number) => void;
+  /** Tests only: lets crashSlot() end a worker thread abruptly. */
+  faultInjection?: boolean;
+}
+
+/** Per slot, for /metrics: partitions, local segments, queued tasks and thread utilisation. */
+export interface SlotReport {
+  partitions: number;
+  segments: number;
+  queueSize: number;
+  utilization: number;
+}
+
+export class PartitionEngine {
+  private readonly slots: SlotRunner;
+  private readonly table: PlacementTable;
+  private readonly balancer: Balancer;
+  private readonly states: PartitionStates;
+  private readonly logger: Logger;
+  private readonly specs = new Map<PartitionId, PartitionSpec>();
+
+  /** The engine over real worker threads. */
+  static create(opts: EngineOptions): PartitionEngine {
+    const tailBytes = opts.tailCacheBytes ?? 64 * 1024 * 1024;
+    const tail = new TailCache({ maxBytes: tailBytes, maxBytesPerPartition: Math.min(tailBytes, 4 * 1024 * 1024) });
+    const table = new PlacementTable(opts.slots);
+    return new PartitionEngine({
+      slots: new SlotPool(opts),
+      table,
+      balancer: new Balancer(table),
+      states: new PartitionStates(tail),
+      logger: opts.logger,
+    });
+  }
+
+  constructor(parts: EngineParts) {
+    this.slots = parts.slots;
+    this.table = parts.table;
+    this.balancer = parts.balancer;
+    this.states = parts.states;
+    this.logger = parts.logger;
+  }
+
+  get slotCount(): number {
+    return this.slots.slotCount;
+  }
+
+  get tail(): TailCache {
+    return this.states.tail;
+  }
+
+  slotOf(id: PartitionId): number | undefined {
+    return this.table.lookup(id);
+  }
+
+  state(id: PartitionId): PartitionState | undefined {
+    return this.states.get(id);
+  }
+
+  /** The spec a partition was opened with. */
+  spec(id: PartitionId): PartitionSpec | undefined {
+    return this.specs.get(id);
+  }
+
+  partitionsPerSlot(): number[] {
+    return this.table.partitionsPerSlot();
+  }
+
+  slotStats(): SlotReport[] {
+    const perSlot = this.table.partitionsPerSlot();
+    const stats = this.slots.stats().map((s, slot) => ({ partitions: perSlot[slot] ?? 0, segments: 0, queueSize: s.queueSize, utilization: s.utilization }));
+    for (const [id, slot] of this.table.entries()) {
+      const s = this.states.get(id);
+      if (s && stats[slot]) stats[slot].segments += s.segmentCount;
+    }
+    return stats;
+  }
+
+  /** Checks that every slot's thread starts and answers (a broken worker file fails start-up). */
+  async ping(): Promise<void> {
+    await this.onEachSlot({ op: 'close', keys: [] });
+  }
+
+  /** Opens (creating or recovering) partitions, placing new ones where the balancer says. */
+  async open(specs: PartitionSpec[]): Promise<void> {
+    for (const spec of specs) {
+      if (this.table.lookup(spec.key) === undefined) this.table.assign(spec.key, this.balancer.slotForNewPartition());
+      this.specs.set(spec.key, spec);
+    }
+    await runPlanned(specs, (id) => this.requireSlot(id), async (slot, list) => {
+      const states = await this.slots.run(slot, { op: 'open', partitions: list });
+      for (const s of states) this.states.update(s);
+      return list;
+    });
+  }
+
+  async configure(spec: PartitionSpec): Promise<void> {
+    this.specs.set(spec.key, spec);
+    const slot = this.requireSlot(spec.key);
+    try {
+      this.states.update(await this.slots.run(slot, { op: 'configure', key: spec.key, config: spec.config }));
+    } catch (err) {
+      // A replaced thread reopens the partition with the stored (new) spec on first use.
+      if (!(err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN)) throw err;
+    }
+  }
+
+  async delete(ids: PartitionId[]): Promise<void> {
+    await runPlanned(
+      ids.map((key) => ({ key })),
+      (id) => this.requireSlot(id),
+      async (slot, list) => {
+        await this.slots.run(slot, { op: 'delete', keys: list.map((i) => i.key) });
+        return list;
+      },
+    );
+    for (const id of ids) {
+      this.table.remove(id);
+      this.specs.delete(id);
+      this.states.remove(id);
+    }
+  }
+
+  /**
+   * Appends each item's record batches; results come back in item order. `ownedBuffer` is the
+   * request frame's own ArrayBuffer (nothing else shares it): when every item lies in it and
+   * one slot owns them all, that buffer is transferred as it is instead of being copied.
+   * Either way each item's `records` points into the buffer the worker hands back afterwards.
+   */
+  async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
+    const first = items[0] && this.table.lookup(items[0].key);
+    const oneSlot = items.length > 0 && items.every((i) => this.table.lookup(i.key) === first);
+    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, async (subset) => {
+        const { buffer, sliceTable } = oneSlot && canTransferInPlace(subset, ownedBuffer) ? sliceInPlace(subset, ownedBuffer) : copyIntoFreshBuffer(subset);
+        const value = await this.slots.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]);
+        // The worker rewrote offsets in place and handed the buffer back: remember the tail.
+        const written = Buffer.from(value.buffer);
+        subset.forEach((item, j) => {
+          const slice = sliceTable[j]!;
+          item.records = written.subarray(slice.offset, slice.offset + slice.length);
+        });
+        value.items.forEach((r, j) => {
+          if (r.errorCode === ErrorCode.NONE) this.states.appended(r.key, r.baseOffset, r.written === true ? subset[j]!.records : null, r.highWatermark, r.logStartOffset);
+          else if (r.errorCode !== WorkerError.PARTITION_NOT_OPEN) this.tail.drop(r.key);
+        });
+        return value.items;
+      }),
+    );
+  }
+
+  async read(items: ReadRequestItem[]): Promise<ReadOutcome[]> {
+    // Consumers at the tail are answered from the tail cache without a worker round trip.
+    const cached = items.map((item) => this.states.readFromTail(item));
+    if (cached.every((c) => c !== null)) return cached as ReadOutcome[];
+    const missing = items.filter((_, i) => cached[i] === null);
+    const fromWorkers = await runPlanned(missing, (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, async (subset) => {
+        const value = await this.slots.run(slot, { op: 'read', items: subset });
+        const buffer = Buffer.from(value.buffer);
+        return value.items.map((r) => ({
+          key: r.key,
+          errorCode: r.errorCode,
+          highWatermark: r.highWatermark,
+          lastStableOffset: r.lastStableOffset,
+          logStartOffset: r.logStartOffset,
+          records: r.recordsLength > 0 ? buffer.subarray(r.recordsOffset, r.recordsOffset + r.recordsLength) : null,
+        }));
+      }),
+    );
+    let next = 0;
+    return cached.map((c) => c ?? fromWorkers[next++]!);
+  }
+
+  async listOffsets(items: Array<{ key: PartitionId; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
+    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'listOffsets', items: subset })),
+    );
+  }
+
+  /** Tiered storage: state, with sealed segments awaiting upload, of every remote-enabled partition. */
+  async tierState(): Promise<PartitionState[]> {
+    const all = await Promise.all(this.onEachSlot({ op: 'tierState' }).map((p) => p.catch(() => [] as PartitionState[])));
+    const out = all.flat();
+    for (const s of out) this.states.update(s);
+    return out;
+  }
+
+  /** Tiered storage: segments ending at or below uploadedEndOffset are uploaded; local retention may delete them. */
+  async markUploaded(id: PartitionId, uploadedEndOffset: number): Promise<void> {
+    const slot = this.requireSlot(id);
+    await this.withReopen(slot, [{ key: id }], async (): Promise<Array<{ key: PartitionId; errorCode: number }>> => {
+      try {
+        this.states.update(await this.slots.run(slot, { op: 'markUploaded', key: id, uploadedEndOffset }));
+        return [{ key: id, errorCode: ErrorCode.NONE }];
+      } catch (err) {
+        if (err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN) return [{ key: id, errorCode: err.errorCode }];
+        throw err;
+      }
+    });
+  }
+
+  /** Time-based roll, retention and flush.ms on every slot. */
+  async maintenance(nowMs: number): Promise<void> {
+    for (const states of await Promise.all(this.onEachSlot({ op: 'maintenance', nowMs }))) for (const s of states) this.states.update(s);
+  }
+
+  /** Resolves when any of the partitions' high watermark moves (or one goes away), or after timeoutMs. */
+  waitForAppend(ids: PartitionId[], timeoutMs: number): LongPoll {
+    return this.states.waitForAppend(ids, timeoutMs);
+  }
+
+  /** Wakes every parked long poll (shutdown): they answer with what they have. */
+  wakeAllWaiters(): void {
+    this.states.wakeAll();
+  }
+
+  /** Tests only: ends the slot's thread as a fatal bug would; Piscina starts a new one. */
+  async crashSlot(slot: number): Promise<void> {
+    await this.slots.crash(slot);
+  }
+
+  /** Flushes and closes every partition, then stops the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.onEachSlot({ op: 'close' }).map((p) => p.catch(() => null)));
+    await this.slots.close();
+    this.states.wakeAll();
+  }
+
+  private onEachSlot<T extends WorkerTask>(task: T): Array<Promise<TaskValues[T['op']]>> {
+    return Array.from({ length: this.slots.slotCount }, (_, slot) => this.slots.run(slot, task));
+  }
+
+  private requireSlot(id: PartitionId): number {
+    const slot = this.table.lookup(id);
+    if (slot === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${id} is not open`);
+    return slot;
+  }
+
+  /**
+   * Runs a task over items; items the slot answers PARTITION_NOT_OPEN for (its thread was
+   * replaced and lost its open logs) are reopened — which recovers them from disk — and
+   * only those items are run again. Nothing was written for a NOT_OPEN item.
+   */
+  private async withReopen<I extends { key: PartitionId }, R extends { key: PartitionId; errorCode: number }>(
+    slot: number,
+    items: I[],
+    attempt: (subset: I[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    const results = new Array<R>(items.length);
+    let pending = items.map((_, i) => i);
+    for (let round = 0; pending.length > 0; round++) {
+      const answer = await attempt(pending.map((i) => items[i]!));
+      const retry: number[] = [];
+      answer.forEach((r, j) => {
+        if (r.errorCode === WorkerError.PARTITION_NOT_OPEN) retry.push(pending[j]!);
+        else results[pending[j]!] = r;
+      });
+      if (retry.length === 0) break;
+      const ids = retry.map((i) => items[i]!.key);
+      if (round >= MAX_REOPEN_ATTEMPTS) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partitions ${ids.join(',')} could not be reopened`);
+      this.logger.warn({ slot, partitions: ids }, 'reopening partitions on a replaced worker thread');
+      const specs = ids.map((id) => this.specs.get(id)).filter((s): s is PartitionSpec => s !== undefined);
+      for (const s of await this.slots.run(slot, { op: 'open', partitions: specs })) this.states.update(s);
+      pending = retry;
+    }
+    return results;
+  }
+}

@@ -1,0 +1,224 @@
+// The engine over a fake slot runner: an in-memory "worker" per slot that keeps each
+// partition's log as a list of batches, and can forget its open partitions as a replaced
+// thread would.
+import { describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { partitionId, type PartitionId } from '../../../src/ipc/partition-id.js';
+import { WorkerError, type PartitionSpec, type PartitionState, type TaskValues, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { Balancer } from '../../../src/partitions/balancer.js';
+import { EngineError, PartitionEngine } from '../../../src/partitions/partition-engine.js';
+import { PartitionStates } from '../../../src/partitions/partition-states.js';
+import { PlacementTable } from '../../../src/partitions/placement-table.js';
+import type { SlotRunner, SlotStats } from '../../../src/partitions/slot-pool.js';
+import { TailCache } from '../../../src/partitions/tail-cache.js';
+import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
+import { decodeRecordBatches, encodeRecordBatch } from '../../../src/protocol/records.js';
+
+const p = (n: number) => partitionId('12'.repeat(16), n);
+
+class FakeSlots implements SlotRunner {
+  readonly logs = new Map<PartitionId, Buffer[]>();
+  readonly open: Array<Set<PartitionId>>;
+  readonly tasks: Array<{ slot: number; op: string; keys: PartitionId[]; transferred: ArrayBuffer | undefined }> = [];
+  /** Slots that answer PARTITION_NOT_OPEN for every item, however often they are reopened. */
+  readonly broken = new Set<number>();
+
+  constructor(readonly slotCount: number) {
+    this.open = Array.from({ length: slotCount }, () => new Set());
+  }
+
+  forget(slot: number): void {
+    this.open[slot]!.clear();
+  }
+
+  stats(): SlotStats[] {
+    return this.open.map(() => ({ queueSize: 0, utilization: 0 }));
+  }
+
+  async crash(slot: number): Promise<void> {
+    this.forget(slot);
+  }
+
+  async close(): Promise<void> {}
+
+  private stateOf(key: PartitionId): PartitionState {
+    const batches = this.logs.get(key) ?? [];
+    return { key, logStartOffset: 0, highWatermark: batches.length, lastStableOffset: batches.length, sizeBytes: 0, segmentCount: 1 };
+  }
+
+  private isOpen(slot: number, key: PartitionId): boolean {
+    return !this.broken.has(slot) && this.open[slot]!.has(key);
+  }
+
+  async run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]> {
+    const t = task as WorkerTask;
+    const keysOf = (): PartitionId[] => {
+      if (t.op === 'append' || t.op === 'read' || t.op === 'listOffsets') return t.items.map((i) => i.key);
+      if (t.op === 'open') return t.partitions.map((s) => s.key);
+      if (t.op === 'delete' || t.op === 'close') return t.keys ?? [];
+      if (t.op === 'configure' || t.op === 'markUploaded') return [t.key];
+      return [];
+    };
+    this.tasks.push({ slot, op: t.op, keys: keysOf(), transferred: transferList?.[0] });
+    let value: unknown;
+    switch (t.op) {
+      case 'open':
+        value = t.partitions.map((s: PartitionSpec) => {
+          this.open[slot]!.add(s.key);
+          if (!this.logs.has(s.key)) this.logs.set(s.key, []);
+          return this.stateOf(s.key);
+        });
+        break;
+      case 'append': {
+        const bytes = Buffer.from(t.buffer);
+        const items = t.items.map((item) => {
+          if (!this.isOpen(slot, item.key)) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, highWatermark: -1, recordErrors: [] };
+          const log = this.logs.get(item.key)!;
+          const baseOffset = log.length;
+          // One record per batch: rewrite the base offset in place as the worker does.
+          bytes.writeBigInt64BE(BigInt(baseOffset), item.offset);
+          log.push(Buffer.from(bytes.subarray(item.offset, item.offset + item.length)));
+          return { key: item.key, errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: 0, highWatermark: log.length, recordErrors: [], written: true };
+        });
+        value = { items, buffer: t.buffer };
+        break;
+      }
+      case 'read': {
+        const chunks: Buffer[] = [];
+        let offset = 0;
+        const items = t.items.map((item) => {
+          if (!this.isOpen(slot, item.key)) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, recordsOffset: 0, recordsLength: 0 };
+          const records = Buffer.concat(this.logs.get(item.key)!.slice(item.fetchOffset));
+          chunks.push(records);
+          const r = { ...this.stateOf(item.key), errorCode: ErrorCode.NONE, recordsOffset: offset, recordsLength: records.length };
+          offset += records.length;
+          return r;
+        });
+        const all = Buffer.concat(chunks);
+        value = { items, buffer: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) };
+        break;
+      }
+      case 'listOffsets':
+        value = t.items.map((i) => (this.isOpen(slot, i.key) ? { key: i.key, errorCode: ErrorCode.NONE, offset: this.logs.get(i.key)!.length, timestamp: -1 } : { key: i.key, errorCode: WorkerError.PARTITION_NOT_OPEN, offset: -1, timestamp: -1 }));
+        break;
+      case 'delete':
+        for (const key of t.keys) {
+          this.open[slot]!.delete(key);
+          this.logs.delete(key);
+        }
+        value = null;
+        break;
+      case 'markUploaded':
+        if (!this.isOpen(slot, t.key)) throw new EngineError(WorkerError.PARTITION_NOT_OPEN, 'not open');
+        value = this.stateOf(t.key);
+        break;
+      default:
+        value = t.op === 'maintenance' || t.op === 'tierState' ? [] : null;
+    }
+    return value as TaskValues[T['op']];
+  }
+}
+
+function setup(slotCount = 2): { engine: PartitionEngine; slots: FakeSlots; table: PlacementTable } {
+  const slots = new FakeSlots(slotCount);
+  const table = new PlacementTable(slotCount);
+  const states = new PartitionStates(new TailCache({ maxBytes: 1 << 20, maxBytesPerPartition: 1 << 20 }));
+  const engine = new PartitionEngine({ slots, table, balancer: new Balancer(table), states, logger: pino({ level: 'silent' }) });
+  return { engine, slots, table };
+}
+
+function spec(n: number): PartitionSpec {
+  return { key: p(n), topic: 't', topicId: '12'.repeat(16), partition: n, dir: `/nonexistent/t-${n}`, config: {} as PartitionSpec['config'] };
+}
+
+const record = (value: string) => encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from(value) }] });
+const values = (records: Buffer | null) => (records ? decodeRecordBatches(records).flatMap((b) => b.records.map((r) => `${r.offset}:${r.value!.toString()}`)) : []);
+
+describe('PartitionEngine', () => {
+  it('spreads new partitions over the slots and answers a multi-slot request in request order', async () => {
+    const { engine, slots } = setup(2);
+    await engine.open([0, 1, 2, 3].map(spec));
+    expect(engine.partitionsPerSlot()).toEqual([2, 2]);
+    const results = await engine.append(1, [p(3), p(0), p(1), p(0)].map((key, i) => ({ key, records: record(`r${i}`) })));
+    expect(results.map((r) => [r.key, r.baseOffset])).toEqual([[p(3), 0], [p(0), 0], [p(1), 0], [p(0), 1]]);
+    expect(slots.tasks.filter((t) => t.op === 'append').map((t) => t.slot).sort()).toEqual([0, 1]);
+    expect(engine.state(p(0))?.highWatermark).toBe(2);
+  });
+
+  it('transfers the request frame itself when one slot owns every item, and copies otherwise', async () => {
+    const { engine, slots } = setup(2);
+    await engine.open([0, 1].map(spec));
+    const one = record('a');
+    const frame = new ArrayBuffer(one.length);
+    Buffer.from(frame).set(one);
+    await engine.append(1, [{ key: p(0), records: Buffer.from(frame) }], frame);
+    expect(slots.tasks.at(-1)!.transferred).toBe(frame);
+    const two = new ArrayBuffer(one.length * 2);
+    Buffer.from(two).set(one, 0);
+    Buffer.from(two).set(one, one.length);
+    await engine.append(1, [{ key: p(0), records: Buffer.from(two, 0, one.length) }, { key: p(1), records: Buffer.from(two, one.length) }], two);
+    expect(slots.tasks.slice(-2).every((t) => t.transferred !== two)).toBe(true);
+  });
+
+  it('serves a tailing fetch from the tail cache without a worker round trip', async () => {
+    const { engine, slots } = setup(1);
+    await engine.open([spec(0)]);
+    await engine.append(1, ['a', 'b'].map((v) => ({ key: p(0), records: record(v) })));
+    const before = slots.tasks.length;
+    const [read] = await engine.read([{ key: p(0), fetchOffset: 1, maxBytes: 1 << 20, minOneBatch: true }]);
+    expect(values(read!.records)).toEqual(['1:b']);
+    expect(slots.tasks.length).toBe(before);
+  });
+
+  it('reopens only the partitions a replaced thread lost, then retries just those items', async () => {
+    const { engine, slots } = setup(1);
+    await engine.open([0, 1].map(spec));
+    await engine.append(1, [{ key: p(0), records: record('a') }]);
+    slots.forget(0);
+    slots.open[0]!.add(p(1)); // p(1) survived, p(0) did not
+    const results = await engine.append(1, [p(0), p(1)].map((key) => ({ key, records: record('b') })));
+    expect(results.map((r) => [r.errorCode, r.baseOffset])).toEqual([[0, 1], [0, 0]]);
+    const appends = slots.tasks.filter((t) => t.op === 'append');
+    expect(appends.at(-1)!.keys).toEqual([p(0)]);
+    expect(slots.tasks.filter((t) => t.op === 'open').at(-1)!.keys).toEqual([p(0)]);
+    const reads = await engine.read([{ key: p(0), fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }]);
+    expect(values(reads[0]!.records)).toEqual(['0:a', '1:b']);
+  });
+
+  it('gives up with NOT_LEADER_OR_FOLLOWER (retriable) when a partition cannot be reopened', async () => {
+    const { engine, slots } = setup(1);
+    await engine.open([spec(0)]);
+    slots.broken.add(0);
+    const err = await engine.listOffsets([{ key: p(0), timestamp: -1 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('answers UNKNOWN_TOPIC_OR_PARTITION for a partition that is not open', async () => {
+    const { engine } = setup(1);
+    const err = await engine.append(1, [{ key: p(9), records: record('x') }]).catch((e: unknown) => e);
+    expect((err as EngineError).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  it('delete forgets placement, state and tail, and wakes long polls on the partition', async () => {
+    const { engine, table } = setup(2);
+    await engine.open([0, 1].map(spec));
+    await engine.append(1, [{ key: p(0), records: record('a') }]);
+    const poll = engine.waitForAppend([p(0)], 60_000);
+    await engine.delete([p(0)]);
+    await poll.promise;
+    expect(table.lookup(p(0))).toBeUndefined();
+    expect(engine.state(p(0))).toBeUndefined();
+    expect(engine.spec(p(0))).toBeUndefined();
+    expect(engine.tail.bytes).toBe(0);
+    expect(engine.partitionsPerSlot()).toEqual([0, 1]);
+  });
+
+  it('markUploaded reopens on a replaced thread too', async () => {
+    const { engine, slots } = setup(1);
+    await engine.open([spec(0)]);
+    slots.forget(0);
+    await engine.markUploaded(p(0), 0);
+    expect(slots.open[0]!.has(p(0))).toBe(true);
+  });
+});
