@@ -1,8 +1,21 @@
 // Thread: main. InitProducerId (key 22), versions 0–5.
-// Idempotent producers (null transactional id) get a fresh producer id at epoch 0 from the
-// persisted allocator. v3+ with an existing id and epoch (KIP-360 epoch bump after an
-// error) keeps the id and bumps the epoch; at the maximum epoch a new id is issued.
-// Transactional ids are not supported yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+// Idempotent producers (null transactional id) always get a fresh producer id at epoch 0 from
+// the persisted allocator, whatever producerId/producerEpoch the request carries: that is
+// Kafka's TransactionCoordinator.handleInitProducerId ("if the transactional id is null,
+// blindly accept the request and return a new producerId"). The v3+ fields are only meant
+// for a transactional id's KIP-360 epoch bump; idempotent clients bump their epoch locally
+// (Java) or send -1/-1, and @platformatic/kafka sends 0/0 — answering that with "producer 0,
+// epoch 1" gave every such producer the same id, so a second producer's sequence 0 collided
+// with the first one's state (OUT_OF_ORDER_SEQUENCE_NUMBER, or a silent "duplicate").
+//
+// Transactional ids are not supported yet: UNSUPPORTED_VERSION (35), plus one warning line per
+// refused request. Why this code: clients treat it as a final "the broker cannot do this" —
+// KafkaJS marks it non-retriable (KafkaJSProtocolError "The version of API is not supported"),
+// the Java client's InitProducerIdHandler makes any unexpected non-retriable code a fatal
+// KafkaException naming it, and librdkafka treats unhandled InitProducerId errors as permanent
+// — and it is what a client gets from a broker that lacks the transaction APIs. The codes
+// clients retry (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS)
+// would hang them; TRANSACTIONAL_ID_AUTHORIZATION_FAILED sent users hunting for ACLs.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeInitProducerIdRequest,
@@ -13,7 +26,7 @@ import {
 } from '../../protocol/generated/messages/22-init-producer-id.js';
 import { defineHandler } from './types.js';
 
-const MAX_EPOCH = 32767;
+export const TRANSACTIONS_NOT_SUPPORTED_MESSAGE = 'transactions are not supported by this broker yet';
 
 export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitProducerIdResponse>({
   apiKey: initProducerIdApi.apiKey,
@@ -24,10 +37,11 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   encodeResponse: encodeInitProducerIdResponse,
   handle(ctx, req) {
     if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
-    }
-    if (req.producerId >= 0n && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+      ctx.broker.logger.warn(
+        { api: 'InitProducerId', apiVersion: ctx.apiVersion, clientId: ctx.clientId, transactionalId: req.transactionalId },
+        `${TRANSACTIONS_NOT_SUPPORTED_MESSAGE}: refusing transactional producer with UNSUPPORTED_VERSION`,
+      );
+      return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_VERSION, producerId: -1n, producerEpoch: -1 };
     }
     const producerId = ctx.broker.metadata.allocateProducerId();
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(producerId), producerEpoch: 0 };
