@@ -5,7 +5,8 @@
 // after the write; acks=-1 after the fsync (group commit). v0–2 can only carry message
 // formats v0/v1, which are rejected by the worker with a clear message (librdkafka still
 // needs v0 inside the advertised range). v8+ adds record errors and an error message.
-// Transactional produce is not supported yet: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+// Transactional produce is not supported yet: UNSUPPORTED_VERSION, as InitProducerId answers a
+// transactional id (see 22-init-producer-id.ts for why that code).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeProduceRequest,
@@ -52,7 +53,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       acks !== 0 && acks !== 1 && acks !== -1
         ? { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1, got ${acks}` }
         : req.transactionalId !== null
-          ? { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'Transactions are not supported by this broker yet' }
+          ? { code: ErrorCode.UNSUPPORTED_VERSION, message: 'Transactions are not supported by this broker yet' }
           : null;
     // Everything up to engine.append is synchronous so pipelined requests reach each
     // partition's worker in request order.
