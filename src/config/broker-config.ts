@@ -18,6 +18,14 @@ const listenerList = z
 export const brokerConfigSchema = z.strictObject({
   'listeners': listenerList.default('PLAINTEXT://127.0.0.1:9092'),
   'advertised.listeners': listenerList.optional(),
+  /** Listener name → security protocol, as Kafka's; Strata serves PLAINTEXT only (src/config/listener-security.ts). */
+  'listener.security.protocol.map': z
+    .string()
+    .regex(
+      /^\s*[A-Za-z_]+\s*:\s*(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)\s*(,\s*[A-Za-z_]+\s*:\s*(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)\s*)*$/i,
+      'expected NAME:PROTOCOL[,NAME:PROTOCOL…] with PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL',
+    )
+    .default('PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL'),
   'log.dirs': z.string().min(1).default('./data'),
   'node.id': int(0, 2 ** 31 - 1).default(1),
   'cluster.id': z.string().min(1).max(64).optional(),

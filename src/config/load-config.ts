@@ -2,6 +2,7 @@
 // < --name=value flags, and validates them all at once through the zod schema.
 import fs from 'node:fs';
 import { brokerConfigKeys, brokerConfigSchema, type BrokerConfig } from './broker-config.js';
+import { listenerSecurityProblems } from './listener-security.js';
 
 export class ConfigError extends Error {
   readonly code = 'STRATA_ERR_CONFIG';
@@ -121,6 +122,8 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
       const given = key in merged ? ` (got "${merged[key]}" from ${source})` : '';
       problems.push(`${key}: ${issue.message}${given}`);
     }
+  } else {
+    problems.push(...listenerSecurityProblems(parsed.data));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: parsed.data!, explicit, warnings };
