@@ -16,6 +16,8 @@ import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http
 import { partitionId } from './ipc/partition-id.js';
 import { TierManager } from './tier/tier-manager.js';
 import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
+import { acquireLogDirLocks, type LogDirLock } from './util/log-dir-lock.js';
+import { listenFailure } from './util/startup-error.js';
 
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
@@ -32,6 +34,8 @@ export class Broker implements BrokerContext, MetricsSource {
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private readonly logDir: string;
+  /** `.lock` in every log dir, taken before anything else touches them; released by stop(). */
+  private readonly logDirLocks: LogDirLock[];
 
   constructor(
     readonly config: BrokerConfig,
@@ -39,6 +43,7 @@ export class Broker implements BrokerContext, MetricsSource {
     readonly logger: Logger,
   ) {
     this.nodeId = config['node.id'];
+    this.logDirLocks = acquireLogDirLocks(config['log.dirs'].split(',').map((d) => d.trim()).filter((d) => d !== ''));
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
     this.logDir = logDir;
     this.metadata = MetadataStore.open(logDir, config['cluster.id']);
@@ -82,7 +87,9 @@ export class Broker implements BrokerContext, MetricsSource {
       handler: new Dispatcher(this),
       logger: this.logger,
     });
-    const bound = await this.server.listen();
+    const bound = await this.server.listen().catch((err: unknown) => {
+      throw listenFailure('listeners', err);
+    });
     const first = bound[0]!;
     const advertisedSetting = this.config['advertised.listeners'];
     if (advertisedSetting) {
@@ -117,6 +124,7 @@ export class Broker implements BrokerContext, MetricsSource {
     const bound = await this.http.listen();
     attachMetricsSource(this);
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
+    // A busy HTTP port was logged as a warning by the server, which keeps retrying it.
     return bound[0]?.boundPort;
   }
 
@@ -179,6 +187,7 @@ export class Broker implements BrokerContext, MetricsSource {
     // HTTP stays up while draining so probes see 503 on /readyz rather than a refused connection.
     attachMetricsSource(undefined);
     await this.http?.close();
+    for (const lock of this.logDirLocks) lock.release();
     this.logger.info('stopped');
   }
 }

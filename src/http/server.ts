@@ -1,6 +1,7 @@
 // Thread: main. The operator HTTP listener(s) (`http.listeners`): /healthz (process up),
 // /readyz (logs recovered and, when configured, Redis reachable) and /metrics (Prometheus
-// text format from the broker's own registry). Nothing here is on the Kafka request path.
+// text format from the broker's own registry). Nothing here is on the Kafka request path,
+// and a busy HTTP port never stops the broker: it is retried in the background.
 import http from 'node:http';
 import type net from 'node:net';
 import type { Logger } from 'pino';
@@ -27,33 +28,122 @@ export function parseHttpListeners(value: string): HttpEndpoint[] {
   });
 }
 
+/** Backoff between bind attempts of a busy HTTP port: initialDelayMs, doubling, capped at maxDelayMs. */
+export interface BindRetryPolicy {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BIND_RETRY: BindRetryPolicy = { initialDelayMs: 250, maxDelayMs: 5_000 };
+
+/** Bind errors that may go away on their own (port freed, address brought up): retried. */
+const RETRYABLE_BIND_ERRORS = new Set(['EADDRINUSE', 'EADDRNOTAVAIL']);
+
+export type BoundHttpEndpoint = HttpEndpoint & { boundPort: number };
+
+/** An endpoint that bound only after its port had been busy (shown on /readyz). */
+interface LateBind {
+  listener: string;
+  attempts: number;
+  boundAfterMs: number;
+}
+
+/**
+ * The HTTP listeners are an operator convenience next to the Kafka listeners a user asked
+ * for, so a busy port never stops the broker: `listen()` warns once per endpoint that cannot
+ * bind and keeps retrying the *configured* port in the background (probes and scrapers are
+ * configured with that port; a port picked at random would be found by no one).
+ */
 export class HttpServer {
   private readonly servers: http.Server[] = [];
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly lateBinds: LateBind[] = [];
+  private pendingCount = 0;
+  private closed = false;
 
   constructor(
     private readonly endpoints: HttpEndpoint[],
     private readonly readiness: ReadinessCheck[],
     private readonly logger: Logger,
+    private readonly retry: BindRetryPolicy = DEFAULT_BIND_RETRY,
   ) {}
 
-  /** Binds every endpoint; resolves with the bound ports (port 0 → the one the OS chose). */
-  async listen(): Promise<Array<HttpEndpoint & { boundPort: number }>> {
-    const bound: Array<HttpEndpoint & { boundPort: number }> = [];
+  /** Endpoints not bound yet (their port was busy at start-up; retrying). */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /**
+   * Binds every endpoint it can and resolves with those (port 0 → the one the OS chose).
+   * An endpoint that cannot bind is logged once as a warning and, when the cause may pass
+   * (EADDRINUSE, EADDRNOTAVAIL), retried in the background until it binds or close() is called.
+   */
+  async listen(): Promise<BoundHttpEndpoint[]> {
+    const bound: BoundHttpEndpoint[] = [];
     for (const ep of this.endpoints) {
-      const server = http.createServer((req, res) => void this.handle(req, res));
-      server.keepAliveTimeout = 5_000;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: ep.host, port: ep.port }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      server.on('error', (err) => this.logger.error({ err }, 'http listener error'));
-      this.servers.push(server);
-      bound.push({ ...ep, boundPort: (server.address() as net.AddressInfo).port });
+      try {
+        bound.push(await this.bind(ep));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+        const retrying = RETRYABLE_BIND_ERRORS.has(code);
+        this.logger.warn(
+          { host: ep.host, port: ep.port, code, setting: 'http.listeners' },
+          `http.listeners: cannot bind ${endpointName(ep)} (${describeBindError(err)}); the Kafka listeners are served anyway, ` +
+            (retrying
+              ? `and /healthz, /readyz and /metrics come up on port ${ep.port} as soon as it is free (retrying in the background). `
+              : 'but /healthz, /readyz and /metrics stay off on this address. ') +
+            `To use another port set http.listeners, e.g. --http.listeners=${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port + 1} ` +
+            `or STRATA_HTTP_LISTENERS (empty disables HTTP)`,
+        );
+        if (retrying) {
+          this.pendingCount++;
+          this.scheduleRetry(ep, 1, Date.now());
+        }
+      }
     }
     return bound;
+  }
+
+  private async bind(ep: HttpEndpoint): Promise<BoundHttpEndpoint> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: ep.host, port: ep.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.logger.error({ err }, 'http listener error'));
+    this.servers.push(server);
+    return { ...ep, boundPort: (server.address() as net.AddressInfo).port };
+  }
+
+  private scheduleRetry(ep: HttpEndpoint, attempt: number, since: number): void {
+    if (this.closed) return;
+    const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** Math.min(attempt - 1, 30));
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.closed) return;
+      this.bind(ep).then(
+        (b) => {
+          this.pendingCount--;
+          if (this.closed) {
+            void this.closeServers();
+            return;
+          }
+          const boundAfterMs = Date.now() - since;
+          this.lateBinds.push({ listener: endpointName(ep), attempts: attempt + 1, boundAfterMs });
+          this.logger.info({ host: b.host, port: b.boundPort, attempts: attempt + 1, boundAfterMs }, 'http listening');
+        },
+        (err: unknown) => {
+          this.logger.debug({ host: ep.host, port: ep.port, code: (err as NodeJS.ErrnoException).code, attempt }, 'http bind retry failed');
+          this.scheduleRetry(ep, attempt + 1, since);
+        },
+      );
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -66,7 +156,8 @@ export class HttpServer {
         case '/readyz': {
           const checks = Object.fromEntries(this.readiness.map((c) => [c.name, safe(c.ok)]));
           const ready = Object.values(checks).every(Boolean);
-          return send(res, ready ? 200 : 503, 'application/json', JSON.stringify({ status: ready ? 'ready' : 'unready', checks }) + '\n');
+          const body = { status: ready ? 'ready' : 'unready', checks, ...(this.lateBinds.length > 0 ? { lateBinds: this.lateBinds } : {}) };
+          return send(res, ready ? 200 : 503, 'application/json', JSON.stringify(body) + '\n');
         }
         case '/metrics':
           return send(res, 200, registry.contentType, await registry.metrics());
@@ -79,9 +170,18 @@ export class HttpServer {
     }
   }
 
+  /** Stops retrying and closes every bound listener. */
   async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    await this.closeServers();
+  }
+
+  private async closeServers(): Promise<void> {
+    const servers = this.servers.splice(0);
     await Promise.all(
-      this.servers.map(
+      servers.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());
@@ -89,6 +189,24 @@ export class HttpServer {
           }),
       ),
     );
+  }
+}
+
+function endpointName(ep: HttpEndpoint): string {
+  return ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+}
+
+function describeBindError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'port in use by another process';
+    case 'EACCES':
+      return 'permission denied: ports below 1024 need privileges';
+    case 'EADDRNOTAVAIL':
+      return 'no such local address';
+    default:
+      return code ?? (err as Error).message;
   }
 }
 

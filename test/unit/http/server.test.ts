@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { parseHttpListeners } from '../../../src/http/server.js';
+import net from 'node:net';
+import pino, { type Logger } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpServer, parseHttpListeners } from '../../../src/http/server.js';
 import { brokerConfigSchema } from '../../../src/config/broker-config.js';
 
 describe('http.listeners', () => {
@@ -19,3 +21,111 @@ describe('http.listeners', () => {
     expect(brokerConfigSchema.safeParse({ 'http.listeners': '' }).success).toBe(true);
   });
 });
+
+describe('HttpServer on a busy port', () => {
+  const opened: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+
+  function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    return { logger, lines };
+  }
+
+  async function occupy(): Promise<{ port: number; free(): Promise<void> }> {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    return { port, free: () => new Promise<void>((resolve) => blocker.close(() => resolve())) };
+  }
+
+  async function getReadyz(port: number): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    } catch {
+      return undefined;
+    }
+  }
+
+  it('warns once naming http.listeners and the port, keeps retrying that port, and serves once it is free', async () => {
+    const busy = await occupy();
+    const { logger, lines } = capturingLogger();
+    const server = new HttpServer([{ host: '127.0.0.1', port: busy.port }], [{ name: 'logs', ok: () => true }], logger, { initialDelayMs: 10, maxDelayMs: 40 });
+    opened.push(server);
+    expect(await server.listen()).toEqual([]); // resolves at once: nothing bound, nothing thrown
+    expect(server.pending).toBe(1);
+    // Several retries fail while the port stays busy, but there is still exactly one warning.
+    await waitFor(() => lines.filter((l) => l.msg === 'http bind retry failed').length >= 3, 'three failed retries');
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain('http.listeners');
+    expect(warnings[0]!.msg).toContain(`127.0.0.1:${busy.port}`);
+    expect(warnings[0]!.msg).toContain('port in use');
+    expect(warnings[0]!.msg).toContain('STRATA_HTTP_LISTENERS');
+    await busy.free();
+    const ready = await waitFor(async () => {
+      const r = await getReadyz(busy.port);
+      return r?.status === 200 ? r : undefined;
+    }, 'readyz on the freed port');
+    expect(ready.body.status).toBe('ready');
+    expect(ready.body.lateBinds).toEqual([expect.objectContaining({ listener: `127.0.0.1:${busy.port}` })]);
+    expect(server.pending).toBe(0);
+    expect(lines.some((l) => l.msg === 'http listening' && l.port === busy.port && typeof l.attempts === 'number')).toBe(true);
+    const metrics = await fetch(`http://127.0.0.1:${busy.port}/metrics`);
+    expect(metrics.status).toBe(200);
+  });
+
+  it('close() stops the retries: the port stays free after it is released', async () => {
+    const busy = await occupy();
+    const { logger, lines } = capturingLogger();
+    const server = new HttpServer([{ host: '127.0.0.1', port: busy.port }], [], logger, { initialDelayMs: 10, maxDelayMs: 10 });
+    await server.listen();
+    await waitFor(() => lines.some((l) => l.msg === 'http bind retry failed'), 'one failed retry');
+    await server.close();
+    await busy.free();
+    // If a retry were still scheduled it would bind within 10 ms; bind the port ourselves instead.
+    const again = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen({ host: '127.0.0.1', port: busy.port }, resolve);
+    });
+    // Negative check: a bounded observation window (5 retry periods) in which a leaked retry would log.
+    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    expect(lines.some((l) => l.msg === 'http listening')).toBe(false);
+    await new Promise<void>((resolve) => again.close(() => resolve()));
+  });
+
+  it('binds free endpoints at once and only retries the busy one', async () => {
+    const busy = await occupy();
+    const { logger } = capturingLogger();
+    const server = new HttpServer(
+      [
+        { host: '127.0.0.1', port: 0 },
+        { host: '127.0.0.1', port: busy.port },
+      ],
+      [],
+      logger,
+      { initialDelayMs: 10, maxDelayMs: 20 },
+    );
+    opened.push(server);
+    const bound = await server.listen();
+    expect(bound).toHaveLength(1);
+    expect((await fetch(`http://127.0.0.1:${bound[0]!.boundPort}/healthz`)).status).toBe(200);
+    expect(server.pending).toBe(1);
+    await busy.free();
+    await waitFor(() => server.pending === 0, 'the busy endpoint to bind');
+  });
+});
+
+async function waitFor<T>(condition: () => T | Promise<T>, what: string, timeoutMs = 5_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
