@@ -2,7 +2,7 @@
 // offsets (offset, leader epoch, metadata, commit time) and the group metadata the
 // coordinator needs to resume a group after a restart. Two implementations: Redis
 // (`redis-offset-store.ts`, shared by brokers) and a local file (`local-offset-store.ts`,
-// the embedded default). Both must pass test/unit/groups/offset-store.contract.ts.
+// the embedded default). Both must pass test/helpers/offset-store-contract.ts.
 
 export interface CommittedOffset {
   /** int64 on the wire: kept as bigint end to end. */

@@ -1,6 +1,7 @@
-// Thread: vitest main process (globalSetup, runs once before any test file).
-// Builds the broker once, checks that Redis answers PING and that kcat is installed, and
-// hands the results to test files through `provide` (read them with `inject`).
+// Thread: vitest main process (globalSetup of the `integration` project, runs once before its
+// test files; the `unit` project has none, so unit tests need no build, Redis or kcat).
+// Builds the broker when dist/ is older than its sources (scripts/build-if-stale.mjs), checks
+// that Redis answers PING and that kcat is installed, and hands the results to test files through `provide` (read them with `inject`).
 // Dependency-free on purpose: raw TCP PING instead of a Redis client.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { buildIfStale } from '../../scripts/build-if-stale.mjs';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,21 +30,16 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 function build(): void {
   if (process.env.STRATA_TEST_SKIP_BUILD === '1') return;
-  const started = Date.now();
-  const result = spawnSync('npm', ['run', '--silent', 'build'], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 300_000,
-  });
-  if (result.error || result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
-    throw new Error(
-      `globalSetup: \`npm run build\` failed (${result.error ? result.error.message : `exit ${result.status}`}) — ` +
-        `integration tests need dist/src/main.js:\n${output}`,
-    );
+  let result: { built: boolean; reason: string; ms: number };
+  try {
+    // Same staleness check as `npm start`'s prestart: no tsc run when dist/ is current.
+    result = buildIfStale(repoRoot, { quiet: true });
+  } catch (err) {
+    throw new Error(`globalSetup: integration tests need dist/src/main.js, and the ${(err as Error).message}`);
   }
-  process.stderr.write(`globalSetup: build ok in ${Date.now() - started} ms\n`);
+  process.stderr.write(
+    result.built ? `globalSetup: built dist in ${result.ms} ms (${result.reason})\n` : `globalSetup: ${result.reason}, no build\n`,
+  );
 }
 
 /** Sends PING over raw TCP (RESP inline command) and resolves when +PONG (or an auth error) arrives. */

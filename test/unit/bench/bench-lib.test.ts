@@ -1,7 +1,8 @@
 // Unit tests of the benchmark suite's own logic (bench/ is plain .mjs, loaded dynamically):
-// the report's ratios, targets and failure detection, the SVG charts, the peers' exactly-once
-// verifier and the batch walker that counts fetched records. A wrong ratio or a missed loss
-// here would make the published figures lie.
+// the report's ratios, targets and failure detection, the SVG charts and the peers' exactly-once
+// verifier. A wrong ratio or a missed loss here would make the published figures lie. The batch
+// walker that counts fetched records imports the built codecs (dist/), so its test is
+// test/integration/bench-batches.test.ts.
 import { describe, expect, it } from 'vitest';
 
 const load = (p: string) => import(new URL(`../../../bench/${p}`, import.meta.url).href);
@@ -126,22 +127,5 @@ describe('peers: exactly-once verifier', () => {
     const clean = new SeqVerifier(3);
     for (const seq of [2, 0, 1]) clean.see(makePayload(seq));
     expect(clean.failures()).toEqual([]);
-  });
-});
-
-describe('fetched-record counting', () => {
-  it('counts records at or after the fetch offset and flags gaps between batches', async () => {
-    const { buildBatch, walkBatches } = await load('lib/batches.mjs');
-    const a: Buffer = Buffer.from(buildBatch({ count: 10 }).batch);
-    const b: Buffer = Buffer.from(buildBatch({ count: 5 }).batch);
-    b.writeBigInt64BE(10n, 0); // second batch: offsets 10..14
-    const dense = walkBatches(Buffer.concat([a, b]), 3);
-    expect([dense.records, dense.batches, dense.nextOffset, dense.discontinuities]).toEqual([12, 2, 15, 0]);
-    b.writeBigInt64BE(12n, 0); // offsets 12..16: a gap after 9
-    const gap = walkBatches(Buffer.concat([a, b]), 0);
-    expect(gap.discontinuities).toBe(1);
-    // A trailing partial batch is ignored, as clients do.
-    const partial = walkBatches(Buffer.concat([a, b.subarray(0, 30)]), 0);
-    expect([partial.records, partial.nextOffset]).toEqual([10, 10]);
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalOffsetStore, LOCAL_OFFSETS_FILE } from '../../../src/groups/local-offset-store.js';
 import type { OffsetStore } from '../../../src/groups/offset-store.js';
-import { offsetStoreContract } from './offset-store.contract.js';
+import { offsetStoreContract } from '../../helpers/offset-store-contract.js';
 
 const dirs: string[] = [];
 const dirOf = new WeakMap<OffsetStore, string>();

@@ -1,10 +1,11 @@
 // Checks infra/ without a container engine or a cluster: every Kubernetes object validates
 // against the Kubernetes schemas (kubernetes-models), the manifests agree with each other and
 // with the broker's config schema, the compose file parses and names broker + Redis +
-// LocalStack, and the Dockerfile's build steps (npm run build on a copy of exactly what it
-// COPYs) and its ENTRYPOINT/CMD + HEALTHCHECK run in a plain shell. Not run: `docker build`,
-// `npm ci` inside the image, `docker compose up`, `kubectl apply` (see README, Containers).
-import { spawn, spawnSync } from 'node:child_process';
+// LocalStack, and the Dockerfile is well-formed. Running its build steps and its
+// ENTRYPOINT/CMD + HEALTHCHECK (a build and a broker process) is in
+// test/integration/dockerfile.test.ts. Not run: `docker build`, `npm ci` inside the image,
+// `docker compose up`, `kubectl apply` (see README, Containers).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { StatefulSet } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { brokerConfigKeys } from '../../../src/config/broker-config.js';
 import { envNameFor, loadBrokerConfig, parseProperties } from '../../../src/config/load-config.js';
+import { dockerStages } from '../../helpers/dockerfile.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const infra = path.join(root, 'infra');
@@ -145,35 +147,9 @@ describe('compose file (infra/compose.yaml)', () => {
   });
 });
 
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-function dockerfile(): Instruction[] {
-  const text = fs.readFileSync(path.join(infra, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((l) => {
-      const m = /^(\w+)\s+(.*)$/.exec(l)!;
-      return { op: m[1]!.toUpperCase(), args: m[2]!.trim() };
-    });
-}
-
 describe('Dockerfile (infra/Dockerfile)', () => {
-  const ins = dockerfile();
-  const stages = ins.filter((i) => i.op === 'FROM');
-  const runtimeStart = ins.indexOf(stages[stages.length - 1]!);
-  const build = ins.slice(0, runtimeStart);
-  const runtime = ins.slice(runtimeStart);
-  const envOf = (list: Instruction[]) => {
-    const out: Record<string, string> = {};
-    for (const i of list.filter((x) => x.op === 'ENV')) for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) out[m[1]!] = m[2]!;
-    return out;
-  };
-  const json = (op: string) => JSON.parse(runtime.find((i) => i.op === op)!.args) as string[];
+  // The build that runs it and its ENTRYPOINT/HEALTHCHECK: test/integration/dockerfile.test.ts.
+  const { all: ins, stages, build, runtime, envOf } = dockerStages(root);
 
   it('is multi-stage on a slim Node LTS image, runs as non-root with a /data volume and a health check', () => {
     expect(stages).toHaveLength(2);
@@ -186,57 +162,30 @@ describe('Dockerfile (infra/Dockerfile)', () => {
     for (const name of Object.keys(envOf(runtime))) if (name.startsWith('STRATA_')) expect(knownEnv.has(name), name).toBe(true);
   });
 
-  it('COPYs only files that exist, and its build steps produce the ENTRYPOINT it runs', async () => {
+  it('COPYs only files that exist, then runs npm ci and npm run build', () => {
     const copies = build.filter((i) => i.op === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
     for (const src of copies) expect(fs.existsSync(path.join(root, src)), src).toBe(true);
     const runs = build.filter((i) => i.op === 'RUN').map((i) => i.args);
     expect(runs.some((r) => r.includes('npm ci'))).toBe(true);
     expect(runs.some((r) => r.includes('npm run build'))).toBe(true);
+  });
 
-    // The build stage in a plain shell: a copy of exactly what it COPYs, node_modules linked
-    // in place of `npm ci` (no network here), then `npm run build`.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-docker-'));
+  it("npm ci's prepare and npm run build's postbuild are no-ops where the image has no scripts/ yet", () => {
+    // `npm ci` runs the root package's `prepare` with only what was COPYed before it (no src/,
+    // no scripts/), and `npm run build` runs `postbuild` without scripts/: both must succeed.
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const npmCi = build.findIndex((i) => i.op === 'RUN' && i.args.includes('npm ci'));
+    const copiedBefore = build.slice(0, npmCi).filter((i) => i.op === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-docker-prepare-'));
     temps.push(dir);
-    for (const src of copies) fs.cpSync(path.join(root, src), path.join(dir, src), { recursive: true });
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
-    expect(built.status, `${built.stdout}${built.stderr}`).toBe(0);
-    const [exe, ...entryArgs] = json('ENTRYPOINT');
-    expect(exe).toBe('node');
-    expect(fs.existsSync(path.join(dir, entryArgs[0]!))).toBe(true);
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin.strata).toBe(entryArgs[0]);
-
-    // ENTRYPOINT + CMD with the image's ENV (ports made free, /data made a temp dir) starts a
-    // broker; the HEALTHCHECK command then succeeds against it.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...envOf(runtime), STRATA_LOG_DIRS: path.join(dir, 'data'), STRATA_LISTENERS: 'PLAINTEXT://127.0.0.1:0', STRATA_HTTP_LISTENERS: '127.0.0.1:0', STRATA_REDIS_URL: '', STRATA_WORKER_THREADS: '1' };
-    for (const k of Object.keys(env)) if (k.startsWith('STRATA_') && !knownEnv.has(k)) delete env[k];
-    const child = spawn(process.execPath, [...entryArgs, ...json('CMD')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const httpPort = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`no "broker ready" within 60 s:\n${out}`)), 60_000);
-        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-        child.stdout.on('data', (c: Buffer) => {
-          out += c.toString();
-          const m = /"httpPort":(\d+).*"msg":"broker ready"/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-        child.once('exit', (code) => reject(new Error(`broker exited (${code}) before ready:\n${out}`)));
-      });
-      const hc = runtime.find((i) => i.op === 'HEALTHCHECK')!.args;
-      const cmd = JSON.parse(hc.slice(hc.indexOf('CMD ') + 4)) as string[];
-      const probe = spawnSync(cmd[0]!, cmd.slice(1).map((a) => a.replace('127.0.0.1:8080', `127.0.0.1:${httpPort}`)), { encoding: 'utf8', timeout: 10_000 });
-      expect(probe.status, probe.stderr).toBe(0);
-    } finally {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+    for (const src of copiedBefore) fs.cpSync(path.join(root, src), path.join(dir, src), { recursive: true });
+    for (const name of ['prepare', 'postbuild']) {
+      if (!pkg.scripts[name]) continue;
+      const run = spawnSync('sh', ['-c', pkg.scripts[name]!], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
     }
-  }, 240_000);
+    expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
+  });
 });
 
 describe('Grafana dashboard (infra/grafana/strata-dashboard.json)', () => {

@@ -1,7 +1,8 @@
 // Thread: vitest test worker. The behaviour every OffsetStore implementation must have; run
-// against the local file store and against Redis by the two *.test.ts files beside it.
+// against the local file store (test/unit/groups/local-offset-store.test.ts) and against Redis
+// (test/integration/redis-offset-store.test.ts).
 import { describe, expect, it } from 'vitest';
-import type { CommittedOffset, OffsetStore, StoredGroup } from '../../../src/groups/offset-store.js';
+import type { CommittedOffset, OffsetStore, StoredGroup } from '../../src/groups/offset-store.js';
 
 export interface StoreFactory {
   /** A fresh, empty, opened store. */

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisOffsetStore } from '../../../src/groups/redis-offset-store.js';
-import type { OffsetStore } from '../../../src/groups/offset-store.js';
-import { offsetStoreContract } from './offset-store.contract.js';
+import { RedisOffsetStore } from '../../src/groups/redis-offset-store.js';
+import type { OffsetStore } from '../../src/groups/offset-store.js';
+import { offsetStoreContract } from '../helpers/offset-store-contract.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const runPrefix = `strata-test-${randomBytes(4).toString('hex')}:`;
