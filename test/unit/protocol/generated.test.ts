@@ -1,4 +1,8 @@
-// Hand-checked wire layouts for the generated codecs (things a round trip cannot prove).
+// Hand-checked wire layouts for the generated codecs (things a round trip cannot prove), and
+// the set of generated APIs: exactly those a broker serves.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ZERO_UUID } from '../../../src/protocol/codec-support.js';
 import { ProtocolDecodeError, ProtocolEncodeError } from '../../../src/protocol/errors.js';
@@ -19,6 +23,7 @@ import {
   encodeProduceRequest,
   produceApi,
 } from '../../../src/protocol/generated/messages/index.js';
+import * as dataStructures from '../../../src/protocol/generated/data/index.js';
 import { ErrorCode, errorTable } from '../../../src/protocol/generated/error-codes.js';
 import { Reader } from '../../../src/protocol/reader.js';
 import { Writer } from '../../../src/protocol/writer.js';
@@ -137,5 +142,32 @@ describe('generated codecs: wire details', () => {
     expect(ErrorCode.NONE).toBe(0);
     expect(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION).toBe(3);
     expect(errorTable.get(6)).toEqual({ name: 'NOT_LEADER_OR_FOLLOWER', retriable: true });
+  });
+});
+
+describe('generated codecs: only what a broker serves', () => {
+  const specDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/protocol/spec/messages');
+  const requests = fs
+    .readdirSync(specDir)
+    .filter((f) => f.endsWith('Request.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(specDir, f), 'utf8')) as { apiKey: number; name: string; listeners: string[] });
+
+  it('every API whose spec lists the "broker" listener, and no other', () => {
+    const served = requests.filter((r) => r.listeners.includes('broker')).map((r) => r.apiKey).sort((a, b) => a - b);
+    expect([...apiRegistry.keys()].sort((a, b) => a - b)).toEqual(served);
+    // controller- and ZooKeeper-only APIs are not generated
+    for (const key of [4, 5, 6, 7, 52, 53, 54, 56, 58, 59, 62, 63, 67, 70, 73, 82]) expect(apiRegistry.has(key), `api ${key}`).toBe(false);
+    // every API Strata has a handler for is generated (src/router/handlers/NN-*.ts)
+    const handlersDir = path.resolve(specDir, '../../../router/handlers');
+    for (const f of fs.readdirSync(handlersDir).filter((n) => /^\d\d-/.test(n))) {
+      expect(apiRegistry.has(Number(f.slice(0, 2))), f).toBe(true);
+    }
+  });
+
+  it('data structures: the consumer protocol only (no KRaft records)', () => {
+    expect(Object.keys(dataStructures).filter((k) => k.startsWith('decode')).sort()).toEqual([
+      'decodeConsumerProtocolAssignment',
+      'decodeConsumerProtocolSubscription',
+    ]);
   });
 });

@@ -4,9 +4,3 @@
 
 export * from './consumer-protocol-assignment.js';
 export * from './consumer-protocol-subscription.js';
-export * from './default-principal-data.js';
-export * from './k-raft-version-record.js';
-export * from './leader-change-message.js';
-export * from './snapshot-footer-record.js';
-export * from './snapshot-header-record.js';
-export * from './voters-record.js';

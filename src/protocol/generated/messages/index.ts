@@ -12,14 +12,6 @@ import { listOffsetsApi, decodeListOffsetsRequest, encodeListOffsetsRequest, dec
 import type { ListOffsetsRequest, ListOffsetsResponse } from './02-list-offsets.js';
 import { metadataApi, decodeMetadataRequest, encodeMetadataRequest, decodeMetadataResponse, encodeMetadataResponse } from './03-metadata.js';
 import type { MetadataRequest, MetadataResponse } from './03-metadata.js';
-import { leaderAndIsrApi, decodeLeaderAndIsrRequest, encodeLeaderAndIsrRequest, decodeLeaderAndIsrResponse, encodeLeaderAndIsrResponse } from './04-leader-and-isr.js';
-import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from './04-leader-and-isr.js';
-import { stopReplicaApi, decodeStopReplicaRequest, encodeStopReplicaRequest, decodeStopReplicaResponse, encodeStopReplicaResponse } from './05-stop-replica.js';
-import type { StopReplicaRequest, StopReplicaResponse } from './05-stop-replica.js';
-import { updateMetadataApi, decodeUpdateMetadataRequest, encodeUpdateMetadataRequest, decodeUpdateMetadataResponse, encodeUpdateMetadataResponse } from './06-update-metadata.js';
-import type { UpdateMetadataRequest, UpdateMetadataResponse } from './06-update-metadata.js';
-import { controlledShutdownApi, decodeControlledShutdownRequest, encodeControlledShutdownRequest, decodeControlledShutdownResponse, encodeControlledShutdownResponse } from './07-controlled-shutdown.js';
-import type { ControlledShutdownRequest, ControlledShutdownResponse } from './07-controlled-shutdown.js';
 import { offsetCommitApi, decodeOffsetCommitRequest, encodeOffsetCommitRequest, decodeOffsetCommitResponse, encodeOffsetCommitResponse } from './08-offset-commit.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from './08-offset-commit.js';
 import { offsetFetchApi, decodeOffsetFetchRequest, encodeOffsetFetchRequest, decodeOffsetFetchResponse, encodeOffsetFetchResponse } from './09-offset-fetch.js';
@@ -108,50 +100,28 @@ import { describeUserScramCredentialsApi, decodeDescribeUserScramCredentialsRequ
 import type { DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsApi, decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsRequest, decodeAlterUserScramCredentialsResponse, encodeAlterUserScramCredentialsResponse } from './51-alter-user-scram-credentials.js';
 import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from './51-alter-user-scram-credentials.js';
-import { voteApi, decodeVoteRequest, encodeVoteRequest, decodeVoteResponse, encodeVoteResponse } from './52-vote.js';
-import type { VoteRequest, VoteResponse } from './52-vote.js';
-import { beginQuorumEpochApi, decodeBeginQuorumEpochRequest, encodeBeginQuorumEpochRequest, decodeBeginQuorumEpochResponse, encodeBeginQuorumEpochResponse } from './53-begin-quorum-epoch.js';
-import type { BeginQuorumEpochRequest, BeginQuorumEpochResponse } from './53-begin-quorum-epoch.js';
-import { endQuorumEpochApi, decodeEndQuorumEpochRequest, encodeEndQuorumEpochRequest, decodeEndQuorumEpochResponse, encodeEndQuorumEpochResponse } from './54-end-quorum-epoch.js';
-import type { EndQuorumEpochRequest, EndQuorumEpochResponse } from './54-end-quorum-epoch.js';
 import { describeQuorumApi, decodeDescribeQuorumRequest, encodeDescribeQuorumRequest, decodeDescribeQuorumResponse, encodeDescribeQuorumResponse } from './55-describe-quorum.js';
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from './55-describe-quorum.js';
-import { alterPartitionApi, decodeAlterPartitionRequest, encodeAlterPartitionRequest, decodeAlterPartitionResponse, encodeAlterPartitionResponse } from './56-alter-partition.js';
-import type { AlterPartitionRequest, AlterPartitionResponse } from './56-alter-partition.js';
 import { updateFeaturesApi, decodeUpdateFeaturesRequest, encodeUpdateFeaturesRequest, decodeUpdateFeaturesResponse, encodeUpdateFeaturesResponse } from './57-update-features.js';
 import type { UpdateFeaturesRequest, UpdateFeaturesResponse } from './57-update-features.js';
-import { envelopeApi, decodeEnvelopeRequest, encodeEnvelopeRequest, decodeEnvelopeResponse, encodeEnvelopeResponse } from './58-envelope.js';
-import type { EnvelopeRequest, EnvelopeResponse } from './58-envelope.js';
-import { fetchSnapshotApi, decodeFetchSnapshotRequest, encodeFetchSnapshotRequest, decodeFetchSnapshotResponse, encodeFetchSnapshotResponse } from './59-fetch-snapshot.js';
-import type { FetchSnapshotRequest, FetchSnapshotResponse } from './59-fetch-snapshot.js';
 import { describeClusterApi, decodeDescribeClusterRequest, encodeDescribeClusterRequest, decodeDescribeClusterResponse, encodeDescribeClusterResponse } from './60-describe-cluster.js';
 import type { DescribeClusterRequest, DescribeClusterResponse } from './60-describe-cluster.js';
 import { describeProducersApi, decodeDescribeProducersRequest, encodeDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersResponse } from './61-describe-producers.js';
 import type { DescribeProducersRequest, DescribeProducersResponse } from './61-describe-producers.js';
-import { brokerRegistrationApi, decodeBrokerRegistrationRequest, encodeBrokerRegistrationRequest, decodeBrokerRegistrationResponse, encodeBrokerRegistrationResponse } from './62-broker-registration.js';
-import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './62-broker-registration.js';
-import { brokerHeartbeatApi, decodeBrokerHeartbeatRequest, encodeBrokerHeartbeatRequest, decodeBrokerHeartbeatResponse, encodeBrokerHeartbeatResponse } from './63-broker-heartbeat.js';
-import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './63-broker-heartbeat.js';
 import { unregisterBrokerApi, decodeUnregisterBrokerRequest, encodeUnregisterBrokerRequest, decodeUnregisterBrokerResponse, encodeUnregisterBrokerResponse } from './64-unregister-broker.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from './64-unregister-broker.js';
 import { describeTransactionsApi, decodeDescribeTransactionsRequest, encodeDescribeTransactionsRequest, decodeDescribeTransactionsResponse, encodeDescribeTransactionsResponse } from './65-describe-transactions.js';
 import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from './65-describe-transactions.js';
 import { listTransactionsApi, decodeListTransactionsRequest, encodeListTransactionsRequest, decodeListTransactionsResponse, encodeListTransactionsResponse } from './66-list-transactions.js';
 import type { ListTransactionsRequest, ListTransactionsResponse } from './66-list-transactions.js';
-import { allocateProducerIdsApi, decodeAllocateProducerIdsRequest, encodeAllocateProducerIdsRequest, decodeAllocateProducerIdsResponse, encodeAllocateProducerIdsResponse } from './67-allocate-producer-ids.js';
-import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from './67-allocate-producer-ids.js';
 import { consumerGroupHeartbeatApi, decodeConsumerGroupHeartbeatRequest, encodeConsumerGroupHeartbeatRequest, decodeConsumerGroupHeartbeatResponse, encodeConsumerGroupHeartbeatResponse } from './68-consumer-group-heartbeat.js';
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from './68-consumer-group-heartbeat.js';
 import { consumerGroupDescribeApi, decodeConsumerGroupDescribeRequest, encodeConsumerGroupDescribeRequest, decodeConsumerGroupDescribeResponse, encodeConsumerGroupDescribeResponse } from './69-consumer-group-describe.js';
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from './69-consumer-group-describe.js';
-import { controllerRegistrationApi, decodeControllerRegistrationRequest, encodeControllerRegistrationRequest, decodeControllerRegistrationResponse, encodeControllerRegistrationResponse } from './70-controller-registration.js';
-import type { ControllerRegistrationRequest, ControllerRegistrationResponse } from './70-controller-registration.js';
 import { getTelemetrySubscriptionsApi, decodeGetTelemetrySubscriptionsRequest, encodeGetTelemetrySubscriptionsRequest, decodeGetTelemetrySubscriptionsResponse, encodeGetTelemetrySubscriptionsResponse } from './71-get-telemetry-subscriptions.js';
 import type { GetTelemetrySubscriptionsRequest, GetTelemetrySubscriptionsResponse } from './71-get-telemetry-subscriptions.js';
 import { pushTelemetryApi, decodePushTelemetryRequest, encodePushTelemetryRequest, decodePushTelemetryResponse, encodePushTelemetryResponse } from './72-push-telemetry.js';
 import type { PushTelemetryRequest, PushTelemetryResponse } from './72-push-telemetry.js';
-import { assignReplicasToDirsApi, decodeAssignReplicasToDirsRequest, encodeAssignReplicasToDirsRequest, decodeAssignReplicasToDirsResponse, encodeAssignReplicasToDirsResponse } from './73-assign-replicas-to-dirs.js';
-import type { AssignReplicasToDirsRequest, AssignReplicasToDirsResponse } from './73-assign-replicas-to-dirs.js';
 import { listClientMetricsResourcesApi, decodeListClientMetricsResourcesRequest, encodeListClientMetricsResourcesRequest, decodeListClientMetricsResourcesResponse, encodeListClientMetricsResourcesResponse } from './74-list-client-metrics-resources.js';
 import type { ListClientMetricsResourcesRequest, ListClientMetricsResourcesResponse } from './74-list-client-metrics-resources.js';
 import { describeTopicPartitionsApi, decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest, decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsResponse } from './75-describe-topic-partitions.js';
@@ -168,8 +138,6 @@ import { addRaftVoterApi, decodeAddRaftVoterRequest, encodeAddRaftVoterRequest, 
 import type { AddRaftVoterRequest, AddRaftVoterResponse } from './80-add-raft-voter.js';
 import { removeRaftVoterApi, decodeRemoveRaftVoterRequest, encodeRemoveRaftVoterRequest, decodeRemoveRaftVoterResponse, encodeRemoveRaftVoterResponse } from './81-remove-raft-voter.js';
 import type { RemoveRaftVoterRequest, RemoveRaftVoterResponse } from './81-remove-raft-voter.js';
-import { updateRaftVoterApi, decodeUpdateRaftVoterRequest, encodeUpdateRaftVoterRequest, decodeUpdateRaftVoterResponse, encodeUpdateRaftVoterResponse } from './82-update-raft-voter.js';
-import type { UpdateRaftVoterRequest, UpdateRaftVoterResponse } from './82-update-raft-voter.js';
 import { initializeShareGroupStateApi, decodeInitializeShareGroupStateRequest, encodeInitializeShareGroupStateRequest, decodeInitializeShareGroupStateResponse, encodeInitializeShareGroupStateResponse } from './83-initialize-share-group-state.js';
 import type { InitializeShareGroupStateRequest, InitializeShareGroupStateResponse } from './83-initialize-share-group-state.js';
 import { readShareGroupStateApi, decodeReadShareGroupStateRequest, encodeReadShareGroupStateRequest, decodeReadShareGroupStateResponse, encodeReadShareGroupStateResponse } from './84-read-share-group-state.js';
@@ -185,10 +153,6 @@ export * from './00-produce.js';
 export * from './01-fetch.js';
 export * from './02-list-offsets.js';
 export * from './03-metadata.js';
-export * from './04-leader-and-isr.js';
-export * from './05-stop-replica.js';
-export * from './06-update-metadata.js';
-export * from './07-controlled-shutdown.js';
 export * from './08-offset-commit.js';
 export * from './09-offset-fetch.js';
 export * from './10-find-coordinator.js';
@@ -233,28 +197,17 @@ export * from './48-describe-client-quotas.js';
 export * from './49-alter-client-quotas.js';
 export * from './50-describe-user-scram-credentials.js';
 export * from './51-alter-user-scram-credentials.js';
-export * from './52-vote.js';
-export * from './53-begin-quorum-epoch.js';
-export * from './54-end-quorum-epoch.js';
 export * from './55-describe-quorum.js';
-export * from './56-alter-partition.js';
 export * from './57-update-features.js';
-export * from './58-envelope.js';
-export * from './59-fetch-snapshot.js';
 export * from './60-describe-cluster.js';
 export * from './61-describe-producers.js';
-export * from './62-broker-registration.js';
-export * from './63-broker-heartbeat.js';
 export * from './64-unregister-broker.js';
 export * from './65-describe-transactions.js';
 export * from './66-list-transactions.js';
-export * from './67-allocate-producer-ids.js';
 export * from './68-consumer-group-heartbeat.js';
 export * from './69-consumer-group-describe.js';
-export * from './70-controller-registration.js';
 export * from './71-get-telemetry-subscriptions.js';
 export * from './72-push-telemetry.js';
-export * from './73-assign-replicas-to-dirs.js';
 export * from './74-list-client-metrics-resources.js';
 export * from './75-describe-topic-partitions.js';
 export * from './76-share-group-heartbeat.js';
@@ -263,7 +216,6 @@ export * from './78-share-fetch.js';
 export * from './79-share-acknowledge.js';
 export * from './80-add-raft-voter.js';
 export * from './81-remove-raft-voter.js';
-export * from './82-update-raft-voter.js';
 export * from './83-initialize-share-group-state.js';
 export * from './84-read-share-group-state.js';
 export * from './85-write-share-group-state.js';
@@ -290,10 +242,6 @@ export interface ApiMessageTypes {
   1: { request: FetchRequest; response: FetchResponse };
   2: { request: ListOffsetsRequest; response: ListOffsetsResponse };
   3: { request: MetadataRequest; response: MetadataResponse };
-  4: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
-  5: { request: StopReplicaRequest; response: StopReplicaResponse };
-  6: { request: UpdateMetadataRequest; response: UpdateMetadataResponse };
-  7: { request: ControlledShutdownRequest; response: ControlledShutdownResponse };
   8: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   9: { request: OffsetFetchRequest; response: OffsetFetchResponse };
   10: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
@@ -338,28 +286,17 @@ export interface ApiMessageTypes {
   49: { request: AlterClientQuotasRequest; response: AlterClientQuotasResponse };
   50: { request: DescribeUserScramCredentialsRequest; response: DescribeUserScramCredentialsResponse };
   51: { request: AlterUserScramCredentialsRequest; response: AlterUserScramCredentialsResponse };
-  52: { request: VoteRequest; response: VoteResponse };
-  53: { request: BeginQuorumEpochRequest; response: BeginQuorumEpochResponse };
-  54: { request: EndQuorumEpochRequest; response: EndQuorumEpochResponse };
   55: { request: DescribeQuorumRequest; response: DescribeQuorumResponse };
-  56: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   57: { request: UpdateFeaturesRequest; response: UpdateFeaturesResponse };
-  58: { request: EnvelopeRequest; response: EnvelopeResponse };
-  59: { request: FetchSnapshotRequest; response: FetchSnapshotResponse };
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
   61: { request: DescribeProducersRequest; response: DescribeProducersResponse };
-  62: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
-  63: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   64: { request: UnregisterBrokerRequest; response: UnregisterBrokerResponse };
   65: { request: DescribeTransactionsRequest; response: DescribeTransactionsResponse };
   66: { request: ListTransactionsRequest; response: ListTransactionsResponse };
-  67: { request: AllocateProducerIdsRequest; response: AllocateProducerIdsResponse };
   68: { request: ConsumerGroupHeartbeatRequest; response: ConsumerGroupHeartbeatResponse };
   69: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse };
-  70: { request: ControllerRegistrationRequest; response: ControllerRegistrationResponse };
   71: { request: GetTelemetrySubscriptionsRequest; response: GetTelemetrySubscriptionsResponse };
   72: { request: PushTelemetryRequest; response: PushTelemetryResponse };
-  73: { request: AssignReplicasToDirsRequest; response: AssignReplicasToDirsResponse };
   74: { request: ListClientMetricsResourcesRequest; response: ListClientMetricsResourcesResponse };
   75: { request: DescribeTopicPartitionsRequest; response: DescribeTopicPartitionsResponse };
   76: { request: ShareGroupHeartbeatRequest; response: ShareGroupHeartbeatResponse };
@@ -368,7 +305,6 @@ export interface ApiMessageTypes {
   79: { request: ShareAcknowledgeRequest; response: ShareAcknowledgeResponse };
   80: { request: AddRaftVoterRequest; response: AddRaftVoterResponse };
   81: { request: RemoveRaftVoterRequest; response: RemoveRaftVoterResponse };
-  82: { request: UpdateRaftVoterRequest; response: UpdateRaftVoterResponse };
   83: { request: InitializeShareGroupStateRequest; response: InitializeShareGroupStateResponse };
   84: { request: ReadShareGroupStateRequest; response: ReadShareGroupStateResponse };
   85: { request: WriteShareGroupStateRequest; response: WriteShareGroupStateResponse };
@@ -381,10 +317,6 @@ export const apiRegistry: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCod
   [1, { ...fetchApi, decodeRequest: decodeFetchRequest, encodeRequest: (w, v, m) => encodeFetchRequest(w, v, m as FetchRequest), decodeResponse: decodeFetchResponse, encodeResponse: (w, v, m) => encodeFetchResponse(w, v, m as FetchResponse) }],
   [2, { ...listOffsetsApi, decodeRequest: decodeListOffsetsRequest, encodeRequest: (w, v, m) => encodeListOffsetsRequest(w, v, m as ListOffsetsRequest), decodeResponse: decodeListOffsetsResponse, encodeResponse: (w, v, m) => encodeListOffsetsResponse(w, v, m as ListOffsetsResponse) }],
   [3, { ...metadataApi, decodeRequest: decodeMetadataRequest, encodeRequest: (w, v, m) => encodeMetadataRequest(w, v, m as MetadataRequest), decodeResponse: decodeMetadataResponse, encodeResponse: (w, v, m) => encodeMetadataResponse(w, v, m as MetadataResponse) }],
-  [4, { ...leaderAndIsrApi, decodeRequest: decodeLeaderAndIsrRequest, encodeRequest: (w, v, m) => encodeLeaderAndIsrRequest(w, v, m as LeaderAndIsrRequest), decodeResponse: decodeLeaderAndIsrResponse, encodeResponse: (w, v, m) => encodeLeaderAndIsrResponse(w, v, m as LeaderAndIsrResponse) }],
-  [5, { ...stopReplicaApi, decodeRequest: decodeStopReplicaRequest, encodeRequest: (w, v, m) => encodeStopReplicaRequest(w, v, m as StopReplicaRequest), decodeResponse: decodeStopReplicaResponse, encodeResponse: (w, v, m) => encodeStopReplicaResponse(w, v, m as StopReplicaResponse) }],
-  [6, { ...updateMetadataApi, decodeRequest: decodeUpdateMetadataRequest, encodeRequest: (w, v, m) => encodeUpdateMetadataRequest(w, v, m as UpdateMetadataRequest), decodeResponse: decodeUpdateMetadataResponse, encodeResponse: (w, v, m) => encodeUpdateMetadataResponse(w, v, m as UpdateMetadataResponse) }],
-  [7, { ...controlledShutdownApi, decodeRequest: decodeControlledShutdownRequest, encodeRequest: (w, v, m) => encodeControlledShutdownRequest(w, v, m as ControlledShutdownRequest), decodeResponse: decodeControlledShutdownResponse, encodeResponse: (w, v, m) => encodeControlledShutdownResponse(w, v, m as ControlledShutdownResponse) }],
   [8, { ...offsetCommitApi, decodeRequest: decodeOffsetCommitRequest, encodeRequest: (w, v, m) => encodeOffsetCommitRequest(w, v, m as OffsetCommitRequest), decodeResponse: decodeOffsetCommitResponse, encodeResponse: (w, v, m) => encodeOffsetCommitResponse(w, v, m as OffsetCommitResponse) }],
   [9, { ...offsetFetchApi, decodeRequest: decodeOffsetFetchRequest, encodeRequest: (w, v, m) => encodeOffsetFetchRequest(w, v, m as OffsetFetchRequest), decodeResponse: decodeOffsetFetchResponse, encodeResponse: (w, v, m) => encodeOffsetFetchResponse(w, v, m as OffsetFetchResponse) }],
   [10, { ...findCoordinatorApi, decodeRequest: decodeFindCoordinatorRequest, encodeRequest: (w, v, m) => encodeFindCoordinatorRequest(w, v, m as FindCoordinatorRequest), decodeResponse: decodeFindCoordinatorResponse, encodeResponse: (w, v, m) => encodeFindCoordinatorResponse(w, v, m as FindCoordinatorResponse) }],
@@ -429,28 +361,17 @@ export const apiRegistry: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCod
   [49, { ...alterClientQuotasApi, decodeRequest: decodeAlterClientQuotasRequest, encodeRequest: (w, v, m) => encodeAlterClientQuotasRequest(w, v, m as AlterClientQuotasRequest), decodeResponse: decodeAlterClientQuotasResponse, encodeResponse: (w, v, m) => encodeAlterClientQuotasResponse(w, v, m as AlterClientQuotasResponse) }],
   [50, { ...describeUserScramCredentialsApi, decodeRequest: decodeDescribeUserScramCredentialsRequest, encodeRequest: (w, v, m) => encodeDescribeUserScramCredentialsRequest(w, v, m as DescribeUserScramCredentialsRequest), decodeResponse: decodeDescribeUserScramCredentialsResponse, encodeResponse: (w, v, m) => encodeDescribeUserScramCredentialsResponse(w, v, m as DescribeUserScramCredentialsResponse) }],
   [51, { ...alterUserScramCredentialsApi, decodeRequest: decodeAlterUserScramCredentialsRequest, encodeRequest: (w, v, m) => encodeAlterUserScramCredentialsRequest(w, v, m as AlterUserScramCredentialsRequest), decodeResponse: decodeAlterUserScramCredentialsResponse, encodeResponse: (w, v, m) => encodeAlterUserScramCredentialsResponse(w, v, m as AlterUserScramCredentialsResponse) }],
-  [52, { ...voteApi, decodeRequest: decodeVoteRequest, encodeRequest: (w, v, m) => encodeVoteRequest(w, v, m as VoteRequest), decodeResponse: decodeVoteResponse, encodeResponse: (w, v, m) => encodeVoteResponse(w, v, m as VoteResponse) }],
-  [53, { ...beginQuorumEpochApi, decodeRequest: decodeBeginQuorumEpochRequest, encodeRequest: (w, v, m) => encodeBeginQuorumEpochRequest(w, v, m as BeginQuorumEpochRequest), decodeResponse: decodeBeginQuorumEpochResponse, encodeResponse: (w, v, m) => encodeBeginQuorumEpochResponse(w, v, m as BeginQuorumEpochResponse) }],
-  [54, { ...endQuorumEpochApi, decodeRequest: decodeEndQuorumEpochRequest, encodeRequest: (w, v, m) => encodeEndQuorumEpochRequest(w, v, m as EndQuorumEpochRequest), decodeResponse: decodeEndQuorumEpochResponse, encodeResponse: (w, v, m) => encodeEndQuorumEpochResponse(w, v, m as EndQuorumEpochResponse) }],
   [55, { ...describeQuorumApi, decodeRequest: decodeDescribeQuorumRequest, encodeRequest: (w, v, m) => encodeDescribeQuorumRequest(w, v, m as DescribeQuorumRequest), decodeResponse: decodeDescribeQuorumResponse, encodeResponse: (w, v, m) => encodeDescribeQuorumResponse(w, v, m as DescribeQuorumResponse) }],
-  [56, { ...alterPartitionApi, decodeRequest: decodeAlterPartitionRequest, encodeRequest: (w, v, m) => encodeAlterPartitionRequest(w, v, m as AlterPartitionRequest), decodeResponse: decodeAlterPartitionResponse, encodeResponse: (w, v, m) => encodeAlterPartitionResponse(w, v, m as AlterPartitionResponse) }],
   [57, { ...updateFeaturesApi, decodeRequest: decodeUpdateFeaturesRequest, encodeRequest: (w, v, m) => encodeUpdateFeaturesRequest(w, v, m as UpdateFeaturesRequest), decodeResponse: decodeUpdateFeaturesResponse, encodeResponse: (w, v, m) => encodeUpdateFeaturesResponse(w, v, m as UpdateFeaturesResponse) }],
-  [58, { ...envelopeApi, decodeRequest: decodeEnvelopeRequest, encodeRequest: (w, v, m) => encodeEnvelopeRequest(w, v, m as EnvelopeRequest), decodeResponse: decodeEnvelopeResponse, encodeResponse: (w, v, m) => encodeEnvelopeResponse(w, v, m as EnvelopeResponse) }],
-  [59, { ...fetchSnapshotApi, decodeRequest: decodeFetchSnapshotRequest, encodeRequest: (w, v, m) => encodeFetchSnapshotRequest(w, v, m as FetchSnapshotRequest), decodeResponse: decodeFetchSnapshotResponse, encodeResponse: (w, v, m) => encodeFetchSnapshotResponse(w, v, m as FetchSnapshotResponse) }],
   [60, { ...describeClusterApi, decodeRequest: decodeDescribeClusterRequest, encodeRequest: (w, v, m) => encodeDescribeClusterRequest(w, v, m as DescribeClusterRequest), decodeResponse: decodeDescribeClusterResponse, encodeResponse: (w, v, m) => encodeDescribeClusterResponse(w, v, m as DescribeClusterResponse) }],
   [61, { ...describeProducersApi, decodeRequest: decodeDescribeProducersRequest, encodeRequest: (w, v, m) => encodeDescribeProducersRequest(w, v, m as DescribeProducersRequest), decodeResponse: decodeDescribeProducersResponse, encodeResponse: (w, v, m) => encodeDescribeProducersResponse(w, v, m as DescribeProducersResponse) }],
-  [62, { ...brokerRegistrationApi, decodeRequest: decodeBrokerRegistrationRequest, encodeRequest: (w, v, m) => encodeBrokerRegistrationRequest(w, v, m as BrokerRegistrationRequest), decodeResponse: decodeBrokerRegistrationResponse, encodeResponse: (w, v, m) => encodeBrokerRegistrationResponse(w, v, m as BrokerRegistrationResponse) }],
-  [63, { ...brokerHeartbeatApi, decodeRequest: decodeBrokerHeartbeatRequest, encodeRequest: (w, v, m) => encodeBrokerHeartbeatRequest(w, v, m as BrokerHeartbeatRequest), decodeResponse: decodeBrokerHeartbeatResponse, encodeResponse: (w, v, m) => encodeBrokerHeartbeatResponse(w, v, m as BrokerHeartbeatResponse) }],
   [64, { ...unregisterBrokerApi, decodeRequest: decodeUnregisterBrokerRequest, encodeRequest: (w, v, m) => encodeUnregisterBrokerRequest(w, v, m as UnregisterBrokerRequest), decodeResponse: decodeUnregisterBrokerResponse, encodeResponse: (w, v, m) => encodeUnregisterBrokerResponse(w, v, m as UnregisterBrokerResponse) }],
   [65, { ...describeTransactionsApi, decodeRequest: decodeDescribeTransactionsRequest, encodeRequest: (w, v, m) => encodeDescribeTransactionsRequest(w, v, m as DescribeTransactionsRequest), decodeResponse: decodeDescribeTransactionsResponse, encodeResponse: (w, v, m) => encodeDescribeTransactionsResponse(w, v, m as DescribeTransactionsResponse) }],
   [66, { ...listTransactionsApi, decodeRequest: decodeListTransactionsRequest, encodeRequest: (w, v, m) => encodeListTransactionsRequest(w, v, m as ListTransactionsRequest), decodeResponse: decodeListTransactionsResponse, encodeResponse: (w, v, m) => encodeListTransactionsResponse(w, v, m as ListTransactionsResponse) }],
-  [67, { ...allocateProducerIdsApi, decodeRequest: decodeAllocateProducerIdsRequest, encodeRequest: (w, v, m) => encodeAllocateProducerIdsRequest(w, v, m as AllocateProducerIdsRequest), decodeResponse: decodeAllocateProducerIdsResponse, encodeResponse: (w, v, m) => encodeAllocateProducerIdsResponse(w, v, m as AllocateProducerIdsResponse) }],
   [68, { ...consumerGroupHeartbeatApi, decodeRequest: decodeConsumerGroupHeartbeatRequest, encodeRequest: (w, v, m) => encodeConsumerGroupHeartbeatRequest(w, v, m as ConsumerGroupHeartbeatRequest), decodeResponse: decodeConsumerGroupHeartbeatResponse, encodeResponse: (w, v, m) => encodeConsumerGroupHeartbeatResponse(w, v, m as ConsumerGroupHeartbeatResponse) }],
   [69, { ...consumerGroupDescribeApi, decodeRequest: decodeConsumerGroupDescribeRequest, encodeRequest: (w, v, m) => encodeConsumerGroupDescribeRequest(w, v, m as ConsumerGroupDescribeRequest), decodeResponse: decodeConsumerGroupDescribeResponse, encodeResponse: (w, v, m) => encodeConsumerGroupDescribeResponse(w, v, m as ConsumerGroupDescribeResponse) }],
-  [70, { ...controllerRegistrationApi, decodeRequest: decodeControllerRegistrationRequest, encodeRequest: (w, v, m) => encodeControllerRegistrationRequest(w, v, m as ControllerRegistrationRequest), decodeResponse: decodeControllerRegistrationResponse, encodeResponse: (w, v, m) => encodeControllerRegistrationResponse(w, v, m as ControllerRegistrationResponse) }],
   [71, { ...getTelemetrySubscriptionsApi, decodeRequest: decodeGetTelemetrySubscriptionsRequest, encodeRequest: (w, v, m) => encodeGetTelemetrySubscriptionsRequest(w, v, m as GetTelemetrySubscriptionsRequest), decodeResponse: decodeGetTelemetrySubscriptionsResponse, encodeResponse: (w, v, m) => encodeGetTelemetrySubscriptionsResponse(w, v, m as GetTelemetrySubscriptionsResponse) }],
   [72, { ...pushTelemetryApi, decodeRequest: decodePushTelemetryRequest, encodeRequest: (w, v, m) => encodePushTelemetryRequest(w, v, m as PushTelemetryRequest), decodeResponse: decodePushTelemetryResponse, encodeResponse: (w, v, m) => encodePushTelemetryResponse(w, v, m as PushTelemetryResponse) }],
-  [73, { ...assignReplicasToDirsApi, decodeRequest: decodeAssignReplicasToDirsRequest, encodeRequest: (w, v, m) => encodeAssignReplicasToDirsRequest(w, v, m as AssignReplicasToDirsRequest), decodeResponse: decodeAssignReplicasToDirsResponse, encodeResponse: (w, v, m) => encodeAssignReplicasToDirsResponse(w, v, m as AssignReplicasToDirsResponse) }],
   [74, { ...listClientMetricsResourcesApi, decodeRequest: decodeListClientMetricsResourcesRequest, encodeRequest: (w, v, m) => encodeListClientMetricsResourcesRequest(w, v, m as ListClientMetricsResourcesRequest), decodeResponse: decodeListClientMetricsResourcesResponse, encodeResponse: (w, v, m) => encodeListClientMetricsResourcesResponse(w, v, m as ListClientMetricsResourcesResponse) }],
   [75, { ...describeTopicPartitionsApi, decodeRequest: decodeDescribeTopicPartitionsRequest, encodeRequest: (w, v, m) => encodeDescribeTopicPartitionsRequest(w, v, m as DescribeTopicPartitionsRequest), decodeResponse: decodeDescribeTopicPartitionsResponse, encodeResponse: (w, v, m) => encodeDescribeTopicPartitionsResponse(w, v, m as DescribeTopicPartitionsResponse) }],
   [76, { ...shareGroupHeartbeatApi, decodeRequest: decodeShareGroupHeartbeatRequest, encodeRequest: (w, v, m) => encodeShareGroupHeartbeatRequest(w, v, m as ShareGroupHeartbeatRequest), decodeResponse: decodeShareGroupHeartbeatResponse, encodeResponse: (w, v, m) => encodeShareGroupHeartbeatResponse(w, v, m as ShareGroupHeartbeatResponse) }],
@@ -459,7 +380,6 @@ export const apiRegistry: ReadonlyMap<number, ApiCodec> = new Map<number, ApiCod
   [79, { ...shareAcknowledgeApi, decodeRequest: decodeShareAcknowledgeRequest, encodeRequest: (w, v, m) => encodeShareAcknowledgeRequest(w, v, m as ShareAcknowledgeRequest), decodeResponse: decodeShareAcknowledgeResponse, encodeResponse: (w, v, m) => encodeShareAcknowledgeResponse(w, v, m as ShareAcknowledgeResponse) }],
   [80, { ...addRaftVoterApi, decodeRequest: decodeAddRaftVoterRequest, encodeRequest: (w, v, m) => encodeAddRaftVoterRequest(w, v, m as AddRaftVoterRequest), decodeResponse: decodeAddRaftVoterResponse, encodeResponse: (w, v, m) => encodeAddRaftVoterResponse(w, v, m as AddRaftVoterResponse) }],
   [81, { ...removeRaftVoterApi, decodeRequest: decodeRemoveRaftVoterRequest, encodeRequest: (w, v, m) => encodeRemoveRaftVoterRequest(w, v, m as RemoveRaftVoterRequest), decodeResponse: decodeRemoveRaftVoterResponse, encodeResponse: (w, v, m) => encodeRemoveRaftVoterResponse(w, v, m as RemoveRaftVoterResponse) }],
-  [82, { ...updateRaftVoterApi, decodeRequest: decodeUpdateRaftVoterRequest, encodeRequest: (w, v, m) => encodeUpdateRaftVoterRequest(w, v, m as UpdateRaftVoterRequest), decodeResponse: decodeUpdateRaftVoterResponse, encodeResponse: (w, v, m) => encodeUpdateRaftVoterResponse(w, v, m as UpdateRaftVoterResponse) }],
   [83, { ...initializeShareGroupStateApi, decodeRequest: decodeInitializeShareGroupStateRequest, encodeRequest: (w, v, m) => encodeInitializeShareGroupStateRequest(w, v, m as InitializeShareGroupStateRequest), decodeResponse: decodeInitializeShareGroupStateResponse, encodeResponse: (w, v, m) => encodeInitializeShareGroupStateResponse(w, v, m as InitializeShareGroupStateResponse) }],
   [84, { ...readShareGroupStateApi, decodeRequest: decodeReadShareGroupStateRequest, encodeRequest: (w, v, m) => encodeReadShareGroupStateRequest(w, v, m as ReadShareGroupStateRequest), decodeResponse: decodeReadShareGroupStateResponse, encodeResponse: (w, v, m) => encodeReadShareGroupStateResponse(w, v, m as ReadShareGroupStateResponse) }],
   [85, { ...writeShareGroupStateApi, decodeRequest: decodeWriteShareGroupStateRequest, encodeRequest: (w, v, m) => encodeWriteShareGroupStateRequest(w, v, m as WriteShareGroupStateRequest), decodeResponse: decodeWriteShareGroupStateResponse, encodeResponse: (w, v, m) => encodeWriteShareGroupStateResponse(w, v, m as WriteShareGroupStateResponse) }],
