@@ -34,7 +34,7 @@ import {
   type BatchInfo,
 } from '../src/protocol/record-batch.js';
 import { findRecordByTimestamp } from '../src/protocol/records.js';
-import { LogError, LogErrorCode, errorMessage, toErrorCode } from './errors.js';
+import { StrataError, errorMessage, kafkaCodeFor } from '../src/errors.js';
 import { FileScanner } from './file-scan.js';
 import { GroupCommit } from './group-commit.js';
 import type { IndexFile } from './index-file.js';
@@ -237,7 +237,7 @@ export class PartitionLog {
    * awaits waitDurable(outcome.ticket) before answering.
    */
   append(buf: Buffer, acks: number): AppendOutcome {
-    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
     const now = this.now();
     const validated = validateBatches(buf, 0, buf.length);
     if (!validated.ok) {
@@ -249,7 +249,7 @@ export class PartitionLog {
       const pending = this.pendingUploadBytes();
       if (pending >= this.config.remotePendingMaxBytes) {
         return this.failure(
-          ErrorCode.KAFKA_STORAGE_ERROR,
+          kafkaCodeFor('STRATA_ERR_TIER_BACKLOG'),
           `STRATA_ERR_TIER_BACKLOG: ${pending} local bytes are not yet offloaded to object storage (remote.storage.local.pending.max.bytes=${this.config.remotePendingMaxBytes}); retry later`,
           0,
         );
@@ -263,13 +263,13 @@ export class PartitionLog {
       const b = batches[i];
       if (b.size > this.config.maxMessageBytes) {
         return this.failure(
-          ErrorCode.MESSAGE_TOO_LARGE,
+          kafkaCodeFor('STRATA_ERR_MESSAGE_TOO_LARGE'),
           `record batch of ${b.size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
           i,
         );
       }
       const invalid = checkProducedBatch(b);
-      if (invalid !== null) return this.failure(ErrorCode.INVALID_RECORD, invalid, i);
+      if (invalid !== null) return this.failure(kafkaCodeFor('STRATA_ERR_INVALID_RECORD'), invalid, i);
     }
 
     // Idempotence: checked against a staged copy (so batches of one request chain); the real
@@ -279,7 +279,7 @@ export class PartitionLog {
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
       const verdict = producerAppend.check(b, this.key);
-      if (verdict.kind === 'error') return this.failure(toErrorCode(new LogError(verdict.code, verdict.message)), verdict.message, i);
+      if (verdict.kind === 'error') return this.failure(kafkaCodeFor(verdict.code), verdict.message, i);
       if (verdict.kind === 'duplicate') {
         // Kafka: a retried batch answers with its original offset; nothing of the request is appended.
         return { result: this.success(verdict.firstOffset, -1), ticket: 0 };
@@ -491,7 +491,7 @@ export class PartitionLog {
 
   /** Plans a fetch: which byte ranges to read. Synchronous; execute before any other task runs. */
   planRead(fetchOffset: number, maxBytes: number, minOneBatch: boolean): ReadPlan {
-    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
     if (fetchOffset === this.nextOffset) return { errorCode: 0, ranges: [], totalBytes: 0 };
     if (fetchOffset > this.nextOffset || fetchOffset < this.logStartOffset) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, ranges: [], totalBytes: 0 };
@@ -600,7 +600,7 @@ export class PartitionLog {
   // ListOffsets
 
   listOffsets(timestamp: number): ListOffsetsItemResult {
-    if (this.closed) throw new LogError(LogErrorCode.LOG_CLOSED, `partition ${this.key} is closed`);
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
     const result = (offset: number, ts: number): ListOffsetsItemResult => ({ key: this.key, errorCode: 0, offset, timestamp: ts });
     if (timestamp === EARLIEST_TIMESTAMP) return result(this.logStartOffset, -1);
     if (timestamp === LATEST_TIMESTAMP) return result(this.nextOffset, -1);

@@ -7,14 +7,15 @@
 // `await` (the fsync wait), so appends to one partition hit the file in task arrival order
 // even with several tasks in flight.
 //
-// A task naming a partition this slot does not hold answers WorkerError.PARTITION_NOT_OPEN for
-// that item; the router reopens it here (recovering from disk) and retries.
+// A task naming a partition this slot does not hold answers, for that item, a cause with the
+// internal code STRATA_ERR_PARTITION_NOT_OPEN (never a fake Kafka code); the router reopens it
+// here (recovering from disk) and retries. Items that fail with an exception carry it as
+// `cause` (with the stack of unexpected failures) so the router can log it.
 import type { PartitionId } from '../src/ipc/partition-id.js';
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import {
   type CrashTask,
-  WorkerError,
   type AppendItemResult,
   type AppendResult,
   type AppendTask,
@@ -25,17 +26,17 @@ import {
   type ReadItemResult,
   type ReadResult,
   type ReadTask,
+  type TaskError,
   type TaskResult,
   type TaskValues,
   type WorkerTask,
 } from '../src/ipc/tasks.js';
 import { drainSyncPassDurations } from './group-commit.js';
-import { LogError, LogErrorCode, errorMessage, toErrorCode, toTaskError } from './errors.js';
+import { StrataError, errorMessage } from '../src/errors.js';
+import { notOpenError, toTaskError } from './errors.js';
 import { PartitionLog, type PartitionLogOptions, type ReadPlan } from './partition-log.js';
 
 export type AnyTaskResult = TaskResult<TaskValues[keyof TaskValues]>;
-
-const NOT_OPEN_MESSAGE = 'partition is not open on this worker slot';
 
 /** The slot's partitions and task handling; the default export uses one per thread. */
 export class PartitionWorker {
@@ -77,7 +78,7 @@ export class PartitionWorker {
           await this.remove(task.keys ?? [...this.logs.keys()], false);
           return ok(null);
         default:
-          throw new LogError(LogErrorCode.INVALID_TASK, `unknown task op ${(task as { op?: unknown }).op}`);
+          throw new StrataError('STRATA_ERR_INVALID_TASK', `unknown task op ${(task as { op?: unknown }).op}`);
       }
     } catch (err) {
       return { ok: false, error: toTaskError(err) };
@@ -98,7 +99,7 @@ export class PartitionWorker {
       try {
         log = PartitionLog.open(spec, this.options);
       } catch (err) {
-        throw new LogError(LogErrorCode.STORAGE, `opening partition ${spec.key} in ${spec.dir}: ${errorMessage(err)}`);
+        throw new StrataError('STRATA_ERR_STORAGE', `opening partition ${spec.key} in ${spec.dir}: ${errorMessage(err)}`, { cause: err });
       }
       this.logs.set(spec.key, log);
       states.push(log.state());
@@ -115,11 +116,11 @@ export class PartitionWorker {
       const item = task.items[i];
       const log = this.logs.get(item.key);
       if (log === undefined) {
-        results.push(appendError(item.key, WorkerError.PARTITION_NOT_OPEN, NOT_OPEN_MESSAGE));
+        results.push(appendError(item.key, notOpenError(item.key)));
         continue;
       }
       if (item.offset < 0 || item.length < 0 || item.offset + item.length > buffer.length) {
-        results.push(appendError(item.key, toErrorCode(new LogError(LogErrorCode.INVALID_TASK, '')), 'append slice outside the task buffer'));
+        results.push(appendError(item.key, toTaskError(new StrataError('STRATA_ERR_INVALID_TASK', 'append slice outside the task buffer'))));
         continue;
       }
       try {
@@ -129,12 +130,13 @@ export class PartitionWorker {
           const index = i;
           waits.push(
             log.waitDurable(outcome.ticket).catch((err: unknown) => {
-              results[index] = { ...results[index], errorCode: toErrorCode(err), errorMessage: `fsync failed: ${errorMessage(err)}` };
+              const cause = toTaskError(err);
+              results[index] = { ...results[index], errorCode: cause.code, errorMessage: `fsync failed: ${cause.message}`, cause };
             }),
           );
         }
       } catch (err) {
-        results.push(appendError(item.key, toErrorCode(err), errorMessage(err)));
+        results.push(appendError(item.key, toTaskError(err)));
       }
     }
     if (waits.length > 0) await Promise.all(waits);
@@ -159,7 +161,8 @@ export class PartitionWorker {
       };
       items.push(result);
       if (log === undefined) {
-        result.errorCode = WorkerError.PARTITION_NOT_OPEN;
+        result.cause = notOpenError(item.key);
+        result.errorCode = result.cause.code;
         plans.push(null);
         continue;
       }
@@ -172,7 +175,8 @@ export class PartitionWorker {
         plans.push(plan);
         total += plan.totalBytes;
       } catch (err) {
-        result.errorCode = toErrorCode(err);
+        result.cause = toTaskError(err);
+        result.errorCode = result.cause.code;
         plans.push(null);
       }
     }
@@ -191,7 +195,8 @@ export class PartitionWorker {
         items[i].recordsLength = length;
         offset += length;
       } catch (err) {
-        items[i].errorCode = toErrorCode(err);
+        items[i].cause = toTaskError(err);
+        items[i].errorCode = items[i].cause!.code;
       }
     }
     return { buffer, items };
@@ -200,11 +205,15 @@ export class PartitionWorker {
   private listOffsets(task: ListOffsetsTask): ListOffsetsItemResult[] {
     return task.items.map((item) => {
       const log = this.logs.get(item.key);
-      if (log === undefined) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, offset: -1, timestamp: -1 };
+      if (log === undefined) {
+        const cause = notOpenError(item.key);
+        return { key: item.key, errorCode: cause.code, cause, offset: -1, timestamp: -1 };
+      }
       try {
         return log.listOffsets(item.timestamp);
       } catch (err) {
-        return { key: item.key, errorCode: toErrorCode(err), offset: -1, timestamp: -1 };
+        const cause = toTaskError(err);
+        return { key: item.key, errorCode: cause.code, cause, offset: -1, timestamp: -1 };
       }
     });
   }
@@ -242,14 +251,15 @@ function ok<T>(value: T): TaskResult<T> {
 }
 
 function notOpen(key: PartitionId): AnyTaskResult {
-  return { ok: false, error: { code: WorkerError.PARTITION_NOT_OPEN, message: `${key}: ${NOT_OPEN_MESSAGE}` } };
+  return { ok: false, error: notOpenError(key) };
 }
 
-function appendError(key: PartitionId, errorCode: number, message: string): AppendItemResult {
+function appendError(key: PartitionId, cause: TaskError): AppendItemResult {
   return {
     key,
-    errorCode,
-    errorMessage: message,
+    errorCode: cause.code,
+    errorMessage: cause.message,
+    cause,
     baseOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset: -1,

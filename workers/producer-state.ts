@@ -24,7 +24,7 @@ import {
   writeInt64,
   type BatchInfo,
 } from '../src/protocol/record-batch.js';
-import { LogErrorCode, type LogErrorCodeValue } from './errors.js';
+import type { StrataErrorCode } from '../src/errors.js';
 import { offsetFileName, parseOffsetFileName } from './segment.js';
 
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -51,7 +51,7 @@ export interface ProducerEntry {
 export type SequenceVerdict =
   | { kind: 'append' }
   | { kind: 'duplicate'; firstOffset: number; lastOffset: number }
-  | { kind: 'error'; code: LogErrorCodeValue; message: string };
+  | { kind: 'error'; code: StrataErrorCode; message: string };
 
 const APPEND: SequenceVerdict = { kind: 'append' };
 
@@ -106,7 +106,7 @@ export class ProducerAppend {
     if (epoch < entry.producerEpoch) {
       return {
         kind: 'error',
-        code: LogErrorCode.INVALID_PRODUCER_EPOCH,
+        code: 'STRATA_ERR_INVALID_PRODUCER_EPOCH',
         message: `epoch of producer ${pid} in ${partition} is ${epoch}, which is smaller than the last seen epoch ${entry.producerEpoch}`,
       };
     }
@@ -114,7 +114,7 @@ export class ProducerAppend {
       if (firstSeq !== 0) {
         return {
           kind: 'error',
-          code: LogErrorCode.OUT_OF_ORDER_SEQUENCE,
+          code: 'STRATA_ERR_OUT_OF_ORDER_SEQUENCE',
           message: `invalid sequence number for new epoch of producer ${pid} in ${partition}: ${epoch} (request epoch), ${firstSeq} (seq. number), ${entry.producerEpoch} (current producer epoch)`,
         };
       }
@@ -124,7 +124,7 @@ export class ProducerAppend {
     if (!inSequence(lastSeq, firstSeq)) {
       return {
         kind: 'error',
-        code: LogErrorCode.OUT_OF_ORDER_SEQUENCE,
+        code: 'STRATA_ERR_OUT_OF_ORDER_SEQUENCE',
         message: `out of order sequence number for producer ${pid} in ${partition}: ${firstSeq} (incoming seq. number), ${lastSeq} (current end sequence number)`,
       };
     }

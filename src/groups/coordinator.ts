@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
+import { kafkaCodeFor } from '../errors.js';
 import { ClassicGroup, GroupMember, subscribedTopics, type GroupState, type JoinResult, type MemberProtocol, type SyncResult } from './classic-group.js';
 import { OffsetStoreUnavailableError, type OffsetStore, type PartitionOffset, type PartitionRef } from './offset-store.js';
 
@@ -89,10 +90,15 @@ export interface GroupSummary {
 const SESSION_TICK_MS = 100;
 const TOPIC_WATCH_EVERY_TICKS = 20;
 
-/** Maps an internal failure to the Kafka error code a group request answers with. */
-export function groupErrorCode(err: unknown): number {
-  if (err instanceof OffsetStoreUnavailableError) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  return ErrorCode.COORDINATOR_NOT_AVAILABLE; // anything else from the store: retriable as well
+/**
+ * The Kafka error code a group request answers when the offset store fails: the catalogue's
+ * code for STRATA_ERR_OFFSET_STORE_UNAVAILABLE (COORDINATOR_NOT_AVAILABLE, retriable). Any other
+ * store failure answers the same (clients retry it) but is a surprise, so it is logged with its
+ * stack instead of being answered silently.
+ */
+function storeErrorCode(err: unknown, logger: Logger, op: string): number {
+  if (!(err instanceof OffsetStoreUnavailableError)) logger.error({ err, op }, 'offset store failed unexpectedly: answering COORDINATOR_NOT_AVAILABLE');
+  return kafkaCodeFor('STRATA_ERR_OFFSET_STORE_UNAVAILABLE');
 }
 
 function joinError(memberId: string, errorCode: number): JoinResult {
@@ -551,7 +557,7 @@ export class GroupCoordinator {
       },
       (err: unknown) => {
         if (!current()) return;
-        this.resetAndPropagateAssignmentError(group, groupErrorCode(err));
+        this.resetAndPropagateAssignmentError(group, storeErrorCode(err, this.logger, 'syncGroup'));
         this.prepareRebalance(group, 'storing the assignment failed');
       },
     );
@@ -734,7 +740,7 @@ export class GroupCoordinator {
     try {
       await this.store.commitOffsets(p.groupId, valid);
     } catch (err) {
-      const code = groupErrorCode(err);
+      const code = storeErrorCode(err, this.logger, 'commitOffsets');
       return codes.map((c) => (c === ErrorCode.NONE ? code : c));
     }
     return codes;
@@ -747,7 +753,7 @@ export class GroupCoordinator {
       const offsets = await this.store.fetchOffsets(groupId, partitions);
       return { errorCode: ErrorCode.NONE, offsets: partitions === null ? offsets.filter((o) => this.topics.partitionCount(o.topic) !== undefined) : offsets };
     } catch (err) {
-      return { errorCode: groupErrorCode(err), offsets: [] };
+      return { errorCode: storeErrorCode(err, this.logger, 'fetchOffsets'), offsets: [] };
     }
   }
 
@@ -782,7 +788,7 @@ export class GroupCoordinator {
       try {
         await this.store.deleteOffsets(groupId, deletable);
       } catch (err) {
-        return { errorCode: groupErrorCode(err), codes };
+        return { errorCode: storeErrorCode(err, this.logger, 'deleteOffsets'), codes };
       }
     }
     return { errorCode: ErrorCode.NONE, codes };
@@ -833,7 +839,7 @@ export class GroupCoordinator {
       await this.store.deleteGroup(groupId);
     } catch (err) {
       group.transition('Empty', now);
-      return groupErrorCode(err);
+      return storeErrorCode(err, this.logger, 'deleteGroup');
     }
     clearTimeout(group.joinTimer);
     if (this.groups.get(groupId) === group) this.groups.delete(groupId);

@@ -2,6 +2,7 @@
 // Only plain, structured-clone-safe data crosses the thread boundary: no class instances,
 // no thrown errors. Offsets are JS numbers here: they stay below 2^53 for any log that can
 // physically exist (2^53 records at 1 byte each is 9 PB), so the hot path avoids bigint.
+import type { StrataErrorCode } from '../errors.js';
 import type { PartitionId } from './partition-id.js';
 
 /** Per-partition log settings, resolved from topic configs over broker defaults. */
@@ -105,9 +106,11 @@ export interface AppendTask {
 
 export interface AppendItemResult {
   key: PartitionId;
-  /** Kafka error code; 0 on success. WorkerError.PARTITION_NOT_OPEN asks the router to reopen and retry. */
+  /** Kafka error code; 0 on success. Never an internal-only value (see `cause`). */
   errorCode: number;
   errorMessage: string | null;
+  /** Why the item failed when the worker caught an exception or the partition is not open here. */
+  cause?: TaskError;
   /** Offset assigned to the first record; for a duplicate idempotent batch, its original offset. */
   baseOffset: number;
   /** Broker append time when message.timestamp.type=LogAppendTime, else -1. */
@@ -145,8 +148,9 @@ export interface ReadTask {
 
 export interface ReadItemResult {
   key: PartitionId;
-  /** 0, OFFSET_OUT_OF_RANGE, or WorkerError.PARTITION_NOT_OPEN. */
+  /** Kafka error code: 0, OFFSET_OUT_OF_RANGE, ... (see `cause`). */
   errorCode: number;
+  cause?: TaskError;
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
@@ -180,6 +184,7 @@ export interface ListOffsetsTask {
 export interface ListOffsetsItemResult {
   key: PartitionId;
   errorCode: number;
+  cause?: TaskError;
   /** -1 when no record has a timestamp >= the requested one. */
   offset: number;
   /** -1 for LATEST/EARLIEST; the record's timestamp otherwise. */
@@ -245,10 +250,15 @@ export type WorkerTask =
   | DeleteTask
   | CloseTask;
 
+/** A failure as plain data for the thread boundary. */
 export interface TaskError {
-  /** A Kafka error code, or a WorkerError code. */
+  /** The Kafka error code a client would be answered with (toKafkaErrorCode); never internal-only. */
   code: number;
+  /** The catalogue code (src/errors.ts), when the failure has one. */
+  strataCode?: StrataErrorCode;
   message: string;
+  /** Stack of the worker-side exception, so the router can log the cause (unexpected failures only). */
+  stack?: string;
 }
 
 export type TaskResult<T> = ({ ok: true; value: T } | { ok: false; error: TaskError }) & {
@@ -270,8 +280,17 @@ export interface TaskValues {
   close: null;
 }
 
-/** Internal codes that never go on the wire (Kafka codes are >= -1). */
-export const WorkerError = {
-  /** The slot does not have this partition open (e.g. its thread was replaced): reopen, retry. */
-  PARTITION_NOT_OPEN: -100,
-} as const;
+/**
+ * The slot does not have this partition open (its thread was replaced): the router reopens it
+ * and retries. Carried as `cause.strataCode` (items) or `strataCode` (task errors), never as a
+ * Kafka code; the item's `errorCode` meanwhile is NOT_LEADER_OR_FOLLOWER, what a client would
+ * get if the reopen failed.
+ */
+export const PARTITION_NOT_OPEN = 'STRATA_ERR_PARTITION_NOT_OPEN' satisfies StrataErrorCode;
+
+/** True for an item result or task error that says "not open on this slot: reopen and retry". */
+export function isPartitionNotOpen(x: unknown): boolean {
+  if (x === undefined || x === null || typeof x !== 'object') return false;
+  const { strataCode, cause } = x as { strataCode?: unknown; cause?: { strataCode?: unknown } };
+  return strataCode === PARTITION_NOT_OPEN || (typeof cause === 'object' && cause !== null && cause.strataCode === PARTITION_NOT_OPEN);
+}

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import type { PartitionId } from '../ipc/partition-id.js';
-import { WorkerError, type AppendItemResult, type ListOffsetsItemResult, type PartitionSpec, type PartitionState, type WorkerTask, type TaskValues } from '../ipc/tasks.js';
+import { isPartitionNotOpen, type AppendItemResult, type ListOffsetsItemResult, type PartitionSpec, type PartitionState, type WorkerTask, type TaskValues } from '../ipc/tasks.js';
 import { canTransferInPlace, copyIntoFreshBuffer, sliceInPlace, type AppendRequestItem } from './append-buffers.js';
 import { Balancer } from './balancer.js';
 import { EngineError } from './engine-error.js';
@@ -141,7 +141,7 @@ export class PartitionEngine {
       this.states.update(await this.slots.run(slot, { op: 'configure', key: spec.key, config: spec.config }));
     } catch (err) {
       // A replaced thread reopens the partition with the stored (new) spec on first use.
-      if (!(err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN)) throw err;
+      if (!(err instanceof EngineError && isPartitionNotOpen(err))) throw err;
     }
   }
 
@@ -182,7 +182,7 @@ export class PartitionEngine {
         });
         value.items.forEach((r, j) => {
           if (r.errorCode === ErrorCode.NONE) this.states.appended(r.key, r.baseOffset, r.written === true ? subset[j]!.records : null, r.highWatermark, r.logStartOffset);
-          else if (r.errorCode !== WorkerError.PARTITION_NOT_OPEN) this.tail.drop(r.key);
+          else if (!isPartitionNotOpen(r)) this.tail.drop(r.key);
         });
         return value.items;
       }),
@@ -201,6 +201,7 @@ export class PartitionEngine {
         return value.items.map((r) => ({
           key: r.key,
           errorCode: r.errorCode,
+          ...(r.cause ? { cause: r.cause } : {}),
           highWatermark: r.highWatermark,
           lastStableOffset: r.lastStableOffset,
           logStartOffset: r.logStartOffset,
@@ -229,12 +230,12 @@ export class PartitionEngine {
   /** Tiered storage: segments ending at or below uploadedEndOffset are uploaded; local retention may delete them. */
   async markUploaded(id: PartitionId, uploadedEndOffset: number): Promise<void> {
     const slot = this.requireSlot(id);
-    await this.withReopen(slot, [{ key: id }], async (): Promise<Array<{ key: PartitionId; errorCode: number }>> => {
+    await this.withReopen(slot, [{ key: id }], async (): Promise<Array<{ key: PartitionId; errorCode: number; strataCode?: string }>> => {
       try {
         this.states.update(await this.slots.run(slot, { op: 'markUploaded', key: id, uploadedEndOffset }));
         return [{ key: id, errorCode: ErrorCode.NONE }];
       } catch (err) {
-        if (err instanceof EngineError && err.errorCode === WorkerError.PARTITION_NOT_OPEN) return [{ key: id, errorCode: err.errorCode }];
+        if (err instanceof EngineError && isPartitionNotOpen(err)) return [{ key: id, errorCode: err.errorCode, strataCode: err.strataCode }];
         throw err;
       }
     });
@@ -273,7 +274,7 @@ export class PartitionEngine {
 
   private requireSlot(id: PartitionId): number {
     const slot = this.table.lookup(id);
-    if (slot === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${id} is not open`);
+    if (slot === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${id} is not open`, { strataCode: 'STRATA_ERR_PARTITION_NOT_PLACED' });
     return slot;
   }
 
@@ -293,12 +294,12 @@ export class PartitionEngine {
       const answer = await attempt(pending.map((i) => items[i]!));
       const retry: number[] = [];
       answer.forEach((r, j) => {
-        if (r.errorCode === WorkerError.PARTITION_NOT_OPEN) retry.push(pending[j]!);
+        if (isPartitionNotOpen(r)) retry.push(pending[j]!);
         else results[pending[j]!] = r;
       });
       if (retry.length === 0) break;
       const ids = retry.map((i) => items[i]!.key);
-      if (round >= MAX_REOPEN_ATTEMPTS) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partitions ${ids.join(',')} could not be reopened`);
+      if (round >= MAX_REOPEN_ATTEMPTS) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partitions ${ids.join(',')} could not be reopened`, { strataCode: 'STRATA_ERR_REOPEN_FAILED' });
       this.logger.warn({ slot, partitions: ids }, 'reopening partitions on a replaced worker thread');
       const specs = ids.map((id) => this.specs.get(id)).filter((s): s is PartitionSpec => s !== undefined);
       for (const s of await this.slots.run(slot, { op: 'open', partitions: specs })) this.states.update(s);

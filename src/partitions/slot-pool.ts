@@ -75,7 +75,7 @@ export class SlotPool implements SlotRunner {
   /**
    * Runs one task on the slot's thread, after every task submitted to the slot before it was
    * admitted. A task-level failure (the thread died, or the worker answered ok: false) rejects
-   * with an EngineError carrying the Kafka (or WorkerError) code.
+   * with an EngineError carrying the Kafka code (and the catalogue code / worker stack).
    */
   async run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]> {
     const pool = this.pools[slot];
@@ -87,12 +87,12 @@ export class SlotPool implements SlotRunner {
       result = (await pool.run(task, transferList ? { transferList } : undefined)) as TaskResult<TaskValues[T['op']]>;
     } catch (err) {
       // The thread died (or the pool is closing): its replacement will reopen on demand.
-      throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `worker slot ${slot} failed: ${(err as Error).message}`);
+      throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `worker slot ${slot} failed: ${(err as Error).message}`, { strataCode: 'STRATA_ERR_WORKER_FAILED' });
     } finally {
       this.release(slot);
     }
     if (result.syncPassMs && this.opts.onSyncPass) for (const ms of result.syncPassMs) this.opts.onSyncPass(ms);
-    if (!result.ok) throw new EngineError(result.error.code, result.error.message);
+    if (!result.ok) throw EngineError.fromTask(result.error);
     return result.value;
   }
 

@@ -11,8 +11,12 @@ export type FrameOutcome =
   | { kind: 'respond'; chunks: Buffer[] }
   /** Nothing goes back (acks=0 produce). */
   | { kind: 'silent' }
-  /** Kafka closes the connection (unknown API, unsupported version, undecodable request). */
-  | { kind: 'close'; reason: string };
+  /**
+   * Kafka closes the connection (unknown API, unsupported version, undecodable request, internal
+   * error). `logged`: the cause was already logged at error level (failure-log.ts), so closing
+   * adds only a debug line.
+   */
+  | { kind: 'close'; reason: string; logged?: boolean };
 
 export interface FrameHandler {
   handleFrame(frame: Buffer, conn: ConnectionInfo): Promise<FrameOutcome> | FrameOutcome;
@@ -111,14 +115,20 @@ export class Connection implements ConnectionInfo {
     try {
       result = this.handler.handleFrame(frame, this);
     } catch (err) {
-      result = { kind: 'close', reason: `handler failed: ${(err as Error).message}` };
+      result = this.handlerFailed(err);
     }
     if (result instanceof Promise) {
       result.then(
         (outcome) => this.complete(pending, outcome),
-        (err: Error) => this.complete(pending, { kind: 'close', reason: `handler failed: ${err.message}` }),
+        (err: unknown) => this.complete(pending, this.handlerFailed(err)),
       );
     } else this.complete(pending, result);
+  }
+
+  /** The frame handler itself threw (it should answer every failure): log the cause once. */
+  private handlerFailed(err: unknown): FrameOutcome {
+    this.opts.logger.error({ conn: this.id, remote: this.remote, err }, 'frame handler failed: closing connection');
+    return { kind: 'close', reason: `handler failed: ${err instanceof Error ? err.message : String(err)}`, logged: true };
   }
 
   private complete(pending: Pending, outcome: FrameOutcome): void {
@@ -141,7 +151,8 @@ export class Connection implements ConnectionInfo {
         }
         for (const chunk of outcome.chunks) this.socket.write(chunk);
       } else if (outcome.kind === 'close') {
-        this.opts.logger.warn({ conn: this.id, remote: this.remote, reason: outcome.reason }, 'closing connection');
+        const log = outcome.logged === true ? this.opts.logger.debug : this.opts.logger.warn;
+        log.call(this.opts.logger, { conn: this.id, remote: this.remote, reason: outcome.reason }, 'closing connection');
         if (corked) this.socket.uncork();
         corked = false;
         this.socket.end();

@@ -3,6 +3,8 @@
 // runs the handler and encodes the response with the right response-header version.
 // Unknown APIs, unsupported versions and undecodable requests close the connection, as
 // Kafka does — except ApiVersions, which answers UNSUPPORTED_VERSION with the ranges.
+// A handler that throws (or a response that cannot be encoded) closes the connection too, and
+// is logged once at error level with the API, version, client id and stack (failure-log.ts).
 import type { BrokerContext } from '../broker-context.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
 import { frameOwnsBuffer } from '../protocol/framing.js';
@@ -10,6 +12,7 @@ import { Reader } from '../protocol/reader.js';
 import { countRequestFailure, observeRequest } from '../http/metrics.js';
 import { Writer } from '../protocol/writer.js';
 import type { ConnectionInfo, FrameHandler, FrameOutcome } from './connection.js';
+import { logRequestFailure } from './failure-log.js';
 import { apiVersionsHandler, unsupportedApiVersionsResponse } from './handlers/18-api-versions.js';
 import { handlers } from './handlers/index.js';
 import { NO_RESPONSE, type AnyApiHandler, type RequestContext } from './handlers/types.js';
@@ -52,6 +55,7 @@ export class Dispatcher implements FrameHandler {
       broker: this.broker,
       conn,
       apiKey,
+      apiName: handler.name,
       apiVersion,
       correlationId,
       clientId,
@@ -61,23 +65,29 @@ export class Dispatcher implements FrameHandler {
     const finish = (response: unknown): FrameOutcome => {
       observeRequest(apiKey, handler.name, apiVersion, startNs);
       if (response === NO_RESPONSE) return { kind: 'silent' };
-      return respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+      try {
+        return respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+      } catch (err) {
+        return internalError(ctx, err);
+      }
     };
     let result: unknown;
     try {
       result = handler.handle(ctx, request);
     } catch (err) {
-      return this.internalError(handler, apiVersion, err);
+      return internalError(ctx, err);
     }
-    if (result instanceof Promise) return result.then(finish, (err: unknown) => this.internalError(handler, apiVersion, err));
+    if (result instanceof Promise) return result.then(finish, (err: unknown) => internalError(ctx, err));
     return finish(result);
   }
+}
 
-  private internalError(handler: AnyApiHandler, apiVersion: number, err: unknown): FrameOutcome {
-    countRequestFailure(handler.name, apiVersion);
-    this.broker.logger.error({ err, api: handler.name }, 'request handler failed');
-    return { kind: 'close', reason: `internal error in ${handler.name}: ${(err as Error).message ?? String(err)}` };
-  }
+/** A handler failed (or its response could not be encoded): log it once, close the connection. */
+function internalError(ctx: RequestContext, err: unknown): FrameOutcome {
+  countRequestFailure(ctx.apiName, ctx.apiVersion);
+  logRequestFailure(ctx, err, 'connection closed');
+  const message = err instanceof Error ? err.message : String(err);
+  return { kind: 'close', reason: `internal error in ${ctx.apiName} v${ctx.apiVersion}: ${message}`, logged: true };
 }
 
 function respond(correlationId: number, headerVersion: number, body: (w: Writer) => void): FrameOutcome {

@@ -16,7 +16,9 @@ import {
   type ProduceResponse,
 } from '../../protocol/generated/messages/00-produce.js';
 import { partitionId } from '../../ipc/partition-id.js';
-import { EngineError, type AppendRequestItem } from '../../partitions/partition-engine.js';
+import type { AppendRequestItem } from '../../partitions/partition-engine.js';
+import { toKafkaErrorCode } from '../../errors.js';
+import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 
@@ -88,7 +90,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
           target.logStartOffset = BigInt(r.logStartOffset);
           target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
-          if (r.errorCode === ErrorCode.NONE) {
+          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, r.errorCode, r.cause, r.errorMessage);
+          else {
             const c = topicCounters(targetTopics[i]!);
             const records = items[i]!.records;
             c.bytesIn.inc(records.length);
@@ -96,8 +99,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           }
         });
       } catch (err) {
-        const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
-        broker.logger.warn({ err }, 'append failed');
+        const code = toKafkaErrorCode(err);
+        logRequestFailure(ctx, err, code, { partitions: targets.length });
         for (const target of targets) {
           target.errorCode = code;
           target.errorMessage = (err as Error).message;

@@ -9,7 +9,9 @@
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { decodeFetchRequest, encodeFetchResponse, fetchApi, type FetchRequest, type FetchResponse } from '../../protocol/generated/messages/01-fetch.js';
 import { partitionId } from '../../ipc/partition-id.js';
-import { EngineError, type ReadRequestItem } from '../../partitions/partition-engine.js';
+import type { ReadRequestItem } from '../../partitions/partition-engine.js';
+import { toKafkaErrorCode } from '../../errors.js';
+import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { topicIdFromWire } from './topic-ids.js';
 import { defineHandler } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
@@ -54,6 +56,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
     const responses: FetchResponse['responses'] = [];
     const reads: ReadRequestItem[] = [];
     const targets: PartitionData[] = [];
+    const targetTopics: string[] = [];
     const responseMaxBytes = Math.max(0, req.maxBytes);
     for (const t of req.topics) {
       const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
@@ -69,6 +72,7 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
           const target = partitionData(p.partition, ErrorCode.NONE);
           partitions.push(target);
           targets.push(target);
+          targetTopics.push(name!);
           reads.push({
             key: partitionId(topic.topicId, p.partition),
             fetchOffset: Number(p.fetchOffset),
@@ -107,8 +111,8 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
           // Offsets below the local log start: from object storage (async; local reads never wait on it).
           if (broker.tier) await broker.tier.fillFetch(reads, results);
         } catch (err) {
-          const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
-          broker.logger.warn({ err }, 'fetch read failed');
+          const code = toKafkaErrorCode(err);
+          logRequestFailure(ctx, err, code, { partitions: targets.length });
           for (const target of targets) target.errorCode = code;
           return done();
         }
@@ -121,7 +125,10 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
           target.errorCode = r.errorCode;
           fillOffsets(target, r);
           seen[i] = r.highWatermark;
-          if (r.errorCode !== ErrorCode.NONE) anyError = true;
+          if (r.errorCode !== ErrorCode.NONE) {
+            anyError = true;
+            logPartitionFailure(ctx, targetTopics[i]!, target.partitionIndex, r.errorCode, r.cause);
+          }
           const records = r.records;
           if (records && records.length > 0 && (!anyData || records.length <= budget)) {
             target.records = records;

@@ -12,7 +12,8 @@ import {
   type ListOffsetsResponse,
 } from '../../protocol/generated/messages/02-list-offsets.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
-import { EngineError } from '../../partitions/partition-engine.js';
+import { toKafkaErrorCode } from '../../errors.js';
+import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -32,7 +33,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     const { broker, apiVersion } = ctx;
     const topics: ListOffsetsResponse['topics'] = [];
     const items: Array<{ key: PartitionId; timestamp: number }> = [];
-    const targets: Array<{ target: PartitionResponse; maxNumOffsets: number }> = [];
+    const targets: Array<{ target: PartitionResponse; maxNumOffsets: number; topic: string }> = [];
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResponse[] = [];
@@ -47,7 +48,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
           const target = partitionResponse(p.partitionIndex, ErrorCode.NONE);
           partitions.push(target);
           items.push({ key: partitionId(topic.topicId, p.partitionIndex), timestamp });
-          targets.push({ target, maxNumOffsets: p.maxNumOffsets });
+          targets.push({ target, maxNumOffsets: p.maxNumOffsets, topic: t.name });
         }
       }
     }
@@ -74,15 +75,17 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
           // Tiered storage: the earliest offset may be remote.
           const remoteStart = broker.tier?.remoteLogStartOffset(items[i]!.key);
           if (items[i]!.timestamp === -2 && r.errorCode === ErrorCode.NONE && remoteStart !== undefined && remoteStart < r.offset) r.offset = remoteStart;
-          const { target, maxNumOffsets } = targets[i]!;
+          const { target, maxNumOffsets, topic } = targets[i]!;
           target.errorCode = r.errorCode;
+          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, topic, target.partitionIndex, r.errorCode, r.cause);
           target.offset = BigInt(r.offset);
           target.timestamp = BigInt(r.timestamp);
           if (r.errorCode === ErrorCode.NONE) target.leaderEpoch = 0;
           if (apiVersion === 0) target.oldStyleOffsets = r.offset >= 0 && maxNumOffsets > 0 ? [BigInt(r.offset)] : [];
         });
       } catch (err) {
-        const code = err instanceof EngineError ? err.errorCode : ErrorCode.UNKNOWN_SERVER_ERROR;
+        const code = toKafkaErrorCode(err);
+        logRequestFailure(ctx, err, code, { partitions: targets.length });
         for (const { target } of targets) target.errorCode = code;
       }
     }

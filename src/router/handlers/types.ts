@@ -12,6 +12,8 @@ export interface RequestContext {
   broker: BrokerContext;
   conn: ConnectionInfo;
   apiKey: number;
+  /** The handler's name (Produce, Fetch, ...), for logs. */
+  apiName: string;
   apiVersion: number;
   correlationId: number;
   clientId: string | null;

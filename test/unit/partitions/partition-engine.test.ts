@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { partitionId, type PartitionId } from '../../../src/ipc/partition-id.js';
-import { WorkerError, type PartitionSpec, type PartitionState, type TaskValues, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { PARTITION_NOT_OPEN, type PartitionSpec, type PartitionState, type TaskValues, type WorkerTask } from '../../../src/ipc/tasks.js';
 import { Balancer } from '../../../src/partitions/balancer.js';
 import { EngineError, PartitionEngine } from '../../../src/partitions/partition-engine.js';
 import { PartitionStates } from '../../../src/partitions/partition-states.js';
@@ -15,6 +15,8 @@ import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../../src/protocol/records.js';
 
 const p = (n: number) => partitionId('12'.repeat(16), n);
+/** What a slot answers for an item it does not hold: a real Kafka code plus the internal signal. */
+const NOT_OPEN = { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, cause: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, strataCode: PARTITION_NOT_OPEN, message: 'not open' } };
 
 class FakeSlots implements SlotRunner {
   readonly logs = new Map<PartitionId, Buffer[]>();
@@ -72,7 +74,7 @@ class FakeSlots implements SlotRunner {
       case 'append': {
         const bytes = Buffer.from(t.buffer);
         const items = t.items.map((item) => {
-          if (!this.isOpen(slot, item.key)) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, highWatermark: -1, recordErrors: [] };
+          if (!this.isOpen(slot, item.key)) return { key: item.key, ...NOT_OPEN, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, highWatermark: -1, recordErrors: [] };
           const log = this.logs.get(item.key)!;
           const baseOffset = log.length;
           // One record per batch: rewrite the base offset in place as the worker does.
@@ -87,7 +89,7 @@ class FakeSlots implements SlotRunner {
         const chunks: Buffer[] = [];
         let offset = 0;
         const items = t.items.map((item) => {
-          if (!this.isOpen(slot, item.key)) return { key: item.key, errorCode: WorkerError.PARTITION_NOT_OPEN, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, recordsOffset: 0, recordsLength: 0 };
+          if (!this.isOpen(slot, item.key)) return { key: item.key, ...NOT_OPEN, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, recordsOffset: 0, recordsLength: 0 };
           const records = Buffer.concat(this.logs.get(item.key)!.slice(item.fetchOffset));
           chunks.push(records);
           const r = { ...this.stateOf(item.key), errorCode: ErrorCode.NONE, recordsOffset: offset, recordsLength: records.length };
@@ -99,7 +101,7 @@ class FakeSlots implements SlotRunner {
         break;
       }
       case 'listOffsets':
-        value = t.items.map((i) => (this.isOpen(slot, i.key) ? { key: i.key, errorCode: ErrorCode.NONE, offset: this.logs.get(i.key)!.length, timestamp: -1 } : { key: i.key, errorCode: WorkerError.PARTITION_NOT_OPEN, offset: -1, timestamp: -1 }));
+        value = t.items.map((i) => (this.isOpen(slot, i.key) ? { key: i.key, errorCode: ErrorCode.NONE, offset: this.logs.get(i.key)!.length, timestamp: -1 } : { key: i.key, ...NOT_OPEN, offset: -1, timestamp: -1 }));
         break;
       case 'delete':
         for (const key of t.keys) {
@@ -109,7 +111,7 @@ class FakeSlots implements SlotRunner {
         value = null;
         break;
       case 'markUploaded':
-        if (!this.isOpen(slot, t.key)) throw new EngineError(WorkerError.PARTITION_NOT_OPEN, 'not open');
+        if (!this.isOpen(slot, t.key)) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'not open', { strataCode: PARTITION_NOT_OPEN });
         value = this.stateOf(t.key);
         break;
       default:

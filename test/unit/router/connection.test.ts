@@ -37,10 +37,10 @@ function answer(id: number): FrameOutcome {
 let server: net.Server | undefined;
 afterEach(() => server?.close());
 
-async function setup(handler: FrameHandler, opts: { maxFrameBytes?: number; maxInflightBytes?: number } = {}) {
+async function setup(handler: FrameHandler, opts: { maxFrameBytes?: number; maxInflightBytes?: number; logger?: pino.Logger } = {}) {
   const connections: Connection[] = [];
   server = net.createServer((socket) => {
-    connections.push(new Connection(socket, handler, { maxFrameBytes: opts.maxFrameBytes ?? 1024, maxInflightBytes: opts.maxInflightBytes ?? 1 << 20, logger }));
+    connections.push(new Connection(socket, handler, { maxFrameBytes: opts.maxFrameBytes ?? 1024, maxInflightBytes: opts.maxInflightBytes ?? 1 << 20, logger: opts.logger ?? logger }));
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
@@ -67,6 +67,32 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 describe('Connection', () => {
+  it('a frame handler that fails closes the connection and logs the cause once, with its stack', async () => {
+    const lines: Array<{ level: number; msg: string; err?: { stack: string } }> = [];
+    const capture = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const failing: FrameHandler = { handleFrame: () => Promise.reject(new TypeError('dispatcher bug')) };
+    const { client, closed } = await setup(failing, { logger: capture });
+    client.write(frame(1));
+    await closed;
+    await until(() => lines.some((l) => l.msg === 'closing connection'));
+    const errors = lines.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.err!.stack).toContain('TypeError: dispatcher bug');
+    // Already logged at error level: closing adds no second warning.
+    expect(lines.filter((l) => l.level === 40)).toEqual([]);
+  });
+
+  it('a close outcome the dispatcher already logged is not logged again as a warning', async () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const capture = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const handler: FrameHandler = { handleFrame: () => ({ kind: 'close', reason: 'internal error in Produce v9: x', logged: true }) };
+    const { client, closed } = await setup(handler, { logger: capture });
+    client.write(frame(1));
+    await closed;
+    await until(() => lines.some((l) => l.msg === 'closing connection'));
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
   it('answers pipelined requests in request order even when they finish out of order', async () => {
     const handler = new ControlledHandler();
     const { client, received } = await setup(handler);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PartitionWorker, transferResult } from '../../../workers/partition-worker.js';
-import { WorkerError, type AppendItemResult, type AppendResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { isPartitionNotOpen, type AppendItemResult, type AppendResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { decodeRecordBatches } from '../../../src/protocol/records.js';
 import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
@@ -53,11 +53,13 @@ describe('PartitionWorker (handler without Piscina)', () => {
         { key: ('nope:0' as PartitionId), records: makeBatch(1) },
       ])),
     );
-    expect(appended.map((r) => [r.key, r.errorCode, r.baseOffset, r.highWatermark])).toEqual([
-      [('a:0' as PartitionId), 0, 0, 3],
-      [('b:0' as PartitionId), 0, 0, 2],
-      [('nope:0' as PartitionId), WorkerError.PARTITION_NOT_OPEN, -1, -1],
+    expect(appended.map((r) => [r.key, r.errorCode, r.baseOffset, r.highWatermark, isPartitionNotOpen(r)])).toEqual([
+      [('a:0' as PartitionId), 0, 0, 3, false],
+      [('b:0' as PartitionId), 0, 0, 2, false],
+      // The internal signal rides in `cause`; the Kafka code is a real one (never -100).
+      [('nope:0' as PartitionId), ErrorCode.NOT_LEADER_OR_FOLLOWER, -1, -1, true],
     ]);
+    expect(appended[2].cause).toMatchObject({ strataCode: 'STRATA_ERR_PARTITION_NOT_OPEN' });
 
     const read = value<ReadResult>(
       await w.handle({
@@ -78,12 +80,19 @@ describe('PartitionWorker (handler without Piscina)', () => {
     expect(decodeRecordBatches(buf.subarray(ra.recordsOffset, ra.recordsOffset + ra.recordsLength))[0].records[2].value?.toString()).toBe('a-2');
     expect(decodeRecordBatches(buf.subarray(rb.recordsOffset, rb.recordsOffset + rb.recordsLength))[0].records[1].value?.toString()).toBe('b-1');
     expect(bad).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: 2, recordsLength: 0 });
-    expect(missing.errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
+    expect(missing.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(isPartitionNotOpen(missing)).toBe(true);
+    expect(isPartitionNotOpen(bad)).toBe(false);
 
     const offsets = value<Array<{ offset: number }>>(await w.handle({ op: 'listOffsets', items: [{ key: ('a:0' as PartitionId), timestamp: -1 }] }));
     expect(offsets[0].offset).toBe(3);
 
-    expect((await w.handle({ op: 'configure', key: 'zzz' as PartitionId, config: a.config })).ok).toBe(false);
+    const notOpenTask = await w.handle({ op: 'configure', key: 'zzz' as PartitionId, config: a.config });
+    expect(notOpenTask.ok).toBe(false);
+    if (!notOpenTask.ok) {
+      expect(notOpenTask.error).toMatchObject({ code: ErrorCode.NOT_LEADER_OR_FOLLOWER, strataCode: 'STRATA_ERR_PARTITION_NOT_OPEN' });
+      expect(isPartitionNotOpen(notOpenTask.error)).toBe(true);
+    }
     expect(value<PartitionState>(await w.handle({ op: 'configure', key: ('a:0' as PartitionId), config: { ...a.config, retentionMs: 5 } })).highWatermark).toBe(3);
     expect(value<PartitionState[]>(await w.handle({ op: 'maintenance', nowMs: Date.now() }))).toHaveLength(2);
 
@@ -91,7 +100,8 @@ describe('PartitionWorker (handler without Piscina)', () => {
     expect(w.logs.size).toBe(0);
     // A closed (or never opened) partition answers NOT_OPEN; reopening recovers it.
     const again = appendItems(await w.handle(appendTask(1, [{ key: ('a:0' as PartitionId), records: makeBatch(1) }])));
-    expect(again[0].errorCode).toBe(WorkerError.PARTITION_NOT_OPEN);
+    expect(again[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(isPartitionNotOpen(again[0])).toBe(true);
     expect(value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a] }))[0].highWatermark).toBe(3);
     await w.handle({ op: 'close' });
   });
@@ -120,12 +130,16 @@ describe('PartitionWorker (handler without Piscina)', () => {
   it('maps a broken task to a plain error instead of throwing', async () => {
     const w = new PartitionWorker();
     const r = await w.handle({ op: 'bogus' } as unknown as WorkerTask);
-    expect(r).toEqual({ ok: false, error: { code: ErrorCode.INVALID_REQUEST, message: 'unknown task op bogus' } });
+    expect(r).toEqual({ ok: false, error: { code: ErrorCode.INVALID_REQUEST, strataCode: 'STRATA_ERR_INVALID_TASK', message: 'unknown task op bogus' } });
     const blocker = path.join(tempDir(), 'a-file');
     fs.writeFileSync(blocker, 'not a directory');
     const open = await w.handle({ op: 'open', partitions: [{ ...partitionSpec(tempDir()), dir: path.join(blocker, 'topic-0') }] });
     expect(open.ok).toBe(false);
-    if (!open.ok) expect(open.error.code).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    if (!open.ok) {
+      expect(open.error).toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR, strataCode: 'STRATA_ERR_STORAGE' });
+      // A disk failure crosses the thread boundary with its stack, for the router's error log.
+      expect(open.error.stack).toContain('StrataError');
+    }
   });
 
   it('wraps read results for transfer', () => {
