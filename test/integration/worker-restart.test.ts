@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PartitionSpec } from '../../src/ipc/tasks.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/records.js';
 import { PartitionEngine } from '../../src/partitions/partition-engine.js';
+import { errorTable } from '../../src/protocol/generated/error-codes.js';
 import { logConfig } from '../unit/workers/log-fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,6 +51,31 @@ describe('worker slot replacement', () => {
     expect(read!.errorCode).toBe(0);
     const values = decodeRecordBatches(read!.records!).flatMap((b) => b.records.map((r) => `${r.offset}:${r.value!.toString()}`));
     expect(values).toEqual(['0:a', '1:b', '2:c', '3:d', '4:e']);
+  });
+
+  it('reads and offset lookups on a replaced thread reopen too, and no internal-only code reaches a result', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-reopen-'));
+    const logLines: string[] = [];
+    engine = PartitionEngine.create({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'warn' }, { write: (l: string) => logLines.push(l) }), faultInjection: true });
+    const spec: PartitionSpec = { key: partitionId('cd'.repeat(16), 0), topic: 'u', topicId: 'cd'.repeat(16), partition: 0, dir: path.join(dir, 'u-0'), config: logConfig() };
+    await engine.open([spec]);
+    await engine.append(-1, [{ key: spec.key, records: batch(['a', 'b']) }]);
+    const codes: number[] = [];
+
+    await engine.crashSlot(0);
+    engine.tail.drop(spec.key); // force a worker read (not the router's tail cache)
+    const [read] = await engine.read([{ key: spec.key, fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }]);
+    codes.push(read!.errorCode);
+    expect(read!.errorCode).toBe(0);
+    expect(decodeRecordBatches(read!.records!).flatMap((x) => x.records.map((r) => r.value!.toString()))).toEqual(['a', 'b']);
+
+    await engine.crashSlot(0);
+    const [latest] = await engine.listOffsets([{ key: spec.key, timestamp: -1 }]);
+    codes.push(latest!.errorCode);
+    expect(latest).toMatchObject({ errorCode: 0, offset: 2 });
+    expect(logLines.filter((l) => l.includes('reopening partitions on a replaced worker thread'))).toHaveLength(2);
+    // The "not open on this slot" signal is internal: every code handed to a handler is Kafka's.
+    for (const code of codes) expect(errorTable.has(code)).toBe(true);
   });
 
   it('hands a request frame\'s own buffer to the worker without copying, also when a replaced thread must reopen first', async () => {
