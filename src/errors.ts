@@ -8,7 +8,7 @@
 import { ErrorCode, errorTable } from './protocol/generated/error-codes.js';
 
 /** Where a code is raised: the docs table groups by it. */
-export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'tiered storage' | 'config' | 'cli';
+export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'tiered storage' | 'config' | 'start-up' | 'cli';
 
 export interface ErrorDefinition {
   readonly area: ErrorArea;
@@ -65,6 +65,9 @@ export const ERRORS = {
   STRATA_ERR_TIER_NO_CONDITIONAL_WRITES: { area: 'tiered storage', meaning: 'The object store ignores If-None-Match, so manifests cannot be fenced: start-up refuses.', kafka: null, retriable: false },
   // ---- config (src/config)
   STRATA_ERR_CONFIG: { area: 'config', meaning: 'Broker settings are invalid; start-up stops and lists every problem.', kafka: null, retriable: false },
+  // ---- start-up (src/util)
+  STRATA_ERR_LISTEN: { area: 'start-up', meaning: 'A Kafka listener cannot bind its address (in use, no permission, no such address): start-up stops (exit 1).', kafka: null, retriable: false },
+  STRATA_ERR_LOG_DIR_LOCKED: { area: 'start-up', meaning: 'Another running broker holds the log directory\'s .lock: start-up refuses (exit 1).', kafka: null, retriable: false },
   // ---- cli (src/cli)
   STRATA_ERR_CLI: { area: 'cli', meaning: 'The strata command failed.', kafka: null, retriable: false },
   STRATA_ERR_CLI_USAGE: { area: 'cli', meaning: 'Bad command line (exit code 2).', kafka: null, retriable: false },
