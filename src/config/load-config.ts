@@ -1,13 +1,14 @@
 // Thread: main. Collects broker settings from defaults < properties file < STRATA_* env
 // < --name=value flags, and validates them all at once through the zod schema.
 import fs from 'node:fs';
+import { StrataError } from '../errors.js';
 import { brokerConfigKeys, brokerConfigSchema, type BrokerConfig } from './broker-config.js';
 import { listenerSecurityProblems } from './listener-security.js';
 
-export class ConfigError extends Error {
-  readonly code = 'STRATA_ERR_CONFIG';
+export class ConfigError extends StrataError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super('STRATA_ERR_CONFIG', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
   }
 }
 

@@ -3,6 +3,7 @@
 // coordinator needs to resume a group after a restart. Two implementations: Redis
 // (`redis-offset-store.ts`, shared by brokers) and a local file (`local-offset-store.ts`,
 // the embedded default). Both must pass test/helpers/offset-store-contract.ts.
+import { StrataError } from '../errors.js';
 
 export interface CommittedOffset {
   /** int64 on the wire: kept as bigint end to end. */
@@ -49,10 +50,9 @@ export interface StoredGroup {
 }
 
 /** Thrown (or rejected) when the backing store cannot be reached: answer COORDINATOR_NOT_AVAILABLE. */
-export class OffsetStoreUnavailableError extends Error {
-  readonly code = 'STRATA_ERR_OFFSET_STORE_UNAVAILABLE';
+export class OffsetStoreUnavailableError extends StrataError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('STRATA_ERR_OFFSET_STORE_UNAVAILABLE', message, options);
     this.name = 'OffsetStoreUnavailableError';
   }
 }

@@ -19,6 +19,7 @@
 //
 // Filesystems without hard links fall back to open(O_CREAT|O_EXCL) + one write; a reader that
 // finds an empty or unparseable lock younger than PARTIAL_GRACE_MS waits for the writer.
+import { StrataError } from '../errors.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,13 +46,13 @@ export interface LockOwner {
   nonce: string;
 }
 
-export class LogDirLockedError extends Error {
-  readonly code = 'STRATA_ERR_LOG_DIR_LOCKED';
+export class LogDirLockedError extends StrataError {
   constructor(
     readonly dir: string,
     readonly holder: LockOwner,
   ) {
     super(
+      'STRATA_ERR_LOG_DIR_LOCKED',
       `log directory ${dir} is in use by another broker (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}); ` +
         `stop that broker first, or give this one another log.dirs (lock file ${path.join(dir, LOCK_FILE)})`,
     );

@@ -1,13 +1,12 @@
 // Thread: main. Start-up failures as one readable line for the terminal (`strata: …` on
 // stderr) rather than a JSON stack: a listener that cannot bind names its setting and the
 // address, a locked log directory names its holder; anything unexpected keeps its message.
-export class StartupError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+import { StrataError, strataCodeOf, type StrataErrorCode } from '../errors.js';
+
+export class StartupError extends StrataError {
+  constructor(message: string, code: StrataErrorCode, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'StartupError';
   }
 }
 
@@ -34,8 +33,7 @@ export function listenFailure(setting: string, err: unknown): Error {
 /** One line (or a few) a person can act on; `known` is false for unexpected failures (log their stack). */
 export function describeStartupFailure(err: unknown): { message: string; known: boolean } {
   if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('STRATA_ERR_')) return { message: err.message, known: true };
+    if (strataCodeOf(err) !== undefined) return { message: err.message, known: true };
     return { message: err.message || err.name, known: false };
   }
   return { message: String(err), known: false };
