@@ -100,6 +100,16 @@ describe('Dispatcher: no error is answered silently (bug 2)', () => {
     expect(errorLines(lines)).toEqual([]);
   });
 
+  it('a response that cannot be encoded closes the connection, logged once (not an unhandled rejection)', async () => {
+    const { dispatcher, lines, conn } = setup((_acks, items) => Promise.resolve(items.map((item) => ({ ...ok(item.key), errorMessage: 12345 as unknown as string }))));
+    const outcome = await dispatcher.handleFrame(produceFrame([0]), conn);
+    expect(outcome).toMatchObject({ kind: 'close', logged: true });
+    const errors = errorLines(lines);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ api: 'Produce', apiVersion: VERSION, clientId: CLIENT_ID, answered: 'connection closed' });
+    expect(errors[0]!.err!.stack).toMatch(/encodeProduceResponse|writer\.ts/);
+  });
+
   it('a handler that throws closes the connection, logged once with api, version, client id and stack', async () => {
     const { dispatcher, lines, conn } = setup(
       () => Promise.resolve([]),
