@@ -5,7 +5,9 @@
 // Hot path: a produce request's records for this partition arrive as a slice of a buffer the
 // worker owns; batches are validated and rewritten in place (header fields only: baseOffset,
 // partitionLeaderEpoch, and maxTimestamp + attribute bit + CRC for LogAppendTime) and written
-// with one writev per segment touched. No per-record work.
+// with one writev per segment touched. No per-record work, except for a batch whose maxTimestamp
+// is below its firstTimestamp (old producers leave -1): its records' timestamps are read to
+// repair it (src/protocol/batch-timestamps.ts).
 import type { PartitionId } from '../src/ipc/partition-id.js';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
@@ -33,6 +35,7 @@ import {
   writePartitionLeaderEpoch,
   type BatchInfo,
 } from '../src/protocol/record-batch.js';
+import { repairMaxTimestamp } from '../src/protocol/batch-timestamps.js';
 import { findRecordByTimestamp } from '../src/protocol/records.js';
 import { StrataError, errorMessage, kafkaCodeFor } from '../src/errors.js';
 import { FileScanner } from './file-scan.js';
@@ -259,6 +262,7 @@ export class PartitionLog {
       // An empty records field: nothing to append; Kafka answers without an offset.
       return { result: this.success(-1, -1), ticket: 0 };
     }
+    const logAppendTime = this.config.timestampType === 'LogAppendTime';
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
       if (b.size > this.config.maxMessageBytes) {
@@ -270,6 +274,15 @@ export class PartitionLog {
       }
       const invalid = checkProducedBatch(b);
       if (invalid !== null) return this.failure(kafkaCodeFor('STRATA_ERR_INVALID_RECORD'), invalid, i);
+      // Old producers (Sarama 1.22) leave maxTimestamp at -1: recompute it from the records (and
+      // the CRC) so the time index and ListOffsets find them. Header-only check otherwise.
+      if (!logAppendTime && b.maxTimestamp < b.baseTimestamp) {
+        try {
+          b.maxTimestamp = repairMaxTimestamp(buf, b.position);
+        } catch (err) {
+          return this.failure(kafkaCodeFor('STRATA_ERR_CORRUPT_MESSAGE'), `cannot read the record timestamps of a batch whose maxTimestamp ${b.maxTimestamp} is below its firstTimestamp ${b.baseTimestamp}: ${errorMessage(err)}`, i);
+        }
+      }
     }
 
     // Idempotence: checked against a staged copy (so batches of one request chain); the real
@@ -289,7 +302,6 @@ export class PartitionLog {
     }
 
     // Rewrite headers in place and write, one writev per segment touched.
-    const logAppendTime = this.config.timestampType === 'LogAppendTime';
     const baseOffset = this.nextOffset;
     let records = 0;
     let chunk: BatchInfo[] = [];

@@ -31,12 +31,15 @@ import {
   type TaskValues,
   type WorkerTask,
 } from '../src/ipc/tasks.js';
+import { codecsReady } from '../src/protocol/compression.js';
 import { drainSyncPassDurations } from './group-commit.js';
 import { StrataError, errorMessage } from '../src/errors.js';
 import { notOpenError, toTaskError } from './errors.js';
 import { PartitionLog, type PartitionLogOptions, type ReadPlan } from './partition-log.js';
 
 export type AnyTaskResult = TaskResult<TaskValues[keyof TaskValues]>;
+
+let codecsInitialised = false;
 
 /** The slot's partitions and task handling; the default export uses one per thread. */
 export class PartitionWorker {
@@ -86,6 +89,13 @@ export class PartitionWorker {
   }
 
   private async open(specs: PartitionSpec[]): Promise<PartitionState[]> {
+    // Appends may decompress a batch (maxTimestamp repair); zstd must be initialised on this
+    // thread before any partition is open here. Only the first open awaits; if the WebAssembly
+    // cannot load, partitions still open and only such a zstd batch is refused (clear message).
+    if (!codecsInitialised) {
+      codecsInitialised = true;
+      await codecsReady().catch(() => undefined);
+    }
     const states: PartitionState[] = [];
     for (const spec of specs) {
       const pending = this.closing.get(spec.key);

@@ -6,6 +6,7 @@ import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogConfig } from '../../../src/ipc/tasks.js';
 import {
   LEGACY_MAGIC_MESSAGE,
+  MAX_TIMESTAMP_OFFSET,
   computeBatchCrc,
   isLogAppendTime,
   readBaseOffset,
@@ -13,10 +14,13 @@ import {
   readLastOffset,
   readMaxTimestamp,
   readPartitionLeaderEpoch,
+  updateCrc,
   validateBatches,
   writeBaseOffset,
+  writeInt64,
   writePartitionLeaderEpoch,
 } from '../../../src/protocol/record-batch.js';
+import { codecsReady } from '../../../src/protocol/compression.js';
 import { decodeRecordBatches } from '../../../src/protocol/records.js';
 import { cleanupDirs, fakeClock, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
 
@@ -588,5 +592,42 @@ describe('PartitionLog durability', () => {
     expect(calls).toBe(0);
     await log.maintenance(clock.now() + 1000);
     expect(calls).toBe(1);
+  });
+});
+
+describe('PartitionLog batches with an impossible maxTimestamp (Sarama 1.22 writes -1)', () => {
+  /** Records at BASE, BASE+7, BASE+3; header maxTimestamp -1 with a CRC that matches it. */
+  function saramaBatch(compression: 'none' | 'gzip' | 'snappy' | 'zstd', base: number): Buffer {
+    const batch = makeBatch(3, { compression, records: [0, 7, 3].map((d, i) => ({ key: null, value: Buffer.from(`s${i}`), timestamp: base + d })), timestamp: base });
+    writeInt64(batch, MAX_TIMESTAMP_OFFSET, -1);
+    updateCrc(batch, 0);
+    return batch;
+  }
+
+  it('recomputes maxTimestamp and the CRC on append, so ListOffsets by timestamp and max timestamp find the records', async () => {
+    await codecsReady();
+    const log = openLog(tempDir(), { indexIntervalBytes: 1 });
+    expect(append(log, makeBatch(2, { timestamp: 1000 })).errorCode).toBe(0); // 0..1
+    expect(append(log, saramaBatch('none', 5000)).errorCode).toBe(0); // 2..4, max 5007
+    expect(append(log, saramaBatch('snappy', 9000)).errorCode).toBe(0); // 5..7, max 9007
+    expect(append(log, saramaBatch('zstd', 12000)).errorCode).toBe(0); // 8..10, max 12007
+    const stored = read(log, 0).records;
+    expect(validateBatches(stored, 0, stored.length).ok).toBe(true);
+    expect(decodeRecordBatches(stored).map((b) => b.maxTimestamp)).toEqual([1001, 5007, 9007, 12007]);
+    expect(log.listOffsets(5005)).toMatchObject({ offset: 3, timestamp: 5007 });
+    expect(log.listOffsets(9001).offset).toBe(5); // snappy: the batch's base offset (records not decoded here)
+    expect(log.listOffsets(12007).offset).toBeGreaterThanOrEqual(8);
+    expect(log.listOffsets(MAX_TIMESTAMP)).toMatchObject({ timestamp: 12007 });
+  });
+
+  it('refuses a batch whose records cannot be read (CORRUPT_MESSAGE) and writes nothing of the request', () => {
+    const log = openLog(tempDir());
+    const bad = saramaBatch('gzip', 5000);
+    bad.fill(0x55, 71, bad.length - 4);
+    updateCrc(bad, 0);
+    const r = append(log, makeBatch(1), bad);
+    expect(r.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(r.errorMessage).toMatch(/maxTimestamp -1 is below its firstTimestamp 5000/);
+    expect(log.nextOffset).toBe(0);
   });
 });
