@@ -45,6 +45,7 @@ export const Api = {
 export const EARLIEST = -2n;
 export const LATEST = -1n;
 const TOPIC_RESOURCE = 2;
+const LEADER_NOT_AVAILABLE = 5;
 
 /** `KafkaError: UNKNOWN_TOPIC_OR_PARTITION (3): message`. */
 export class KafkaError extends CliError {
@@ -120,6 +121,11 @@ export class KafkaClient {
     return client;
   }
 
+  /** A client that connects on its first request (so usage errors come before any network). */
+  static lazy(bootstrapServers: string, timeoutMs = 10_000): KafkaClient {
+    return new KafkaClient(bootstrapServers.split(',').map((s) => parseHostPort(s.trim())), timeoutMs);
+  }
+
   private conn(host: string, port: number): Promise<BrokerConnection> {
     const key = `${host}:${port}`;
     let c = this.connections.get(key);
@@ -157,13 +163,13 @@ export class KafkaClient {
 
   // ------------------------------------------------------------------ metadata
 
-  /** Metadata for `topics` (all topics when undefined); never auto-creates. */
-  async metadata(topics?: string[]): Promise<ClusterMetadata> {
+  /** Metadata for `topics` (all topics when undefined); auto-creates only when asked to. */
+  async metadata(topics?: string[], allowAutoTopicCreation = false): Promise<ClusterMetadata> {
     const c = await this.any();
     const res = await c.request(Api.metadata, {
       ...m.defaultMetadataRequest(),
       topics: topics ? topics.map((name) => ({ name, topicId: ZERO_UUID })) : null,
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation,
     });
     this.brokers = new Map(res.brokers.map((b) => [b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port }]));
     const out: ClusterMetadata = { clusterId: res.clusterId, controllerId: res.controllerId, brokers: [...this.brokers.values()], topics: [] };
@@ -186,6 +192,30 @@ export class KafkaClient {
     if (!t) throw new KafkaError(3, `topic ${name}`);
     if (t.errorCode !== 0) throw new KafkaError(t.errorCode, `topic ${name}`);
     return t;
+  }
+
+  /**
+   * A topic to produce to: asks Metadata with allowAutoTopicCreation, as kcat and librdkafka do,
+   * so the broker creates an unknown topic when its auto.create.topics.enable says so. Waits
+   * (bounded) while a new topic has no leader yet.
+   */
+  async topicForProduce(name: string): Promise<TopicInfo> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const md = await this.metadata([name], true);
+      const t = md.topics.find((x) => x.name === name);
+      const code = t ? t.errorCode : 3;
+      const leaderless = t !== undefined && (t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0 || p.errorCode === LEADER_NOT_AVAILABLE));
+      if (code === 0 && !leaderless) return t!;
+      if (code === 3) {
+        throw new CliError(
+          `topic ${name} does not exist and the broker did not create it (auto.create.topics.enable is off there?): create it with strata topics create ${name}`,
+          'STRATA_ERR_CLI_KAFKA',
+        );
+      }
+      if ((code !== 0 && code !== LEADER_NOT_AVAILABLE) || Date.now() >= deadline) throw new KafkaError(code === 0 ? LEADER_NOT_AVAILABLE : code, `topic ${name}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   private async leaderConn(topic: string, partition: number): Promise<BrokerConnection> {

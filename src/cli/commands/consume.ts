@@ -3,12 +3,17 @@
 // offsets of --group G. With --group (and no --partition) it joins G as a member and reads
 // only the partitions the group assigns it, rejoining on rebalances; with --partition it
 // commits as a standalone consumer. Prints --format templates or JSON lines; stops after
-// --max-messages or when nothing arrived for --timeout-ms.
+// --max-messages or when nothing arrived for --timeout-ms (default 10 s with --max-messages,
+// none without). Decodes every Kafka codec. Ctrl-C stops at once (exit 130): what was printed
+// is committed, nothing else. An explicit --offset out of range is an error; a reset after
+// OFFSET_OUT_OF_RANGE that ends with 0 records is one too (exit 1).
 import type { Options } from '../args.js';
 import { CliError } from '../client/connection.js';
 import { GroupMember } from '../client/group-member.js';
 import { EARLIEST, errorName, LATEST, type KafkaClient } from '../client/kafka-client.js';
+import { codecsReady } from '../../protocol/compression.js';
 import { decodeRecordBatches } from '../../protocol/records.js';
+import { DEFAULT_MAX_MESSAGES_IDLE_MS, FORMAT_PLACEHOLDERS } from '../commands.js';
 import { info, json, out, type OutputFormat } from '../output.js';
 
 export interface ConsumedRecord {
@@ -20,6 +25,17 @@ export interface ConsumedRecord {
   value: string | null;
   headers: Record<string, string | null>;
 }
+
+/** Throws a usage error naming any `{word}` placeholder that formatRecord does not fill. */
+export function checkFormat(template: string): void {
+  const unknown = [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]!).filter((f) => !(FORMAT_PLACEHOLDERS as readonly string[]).includes(f));
+  if (unknown.length > 0) {
+    throw new CliError(`--format: unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((f) => `{${f}}`).join(', ')} (known: {${FORMAT_PLACEHOLDERS.join('} {')}})`, 'STRATA_ERR_CLI_USAGE');
+  }
+}
+
+/** Raised inside the fetch loop when SIGINT arrives. */
+class Interrupted extends Error {}
 
 /** `{key}`, `{value}`, `{headers}`, `{offset}`, `{timestamp}`, `{partition}`, `{topic}`; `\t` and `\n` escapes. */
 export function formatRecord(template: string, r: ConsumedRecord): string {
@@ -48,10 +64,30 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
   const only = o.int('partition', 0);
   const startOffset = o.int('offset', 0);
   const maxMessages = o.int('max-messages', 1);
-  const timeoutMs = o.int('timeout-ms', 0);
+  const timeoutMs = o.int('timeout-ms', 0) ?? (maxMessages !== undefined ? DEFAULT_MAX_MESSAGES_IDLE_MS : undefined);
   const template = o.str('format') ?? '{value}';
   o.rejectUnknown();
+  checkFormat(template);
   if (startOffset !== undefined && only === undefined) throw new CliError('--offset needs --partition', 'STRATA_ERR_CLI_USAGE');
+
+  // Ctrl-C: every await below races this promise, so the command stops at once.
+  let interrupt!: () => void;
+  const interrupted = new Promise<never>((_resolve, reject) => (interrupt = () => reject(new Interrupted('interrupted'))));
+  interrupted.catch(() => undefined);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, interrupted]);
+  const onSignal = () => interrupt();
+  process.on('SIGINT', onSignal);
+  try {
+    await guard(consumeLoop());
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+
+  async function consumeLoop(): Promise<void> {
+  await codecsReady();
 
   const t = await client.topic(topic);
   let partitions = t.partitions.map((p) => p.partition).filter((p) => only === undefined || p === only);
@@ -71,43 +107,47 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
   };
   const member =
     group && only === undefined
-      ? new GroupMember(await client.coordinator(group), group, topic, async (name) => (await client.topic(name)).partitions.length)
+      ? new GroupMember(await guard(client.coordinator(group)), group, topic, async (name) => (await client.topic(name)).partitions.length)
       : undefined;
   if (member) {
-    partitions = await member.join();
+    partitions = await guard(member.join());
     info(`Joined group ${group} (generation ${member.generationId}): partitions ${partitions.join(',') || 'none'} of ${topic}.\n`);
   }
-  let positions = await startPositions(partitions);
+  let positions = await guard(startPositions(partitions));
 
   let count = 0;
   let lastData = Date.now();
-  let stop = false;
-  const onSignal = () => (stop = true);
-  process.once('SIGINT', onSignal);
   let mustRejoin = false;
+  let outOfRange: string | undefined;
   try {
-    while (!stop && (maxMessages === undefined || count < maxMessages)) {
-      if (member && (mustRejoin || (await member.heartbeatIfDue()))) {
-        partitions = await member.join();
-        positions = await startPositions(partitions);
+    while (maxMessages === undefined || count < maxMessages) {
+      if (member && (mustRejoin || (await guard(member.heartbeatIfDue())))) {
+        partitions = await guard(member.join());
+        positions = await guard(startPositions(partitions));
         mustRejoin = false;
         info(`Rebalanced (generation ${member.generationId}): partitions ${partitions.join(',') || 'none'} of ${topic}.\n`);
       }
       if (positions.size === 0) {
         // Nothing assigned (more members than partitions): stay in the group, keep heartbeating.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await guard(new Promise((resolve) => setTimeout(resolve, 200)));
         if (timeoutMs !== undefined && Date.now() - lastData >= timeoutMs) break;
         continue;
       }
       const waitMs = timeoutMs !== undefined ? Math.max(0, Math.min(500, timeoutMs - (Date.now() - lastData))) : 500;
-      const results = await client.fetch(topic, positions, { maxWaitMs: waitMs, maxBytes: 4 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 });
+      const results = await guard(client.fetch(topic, positions, { maxWaitMs: waitMs, maxBytes: 4 * 1024 * 1024, partitionMaxBytes: 1024 * 1024 }));
       let got = 0;
       const commits = new Map<number, bigint>();
       for (const r of results) {
         if (r.errorCode === 1) {
-          // OFFSET_OUT_OF_RANGE: restart at the log start (or end), as auto.offset.reset would.
-          const reset = await client.listOffsets(topic, [r.partition], fromBeginning ? EARLIEST : LATEST);
+          const wanted = positions.get(r.partition)!;
+          const [start, end] = await guard(Promise.all([client.listOffsets(topic, [r.partition], EARLIEST), client.listOffsets(topic, [r.partition], LATEST)]));
+          const range = `offset ${wanted} of ${topic}-${r.partition} is out of range (log ${start.get(r.partition)}..${end.get(r.partition)})`;
+          if (startOffset !== undefined && count === 0) throw new CliError(`${range}: nothing to consume there`, 'STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE');
+          // Otherwise restart at the log start (or end), as auto.offset.reset would, and say so.
+          const reset = fromBeginning ? start : end;
           positions.set(r.partition, reset.get(r.partition)!);
+          outOfRange = range;
+          info(`${range}: continuing from ${reset.get(r.partition)}.\n`);
           continue;
         }
         if (r.errorCode !== 0) throw new CliError(`fetch ${topic}-${r.partition}: ${errorName(r.errorCode)}`, 'STRATA_ERR_CLI_KAFKA');
@@ -116,7 +156,7 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
         try {
           batches = decodeRecordBatches(r.records);
         } catch (err) {
-          throw new CliError(`cannot decode records of ${topic}-${r.partition}: ${(err as Error).message} (this CLI decodes uncompressed and gzip batches only)`, 'STRATA_ERR_CLI_DECODE');
+          throw new CliError(`cannot decode records of ${topic}-${r.partition}: ${(err as Error).message}`, 'STRATA_ERR_CLI_DECODE');
         }
         const position = positions.get(r.partition)!;
         let next = position;
@@ -149,14 +189,17 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
           commits.set(r.partition, next);
         }
       }
-      if (member && commits.size > 0) mustRejoin = !(await member.commit(commits));
-      else if (group && commits.size > 0) await client.commit(group, topic, commits);
+      // Commits cover exactly the records printed above; an interrupt before this line commits nothing.
+      if (member && commits.size > 0) mustRejoin = !(await guard(member.commit(commits)));
+      else if (group && commits.size > 0) await guard(client.commit(group, topic, commits));
       if (got > 0) lastData = Date.now();
       else if (timeoutMs !== undefined && Date.now() - lastData >= timeoutMs) break;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    await member?.leave();
+    // Leave the group so the others rebalance now, not after a session timeout (bounded wait).
+    if (member) await Promise.race([member.leave(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    if (format !== 'json') info(`Consumed ${count} record${count === 1 ? '' : 's'} from ${topic}.\n`);
   }
-  if (format !== 'json') info(`Consumed ${count} record${count === 1 ? '' : 's'} from ${topic}.\n`);
+  if (count === 0 && outOfRange !== undefined) throw new CliError(`consumed 0 records: ${outOfRange}`, 'STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE');
+  }
 }

@@ -63,6 +63,10 @@ export async function groupsCommand(client: KafkaClient, o: Options, format: Out
       const owners = new Map<string, { memberId: string; clientId: string }>();
       for (const mb of g.members) for (const a of mb.assignment) for (const p of a.partitions) owners.set(`${a.topic}:${p}`, { memberId: mb.memberId, clientId: mb.clientId });
       const partitions = await groupLag(client, id, owners);
+      // Kafka answers an unknown group as Dead with no error: say so instead of an empty table.
+      if (g.state === 'Dead' && g.members.length === 0 && partitions.length === 0) {
+        throw new CliError(`group ${id} does not exist (no members, no committed offsets)`, 'STRATA_ERR_CLI_GROUP_NOT_FOUND');
+      }
       const totalLag = partitions.reduce((s, p) => s + (p.lag ?? 0n), 0n);
       if (format === 'json') {
         out(json({ groupId: id, state: g.state, protocolType: g.protocolType, protocol: g.protocol, members: g.members, partitions, totalLag }) + '\n');

@@ -1,13 +1,16 @@
 // Thread: main (CLI process). `strata produce TOPIC`: one record per stdin line, optional
-// key (`--key-separator`), headers (`--header k=v`, repeatable), compression none|gzip
-// (snappy/lz4/zstd are not implemented by src/protocol/records.ts). Keyed records go to
+// key (`--key-separator`), headers (`--header k=v`, repeatable), compression none, gzip,
+// snappy, lz4 or zstd (src/protocol/compression.ts). An unknown topic is auto-created when the
+// broker does that (Metadata with allowAutoTopicCreation, as kcat does). Keyed records go to
 // Kafka's default partition (murmur2 of the key), keyless ones round-robin per batch.
-// Batches of up to --batch-size records per partition; progress on stderr, then a summary.
+// Batches of up to --batch-size records per partition; progress on stderr only when stderr is
+// a terminal, then a summary.
 import readline from 'node:readline';
 import type { Options } from '../args.js';
 import { CliError } from '../client/connection.js';
 import type { KafkaClient, ProduceRecordInput } from '../client/kafka-client.js';
-import { encodeRecordBatch, type CompressionName } from '../../protocol/records.js';
+import { codecsReady, COMPRESSION_NAMES, type CompressionName } from '../../protocol/compression.js';
+import { encodeRecordBatch } from '../../protocol/records.js';
 import { info, json, out, type OutputFormat } from '../output.js';
 
 /** Kafka's murmur2 (the Java client's default partitioner for keyed records). */
@@ -49,16 +52,20 @@ export async function produceCommand(client: KafkaClient, o: Options, format: Ou
   const separator = o.str('key-separator');
   const headers = Object.entries(o.pairs('header')).map(([key, value]) => ({ key, value: Buffer.from(value) }));
   const compression = (o.str('compression') ?? 'none') as CompressionName;
-  if (compression !== 'none' && compression !== 'gzip') throw new CliError(`--compression: "${compression}" is not supported (none, gzip)`, 'STRATA_ERR_CLI_USAGE');
+  if (!COMPRESSION_NAMES.includes(compression)) throw new CliError(`--compression: unknown codec "${compression}" (${COMPRESSION_NAMES.join(', ')})`, 'STRATA_ERR_CLI_USAGE');
   const batchSize = o.int('batch-size', 1) ?? 500;
   const fixedPartition = o.int('partition', 0);
   const acksOpt = o.str('acks') ?? '-1';
   const acks = acksOpt === 'all' ? -1 : Number(acksOpt);
   if (acks !== -1 && acks !== 1) throw new CliError('--acks: 1, -1 or all', 'STRATA_ERR_CLI_USAGE');
-  const progress = o.flag('progress') || (process.stderr.isTTY === true && !o.flag('no-progress'));
+  // A progress line rewrites itself with \r: only on a terminal, never into a log or a pipe.
+  const asked = o.flag('progress');
+  const refused = o.flag('no-progress');
+  const progress = (asked || !refused) && process.stderr.isTTY === true;
   o.rejectUnknown();
+  await codecsReady();
 
-  const t = await client.topic(topic);
+  const t = await client.topicForProduce(topic);
   const partitionCount = t.partitions.length;
   if (fixedPartition !== undefined && fixedPartition >= partitionCount) throw new CliError(`topic ${topic} has no partition ${fixedPartition}`, 'STRATA_ERR_CLI_USAGE');
 

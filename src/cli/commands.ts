@@ -1,0 +1,115 @@
+// Thread: main (CLI process). The table of `strata` subcommands: their actions, positional
+// arguments and options, which drive both the parser (args.ts) and every --help text.
+import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './args.js';
+
+/** Default idle timeout of `consume --max-messages N` runs without --timeout-ms. */
+export const DEFAULT_MAX_MESSAGES_IDLE_MS = 10_000;
+
+export const FORMAT_PLACEHOLDERS = ['key', 'value', 'headers', 'offset', 'timestamp', 'partition', 'topic'] as const;
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  topics: {
+    name: 'topics',
+    summary: 'list, describe, create, alter and delete topics',
+    actions: [
+      { name: 'list', args: [], usage: 'strata topics list' },
+      { name: 'describe', args: ['TOPIC'], usage: 'strata topics describe TOPIC' },
+      { name: 'create', args: ['TOPIC'], usage: 'strata topics create TOPIC [--partitions N] [--replication-factor R] [--config k=v …]' },
+      { name: 'delete', args: ['TOPIC'], usage: 'strata topics delete TOPIC' },
+      { name: 'alter', args: ['TOPIC'], usage: 'strata topics alter TOPIC [--config k=v …] [--delete-config k …] [--partitions N]' },
+    ],
+    usage: [],
+    options: [
+      { name: 'partitions', value: 'N', help: 'create: partition count (broker default num.partitions); alter: new total' },
+      { name: 'replication-factor', value: 'R', help: 'create: replication factor (broker default)' },
+      { name: 'config', value: 'k=v', help: 'create/alter: topic config, repeatable or comma-separated' },
+      { name: 'delete-config', value: 'k', help: 'alter: reset a topic config to its default, repeatable' },
+    ],
+  },
+  groups: {
+    name: 'groups',
+    summary: 'list, describe (members, offsets, lag), reset offsets of and delete consumer groups',
+    actions: [
+      { name: 'list', args: [], usage: 'strata groups list' },
+      { name: 'describe', args: ['GROUP'], usage: 'strata groups describe GROUP' },
+      {
+        name: 'reset-offsets',
+        args: ['GROUP'],
+        usage: 'strata groups reset-offsets GROUP --topic T (--to-earliest|--to-latest|--to-offset N|--to-datetime ISO) [--partition P] [--execute]',
+      },
+      { name: 'delete', args: ['GROUP'], usage: 'strata groups delete GROUP' },
+    ],
+    usage: [],
+    options: [
+      { name: 'topic', value: 'T', help: 'reset-offsets: the topic whose offsets to reset' },
+      { name: 'partition', value: 'P', help: 'reset-offsets: only this partition' },
+      { name: 'to-earliest', help: 'reset-offsets: to the log start' },
+      { name: 'to-latest', help: 'reset-offsets: to the log end' },
+      { name: 'to-offset', value: 'N', help: 'reset-offsets: to offset N (clamped to the log)' },
+      { name: 'to-datetime', value: 'ISO', help: 'reset-offsets: to the first offset at or after this time' },
+      { name: 'execute', help: 'reset-offsets: commit the plan (default: print it only)' },
+      { name: 'dry-run', help: 'reset-offsets: print the plan only (the default)' },
+    ],
+  },
+  produce: {
+    name: 'produce',
+    summary: 'produce one record per stdin line',
+    args: ['TOPIC'],
+    usage: [
+      'strata produce TOPIC [--key-separator SEP] [--header k=v …] [--compression none|gzip|snappy|lz4|zstd]',
+      '                     [--partition P] [--batch-size N] [--acks all|1] [--progress]',
+    ],
+    options: [
+      { name: 'key-separator', value: 'SEP', help: 'split each line into key SEP value (lines without SEP have no key)' },
+      { name: 'header', value: 'k=v', help: 'header on every record, repeatable' },
+      { name: 'compression', value: 'CODEC', help: 'none (default), gzip, snappy, lz4 or zstd' },
+      { name: 'partition', value: 'P', help: 'send every record to partition P' },
+      { name: 'batch-size', value: 'N', help: 'records per batch and partition (default 500)' },
+      { name: 'acks', value: 'all|1', help: 'acknowledgement level (default all)' },
+      { name: 'progress', help: 'progress on stderr (the default when stderr is a terminal; never otherwise)' },
+      { name: 'no-progress', help: 'no progress line' },
+    ],
+  },
+  consume: {
+    name: 'consume',
+    summary: 'print records of a topic',
+    args: ['TOPIC'],
+    usage: [
+      'strata consume TOPIC [--from-beginning] [--group G] [--partition P] [--offset N]',
+      "                     [--max-messages N] [--timeout-ms MS] [--format '{offset} {key} {value}']",
+    ],
+    options: [
+      { name: 'from-beginning', help: 'start at the log start where there is no committed offset (auto.offset.reset=earliest); default: the log end' },
+      { name: 'group', value: 'G', help: 'join group G, read its share, start from and commit its offsets' },
+      { name: 'partition', value: 'P', help: 'only partition P (with --group: commit as a standalone consumer)' },
+      { name: 'offset', value: 'N', help: 'start at offset N (needs --partition); out of range is an error' },
+      { name: 'max-messages', value: 'N', help: `stop after N records; idle timeout ${DEFAULT_MAX_MESSAGES_IDLE_MS / 1000} s unless --timeout-ms` },
+      { name: 'format', value: 'TEMPLATE', help: `placeholders {${FORMAT_PLACEHOLDERS.join('} {')}}, escapes \\t \\n (default {value})` },
+    ],
+  },
+};
+
+function optionLines(options: OptionSpec[]): string {
+  const left = options.map((o) => `  --${o.name}${o.value ? ` ${o.value}` : ''}`);
+  const width = Math.max(...left.map((l) => l.length)) + 3;
+  return options.map((o, i) => `${left[i]!.padEnd(width)}${o.help}\n`).join('');
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const usage = spec.actions ? spec.actions.map((a) => a.usage) : spec.usage;
+  return `strata ${spec.name} — ${spec.summary}\n\nUsage:\n${usage.map((u) => `  ${u}\n`).join('')}\nOptions:\n${optionLines(spec.options)}\nCommon options (also before the command):\n${optionLines(GLOBAL_OPTIONS)}`;
+}
+
+export function mainHelp(): string {
+  const lines = Object.values(COMMANDS).flatMap((c) => (c.actions ? c.actions.map((a) => a.usage) : c.usage));
+  return `strata — Kafka-compatible broker and its command-line tools
+
+Usage:
+  strata broker [--config FILE] [--name=value …]     start a broker (what npm start runs)
+${lines.map((l) => `  ${l}\n`).join('')}
+Common options (before or after the command):
+${optionLines(GLOBAL_OPTIONS)}
+strata COMMAND --help shows a command's options; strata broker --help lists every broker setting.
+Exit codes: 0 ok, 1 failure, 2 usage error.
+`;
+}
