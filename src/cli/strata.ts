@@ -73,7 +73,8 @@ async function run(argv: string[]): Promise<number> {
 
 run(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    // A command may have set its own code already (consume: 130 after Ctrl-C).
+    if (code >= 0 && !process.exitCode) process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof CliError) {

@@ -104,12 +104,6 @@ describe('strata produce / consume', () => {
     const want = records.filter((r) => r.partition === 0 && r.offset >= 1 && r.offset <= 2).map((r) => `0:${r.offset}:${r.key}=${r.value}:source=cli`);
     expect(formatted.stdout.trim().split('\n')).toEqual(want);
   });
-
-  it('rejects an unsupported compression codec with a usage error', async () => {
-    const r = await runStrata(['produce', 'whatever', '--compression', 'zstd', ...bs]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('"zstd" is not supported');
-  });
 });
 
 describe('strata groups', () => {
