@@ -9,7 +9,7 @@ import {
   RECORD_BATCH_HEADER_SIZE,
   checkBatchAt,
   type BatchFailure,
-} from '../src/protocol/record-batch.js';
+} from '../src/log-format/batch-header.js';
 import { ErrorCode } from '../src/protocol/generated/error-codes.js';
 
 export interface ScanOutcome {

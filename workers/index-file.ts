@@ -175,24 +175,6 @@ export abstract class IndexFile {
       fs.closeSync(fd);
     }
   }
-
-  /** Binary search: index of the last entry whose key <= target (strict: < target), or -1. */
-  protected largestLowerBound(target: number, keyAt: (i: number) => number, strict = false): number {
-    let lo = 0;
-    let hi = this.entries - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const key = keyAt(mid);
-      if (strict ? key < target : key <= target) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
 }
 
 /** Reads an index file; null when missing. */

@@ -2,9 +2,17 @@
 // (int32 offset relative to the segment's base offset, int32 byte position in the .log).
 // As in Kafka's LogSegment, an entry maps the LAST offset of a batch to the position where
 // that batch starts; one entry is added every index.interval.bytes of log.
+// The entry format and lookup live in src/log-format/offset-index.ts (shared with src/tier).
 import { IndexFile, readIndexFile } from './index-file.js';
+import {
+  OFFSET_INDEX_ENTRY_SIZE,
+  lookupOffsetIndex,
+  offsetIndexPosition,
+  offsetIndexRelativeOffset,
+  writeOffsetIndexEntry,
+} from '../src/log-format/offset-index.js';
 
-export const OFFSET_INDEX_ENTRY_SIZE = 8;
+export { OFFSET_INDEX_ENTRY_SIZE };
 
 export class OffsetIndex extends IndexFile {
   constructor(path: string, baseOffset: number, maxIndexBytes: number, initial?: Buffer) {
@@ -12,11 +20,11 @@ export class OffsetIndex extends IndexFile {
   }
 
   relativeOffsetAt(i: number): number {
-    return this.buf.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE);
+    return offsetIndexRelativeOffset(this.buf, i);
   }
 
   positionAt(i: number): number {
-    return this.buf.readInt32BE(i * OFFSET_INDEX_ENTRY_SIZE + 4);
+    return offsetIndexPosition(this.buf, i);
   }
 
   get lastOffset(): number {
@@ -28,16 +36,14 @@ export class OffsetIndex extends IndexFile {
   }
 
   append(offset: number, position: number): void {
-    const at = this.slotFor();
-    this.buf.writeInt32BE(offset - this.baseOffset, at);
-    this.buf.writeInt32BE(position, at + 4);
+    this.slotFor();
+    writeOffsetIndexEntry(this.buf, this.entries, offset - this.baseOffset, position);
     this.entries++;
   }
 
   /** Byte position of the last indexed batch whose last offset <= target (0 when none). */
   lookup(targetOffset: number): number {
-    const i = this.largestLowerBound(targetOffset - this.baseOffset, (k) => this.relativeOffsetAt(k));
-    return i < 0 ? 0 : this.positionAt(i);
+    return lookupOffsetIndex(this.buf, this.baseOffset, targetOffset, this.entries);
   }
 
   /** Drops entries whose position is >= position. */

@@ -25,7 +25,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '../src/protocol/crc32c.js';
-import { readBatchInfo, type BatchFailure } from '../src/protocol/record-batch.js';
+import { readBatchInfo, type BatchFailure } from '../src/log-format/batch-header.js';
 import type { LogConfig } from '../src/ipc/tasks.js';
 import { FileScanner } from './file-scan.js';
 import { OffsetIndex } from './offset-index.js';

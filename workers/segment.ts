@@ -6,8 +6,9 @@ import path from 'node:path';
 import { FileScanner, readFully } from './file-scan.js';
 import type { IndexFile } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
-import { TimeIndex, TIME_INDEX_ENTRY_SIZE } from './time-index.js';
-import { readInt64, readLastOffset, readMaxTimestamp } from '../src/protocol/record-batch.js';
+import { TimeIndex } from './time-index.js';
+import { readLastOffset, readMaxTimestamp } from '../src/log-format/batch-header.js';
+import { TIME_INDEX_ENTRY_SIZE, timeIndexRelativeOffset, timeIndexTimestamp } from '../src/log-format/time-index.js';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -324,8 +325,8 @@ function readLastTimeIndexEntry(p: string): { timestamp: number; relativeOffset:
     if (size < TIME_INDEX_ENTRY_SIZE || size % TIME_INDEX_ENTRY_SIZE !== 0) return null;
     const buf = Buffer.alloc(TIME_INDEX_ENTRY_SIZE);
     if (readFully(fd, buf, 0, TIME_INDEX_ENTRY_SIZE, size - TIME_INDEX_ENTRY_SIZE) !== TIME_INDEX_ENTRY_SIZE) return null;
-    const timestamp = readInt64(buf, 0);
-    return timestamp > 0 ? { timestamp, relativeOffset: buf.readInt32BE(8) } : null;
+    const timestamp = timeIndexTimestamp(buf, 0);
+    return timestamp > 0 ? { timestamp, relativeOffset: timeIndexRelativeOffset(buf, 0) } : null;
   } finally {
     fs.closeSync(fd);
   }

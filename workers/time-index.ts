@@ -3,10 +3,17 @@
 // increase: an entry holds the max timestamp seen so far and the (last) offset of the batch
 // carrying it, appended alongside offset-index entries and once more when the segment seals,
 // so the last entry is the segment's largest timestamp.
+// The entry format and lookup live in src/log-format/time-index.ts (shared with src/tier).
 import { IndexFile, readIndexFile } from './index-file.js';
-import { readInt64, writeInt64 } from '../src/protocol/record-batch.js';
+import {
+  TIME_INDEX_ENTRY_SIZE,
+  lookupTimeIndex,
+  timeIndexRelativeOffset,
+  timeIndexTimestamp,
+  writeTimeIndexEntry,
+} from '../src/log-format/time-index.js';
 
-export const TIME_INDEX_ENTRY_SIZE = 12;
+export { TIME_INDEX_ENTRY_SIZE };
 
 export class TimeIndex extends IndexFile {
   constructor(path: string, baseOffset: number, maxIndexBytes: number, initial?: Buffer) {
@@ -14,11 +21,11 @@ export class TimeIndex extends IndexFile {
   }
 
   timestampAt(i: number): number {
-    return readInt64(this.buf, i * TIME_INDEX_ENTRY_SIZE);
+    return timeIndexTimestamp(this.buf, i);
   }
 
   offsetAt(i: number): number {
-    return this.baseOffset + this.buf.readInt32BE(i * TIME_INDEX_ENTRY_SIZE + 8);
+    return this.baseOffset + timeIndexRelativeOffset(this.buf, i);
   }
 
   get lastTimestamp(): number {
@@ -33,9 +40,8 @@ export class TimeIndex extends IndexFile {
   maybeAppend(timestamp: number, offset: number): void {
     if (timestamp < 0) return;
     if (this.entries > 0 && timestamp <= this.lastTimestamp) return;
-    const at = this.slotFor();
-    writeInt64(this.buf, at, timestamp);
-    this.buf.writeInt32BE(offset - this.baseOffset, at + 8);
+    this.slotFor();
+    writeTimeIndexEntry(this.buf, this.entries, timestamp, offset - this.baseOffset);
     this.entries++;
   }
 
@@ -44,8 +50,7 @@ export class TimeIndex extends IndexFile {
    * the largest timestamp strictly below target (every batch up to it is older), else the base.
    */
   lookup(targetTimestamp: number): number {
-    const i = this.largestLowerBound(targetTimestamp, (k) => this.timestampAt(k), true);
-    return i < 0 ? this.baseOffset : this.offsetAt(i);
+    return lookupTimeIndex(this.buf, this.baseOffset, targetTimestamp, this.entries);
   }
 
   /** Drops entries whose offset is >= offset. */
