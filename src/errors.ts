@@ -63,6 +63,13 @@ export const ERRORS = {
   STRATA_ERR_TIER_NOT_FOUND: { area: 'tiered storage', meaning: 'The object does not exist in object storage (HTTP 404).', kafka: E.KAFKA_STORAGE_ERROR, retriable: true },
   STRATA_ERR_TIER_UNAVAILABLE: { area: 'tiered storage', meaning: 'Object storage failed (network, 5xx, throttling); retried with backoff.', kafka: E.KAFKA_STORAGE_ERROR, retriable: true },
   STRATA_ERR_TIER_NO_CONDITIONAL_WRITES: { area: 'tiered storage', meaning: 'The object store ignores If-None-Match, so manifests cannot be fenced: start-up refuses.', kafka: null, retriable: false },
+  STRATA_ERR_TIER_CORRUPT: {
+    area: 'tiered storage',
+    meaning: 'An object read back from object storage does not match the CRC-32C recorded when it was uploaded (manifest v2); its bytes are never served.',
+    kafka: E.KAFKA_STORAGE_ERROR,
+    retriable: true,
+  },
+  STRATA_ERR_TIER_SEGMENT_FILE: { area: 'tiered storage', meaning: "A sealed segment's local files are not as the log describes them (missing, other size); the upload is retried.", kafka: E.KAFKA_STORAGE_ERROR, retriable: true },
   // ---- config (src/config)
   STRATA_ERR_CONFIG: { area: 'config', meaning: 'Broker settings are invalid; start-up stops and lists every problem.', kafka: null, retriable: false },
   // ---- start-up (src/util)

@@ -1,10 +1,14 @@
 // Thread: main. Bounded cache of fixed-size chunks of remote objects, fetched with ranged GETs:
 // a small in-memory LRU in front of an on-disk LRU (`remote.fetch.cache.bytes`). Concurrent
 // requests for one chunk share one GET. Read-ahead is a chunk request nobody awaits.
+// Given the object's per-chunk CRC-32Cs (manifest v2), every chunk loaded (from the store or
+// from the disk cache) is verified once, before it is cached or returned: a mismatch throws
+// TierError CORRUPT naming the object and is never cached. Memory hits are not re-checked.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ObjectStore } from './object-store.js';
+import { TierError, TierErrorCode, type ObjectStore } from './object-store.js';
+import { checkChunk, type ChunkChecksums } from './segment-checksums.js';
 
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 const MEMORY_CHUNKS = 16;
@@ -27,15 +31,18 @@ export class ChunkCache {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  /** Bytes [start, end) of an object of objectSize bytes. */
-  async read(objectKey: string, objectSize: number, start: number, end: number): Promise<Buffer> {
+  /** Chunk CRC mismatches seen (figures, tests). */
+  corruptChunks = 0;
+
+  /** Bytes [start, end) of an object of objectSize bytes, verified against `expected` when given. */
+  async read(objectKey: string, objectSize: number, start: number, end: number, expected?: ChunkChecksums): Promise<Buffer> {
     const first = Math.floor(start / CHUNK_BYTES);
     const last = Math.floor((end - 1) / CHUNK_BYTES);
     if (first === last) {
-      const chunk = await this.chunk(objectKey, objectSize, first);
+      const chunk = await this.chunk(objectKey, objectSize, first, expected);
       return chunk.subarray(start - first * CHUNK_BYTES, end - first * CHUNK_BYTES);
     }
-    const chunks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.chunk(objectKey, objectSize, first + i)));
+    const chunks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.chunk(objectKey, objectSize, first + i, expected)));
     // Copy only the requested bytes (not whole chunks) when the range spans chunks.
     const out = Buffer.allocUnsafe(end - start);
     let at = 0;
@@ -49,12 +56,12 @@ export class ChunkCache {
   }
 
   /** Starts fetching a chunk in the background (read-ahead). */
-  prefetch(objectKey: string, objectSize: number, index: number): void {
+  prefetch(objectKey: string, objectSize: number, index: number, expected?: ChunkChecksums): void {
     if (index * CHUNK_BYTES >= objectSize) return;
-    this.chunk(objectKey, objectSize, index).catch(() => undefined);
+    this.chunk(objectKey, objectSize, index, expected).catch(() => undefined);
   }
 
-  async chunk(objectKey: string, objectSize: number, index: number): Promise<Buffer> {
+  async chunk(objectKey: string, objectSize: number, index: number, expected?: ChunkChecksums): Promise<Buffer> {
     const id = `${crypto.createHash('sha1').update(objectKey).digest('hex')}-${index}`;
     const hot = this.memory.get(id);
     if (hot) {
@@ -64,16 +71,21 @@ export class ChunkCache {
     }
     const pending = this.inflight.get(id);
     if (pending) return pending;
-    const load = this.load(id, objectKey, objectSize, index).finally(() => this.inflight.delete(id));
+    const load = this.load(id, objectKey, objectSize, index, expected).finally(() => this.inflight.delete(id));
     this.inflight.set(id, load);
     return load;
   }
 
-  private async load(id: string, objectKey: string, objectSize: number, index: number): Promise<Buffer> {
+  private async load(id: string, objectKey: string, objectSize: number, index: number, expected: ChunkChecksums | undefined): Promise<Buffer> {
     const file = path.join(this.dir, id);
     let data: Buffer | null = null;
     if (this.disk.has(id)) {
       data = await fs.promises.readFile(file).catch(() => null);
+      if (data && expected && checkChunk(data, index, expected) !== null) {
+        // The local copy went bad (disk): drop it and fetch the object's bytes again.
+        this.dropDisk(id);
+        data = null;
+      }
       if (data) {
         const size = this.disk.get(id)!;
         this.disk.delete(id);
@@ -84,6 +96,11 @@ export class ChunkCache {
       const start = index * CHUNK_BYTES;
       data = await this.store.get(objectKey, { start, endExclusive: Math.min(objectSize, start + CHUNK_BYTES) });
       this.fetchedBytes += data.length;
+      const bad = expected ? checkChunk(data, index, expected) : null;
+      if (bad !== null) {
+        this.corruptChunks++;
+        throw new TierError(TierErrorCode.CORRUPT, `object ${objectKey}: ${bad}`, objectKey);
+      }
       if (this.maxDiskBytes >= data.length) {
         // Off the read path: the caller gets the bytes now, the disk copy follows.
         const copy = data;
@@ -103,12 +120,15 @@ export class ChunkCache {
   }
 
   private evict(): void {
-    while (this.diskBytes > this.maxDiskBytes && this.disk.size > 0) {
-      const [id, size] = this.disk.entries().next().value!;
-      this.disk.delete(id);
-      this.diskBytes -= size;
-      fs.rm(path.join(this.dir, id), { force: true }, () => undefined);
-    }
+    while (this.diskBytes > this.maxDiskBytes && this.disk.size > 0) this.dropDisk(this.disk.keys().next().value!);
+  }
+
+  private dropDisk(id: string): void {
+    const size = this.disk.get(id);
+    if (size === undefined) return;
+    this.disk.delete(id);
+    this.diskBytes -= size;
+    fs.rm(path.join(this.dir, id), { force: true }, () => undefined);
   }
 
   /** Drops every chunk of objects whose keys start with prefix from memory (deleted topics). */

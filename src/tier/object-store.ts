@@ -1,7 +1,9 @@
 // Thread: main. A thin S3 client for tiered storage over @aws-sdk/client-s3, with the settings
 // every non-AWS S3 server needs (path-style URLs, checksums only when required, Buffer bodies)
 // and errors classified by HTTP status. Listings follow continuation tokens; large bodies go
-// up as multipart uploads.
+// up as multipart uploads. Files are uploaded as streams (putFile): never read whole into memory.
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -33,12 +35,21 @@ export const TierErrorCode = {
   UNAVAILABLE: 'STRATA_ERR_TIER_UNAVAILABLE',
   /** The store ignores If-None-Match: manifests cannot be fenced. */
   NO_CONDITIONAL_WRITES: 'STRATA_ERR_TIER_NO_CONDITIONAL_WRITES',
+  /**
+   * An object read back does not match the CRC-32C recorded in the manifest when it was
+   * uploaded (manifest v2): the bytes are never served; a fetch gets KAFKA_STORAGE_ERROR.
+   */
+  CORRUPT: 'STRATA_ERR_TIER_CORRUPT',
+  /** A sealed segment's local files are not as the log describes them (missing, other size): the upload is retried. */
+  SEGMENT_FILE: 'STRATA_ERR_TIER_SEGMENT_FILE',
 } as const;
 
 export class TierError extends Error {
   constructor(
     readonly code: (typeof TierErrorCode)[keyof typeof TierErrorCode],
     message: string,
+    /** The object concerned, when one is (logs name it). */
+    readonly objectKey?: string,
   ) {
     super(`${code}: ${message}`);
   }
@@ -94,7 +105,7 @@ export class ObjectStore {
 
   /** PUT; ifNoneMatch → fails with CONFLICT when the key exists. Returns the ETag. */
   async put(key: string, body: Buffer, opts: { ifNoneMatch?: boolean; contentType?: string } = {}): Promise<string> {
-    if (body.length > MULTIPART_THRESHOLD && !opts.ifNoneMatch) return this.putMultipart(key, body);
+    if (body.length > MULTIPART_THRESHOLD && !opts.ifNoneMatch) return this.putMultipart(key, body.length, (start, end) => body.subarray(start, end));
     try {
       const out = await this.client.send(
         new PutObjectCommand({
@@ -112,17 +123,57 @@ export class ObjectStore {
     }
   }
 
-  private async putMultipart(key: string, body: Buffer): Promise<string> {
+  /**
+   * PUT of the first sizeBytes of a local file, streamed from disk (fs.createReadStream with a
+   * ContentLength; multipart parts are ranges of the file): the file is never held in memory.
+   */
+  async putFile(key: string, file: string, sizeBytes: number): Promise<string> {
+    if (sizeBytes === 0) return this.put(key, Buffer.alloc(0));
+    // Checked first: a missing or short file fails here, before any request (not as a stream error).
+    try {
+      const { size } = await fs.promises.stat(file);
+      if (size < sizeBytes) throw new Error(`${file} is ${size} bytes, ${sizeBytes} expected`);
+    } catch (err) {
+      throw new TierError(TierErrorCode.SEGMENT_FILE, `PUT ${key}: ${(err as Error).message}`, key);
+    }
+    let streamError: Error | null = null;
+    const stream = (start: number, end: number) => {
+      const body = fs.createReadStream(file, { start, end: end - 1 });
+      // A read error mid-body fails the request; it must not become an uncaught 'error' event.
+      body.on('error', (err) => (streamError = err));
+      return body;
+    };
+    try {
+      if (sizeBytes > MULTIPART_THRESHOLD) return await this.putMultipart(key, sizeBytes, stream);
+      const body = stream(0, sizeBytes);
+      try {
+        const out = await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: sizeBytes, ContentType: 'application/octet-stream' }),
+        );
+        return out.ETag ?? '';
+      } finally {
+        body.destroy(); // a request that failed early leaves the stream (and its fd) open otherwise
+      }
+    } catch (err) {
+      if (streamError !== null) throw new TierError(TierErrorCode.SEGMENT_FILE, `PUT ${key}: reading ${file}: ${(streamError as Error).message}`, key);
+      throw err instanceof TierError ? err : classify(err, `PUT ${key} (from ${file})`);
+    }
+  }
+
+  private async putMultipart(key: string, sizeBytes: number, part: (start: number, end: number) => Buffer | Readable): Promise<string> {
     let uploadId: string | undefined;
     try {
       const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
       uploadId = created.UploadId!;
       const parts: Array<{ ETag: string; PartNumber: number }> = [];
-      for (let at = 0, n = 1; at < body.length; at += MULTIPART_PART_BYTES, n++) {
-        const chunk = body.subarray(at, Math.min(body.length, at + MULTIPART_PART_BYTES));
-        const out = await this.client.send(
-          new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: chunk, ContentLength: chunk.length }),
-        );
+      for (let at = 0, n = 1; at < sizeBytes; at += MULTIPART_PART_BYTES, n++) {
+        const end = Math.min(sizeBytes, at + MULTIPART_PART_BYTES);
+        const body = part(at, end);
+        const out = await this.client
+          .send(new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: end - at }))
+          .finally(() => {
+            if (!Buffer.isBuffer(body)) body.destroy();
+          });
         parts.push({ ETag: out.ETag!, PartNumber: n });
       }
       const done = await this.client.send(

@@ -1,16 +1,19 @@
 // Thread: main. Tiered storage (KIP-405 semantics) over any S3-compatible store:
 //  - uploader: every remote.log.manager.task.interval.ms, asks the worker slots for sealed,
-//    flushed segments not yet uploaded, PUTs the .log/.index/.timeindex objects, records them
-//    in the partition manifest (conditional write), then tells the worker (markUploaded) so
-//    local retention may delete them. Failures back off per partition (200 ms doubling to
-//    30 s); appends never wait for any of this.
+//    flushed segments not yet uploaded, streams the .log/.index/.timeindex files up while the
+//    tier checksum thread computes their CRC-32Cs (segment-upload.ts: this thread never reads
+//    a segment nor hashes one), records them in the partition manifest (v2, conditional write),
+//    then tells the worker (markUploaded) so local retention may delete them. Failures back
+//    off per partition (200 ms doubling to 30 s); appends never wait for any of this.
 //  - reader: a fetch below the local log start is served from the manifest's segment through
-//    its uploaded offset index, ranged GETs, a bounded chunk cache and read-ahead.
+//    its uploaded offset index, ranged GETs, a bounded chunk cache and read-ahead. Every chunk
+//    and index object loaded is checked against its CRC-32C (v2 segments): a mismatch answers
+//    KAFKA_STORAGE_ERROR with an error log line naming the object, never the bytes.
+//  Log-format knowledge (batch headers, index entries) comes from src/log-format.
 //  - topic metadata objects (`<prefix>topics/<topicId>.json`) let a broker with an empty data
 //    dir rebuild its topics; new partitions then start at the remote log end.
 //  - remote retention (retention.ms / retention.bytes) and topic deletion remove objects.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -19,17 +22,19 @@ import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../partitions/partition-engine.js';
+import { BATCH_OFFSETS_PREFIX_BYTES, BATCH_TIMESTAMP_PREFIX_BYTES, readBaseOffset, readBatchFrame, readMaxTimestamp } from '../log-format/batch-header.js';
+import { lookupOffsetIndex } from '../log-format/offset-index.js';
+import { lookupTimeIndex } from '../log-format/time-index.js';
 import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
+import { ChecksumPool, type SegmentChecksummer } from './checksum-pool.js';
 import { ManifestStore, partitionPrefix, type Manifest, type RemoteSegment } from './manifest.js';
 import { partitionId, type PartitionId } from '../ipc/partition-id.js';
 import { ObjectStore, TierError, TierErrorCode } from './object-store.js';
+import { checkObject, decodeChunkCrcs, type ChunkChecksums } from './segment-checksums.js';
+import { uploadSegment } from './segment-upload.js';
 
 const MAX_BACKOFF_MS = 30_000;
 const BASE_BACKOFF_MS = 200;
-/** Batch header bytes needed to read baseOffset, batchLength and lastOffsetDelta. */
-const BATCH_HEADER_BYTES = 27;
-/** Batch header bytes through maxTimestamp. */
-const BATCH_TIMESTAMP_HEADER_BYTES = 43;
 /** Chunks fetched ahead of a sequential reader (CHUNK_BYTES each). */
 const READ_AHEAD_CHUNKS = 4;
 
@@ -57,6 +62,14 @@ export interface TierStats {
   uploadMs: number;
   remoteReads: number;
   failures: number;
+  /** Remote reads refused because an object failed its CRC-32C check. */
+  corruptReads: number;
+}
+
+/** Collaborators a test may replace. */
+export interface TierManagerOptions {
+  /** Where segment checksums are computed; default: a one-thread pool (checksum-pool.ts). */
+  checksummer?: SegmentChecksummer;
 }
 
 export class TierManager {
@@ -66,16 +79,20 @@ export class TierManager {
   private readonly partitions = new Map<string, PartitionTier>();
   private readonly indexCache = new Map<string, Buffer>();
   private readonly cache: ChunkCache;
+  private readonly checksummer: SegmentChecksummer;
+  /** Decoded per-chunk CRCs of v2 segments (null: nothing to verify), per manifest entry. */
+  private readonly chunkChecksums = new WeakMap<RemoteSegment, ChunkChecksums | null>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private stopped = false;
-  readonly stats: TierStats = { uploadedSegments: 0, uploadedBytes: 0, uploadMs: 0, remoteReads: 0, failures: 0 };
+  readonly stats: TierStats = { uploadedSegments: 0, uploadedBytes: 0, uploadMs: 0, remoteReads: 0, failures: 0, corruptReads: 0 };
 
   private constructor(
     private readonly config: BrokerConfig,
     private readonly engine: PartitionEngine,
     logDir: string,
     private readonly logger: Logger,
+    options: TierManagerOptions = {},
   ) {
     this.store = new ObjectStore({
       bucket: config['remote.storage.s3.bucket']!,
@@ -86,12 +103,13 @@ export class TierManager {
     this.prefix = config['remote.storage.s3.prefix'];
     this.manifests = new ManifestStore(this.store, this.prefix);
     this.cache = new ChunkCache(this.store, path.join(logDir, '.remote-cache'), config['remote.fetch.cache.bytes']);
+    this.checksummer = options.checksummer ?? new ChecksumPool();
   }
 
   /** A tier manager when a bucket is configured, else undefined (no object storage). */
-  static create(config: BrokerConfig, engine: PartitionEngine, logDir: string, logger: Logger): TierManager | undefined {
+  static create(config: BrokerConfig, engine: PartitionEngine, logDir: string, logger: Logger, options?: TierManagerOptions): TierManager | undefined {
     if (config['remote.storage.s3.bucket'] === undefined) return undefined;
-    return new TierManager(config, engine, logDir, logger.child({ component: 'tier' }));
+    return new TierManager(config, engine, logDir, logger.child({ component: 'tier' }), options);
   }
 
   /**
@@ -149,6 +167,7 @@ export class TierManager {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.store.destroy();
+    await this.checksummer.destroy();
   }
 
   /** Base offset of a new partition directory: the remote log end, when there is one. */
@@ -239,41 +258,19 @@ export class TierManager {
     }
     if (seg.baseOffset < remoteEnd) throw new Error(`segment ${seg.baseOffset}-${seg.endOffset} overlaps the remote log ending at ${remoteEnd}`);
     const started = Date.now();
-    const [log, offsetIndex, timeIndex] = await Promise.all([
-      fs.promises.readFile(seg.logPath),
-      fs.promises.readFile(seg.offsetIndexPath).catch(() => Buffer.alloc(0)),
-      fs.promises.readFile(seg.timeIndexPath).catch(() => Buffer.alloc(0)),
-    ]);
-    if (log.length !== seg.sizeBytes) throw new Error(`segment ${seg.logPath} is ${log.length} bytes, expected ${seg.sizeBytes}`);
     // A unique suffix per upload: a competing writer never overwrites objects a manifest names.
     const base = `${partitionPrefix(this.prefix, t.topicId, t.partition)}segments/${String(seg.baseOffset).padStart(20, '0')}-${crypto.randomBytes(6).toString('hex')}`;
-    const remote: RemoteSegment = {
-      baseOffset: seg.baseOffset,
-      endOffset: seg.endOffset,
-      sizeBytes: seg.sizeBytes,
-      maxTimestamp: seg.maxTimestamp,
-      logKey: `${base}.log`,
-      offsetIndexKey: `${base}.index`,
-      timeIndexKey: `${base}.timeindex`,
-      crc32c: crypto.createHash('sha256').update(log).digest('hex').slice(0, 16),
-      uploadedAtMs: Date.now(),
-    };
-    await Promise.all([
-      this.store.put(remote.logKey, log),
-      this.store.put(remote.offsetIndexKey, offsetIndex),
-      this.store.put(remote.timeIndexKey, timeIndex),
-    ]);
+    const remote = await uploadSegment(this.store, this.checksummer, seg, base);
     try {
       t.manifest = await this.manifests.write(manifest, [...manifest.segments, remote]);
     } catch (err) {
       await this.store.deleteMany([remote.logKey, remote.offsetIndexKey, remote.timeIndexKey]).catch(() => undefined);
       throw err;
     }
-    this.indexCache.set(remote.offsetIndexKey, offsetIndex);
     this.stats.uploadedSegments++;
-    this.stats.uploadedBytes += log.length;
+    this.stats.uploadedBytes += seg.sizeBytes;
     this.stats.uploadMs += Date.now() - started;
-    this.logger.debug({ partition: key, baseOffset: seg.baseOffset, endOffset: seg.endOffset, bytes: log.length }, 'segment uploaded');
+    this.logger.debug({ partition: key, baseOffset: seg.baseOffset, endOffset: seg.endOffset, bytes: seg.sizeBytes }, 'segment uploaded');
     await this.engine.markUploaded(key, seg.endOffset);
   }
 
@@ -315,8 +312,17 @@ export class TierManager {
           r.errorCode = ErrorCode.NONE;
           r.records = records.length > 0 ? records : null;
         } catch (err) {
-          this.logger.warn({ err: (err as Error).message, partition: r.key }, 'remote read failed');
+          if (err instanceof TierError && err.code === TierErrorCode.CORRUPT) {
+            this.stats.corruptReads++;
+            this.logger.error(
+              { err: err.message, object: err.objectKey, partition: r.key, fetchOffset: read.fetchOffset },
+              'remote segment object failed its CRC-32C check; fetch answered KAFKA_STORAGE_ERROR',
+            );
+          } else {
+            this.logger.warn({ err: (err as Error).message, partition: r.key }, 'remote read failed');
+          }
           r.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+          r.records = null;
         }
       }),
     );
@@ -330,28 +336,27 @@ export class TierManager {
     const seg = segs[segIndex]!;
     this.stats.remoteReads++;
     // A sequential consumer enters each segment at its base offset: no index needed there.
-    let pos = fetchOffset === seg.baseOffset ? 0 : lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fetchOffset);
+    const expected = this.expectedChunks(seg);
+    let pos = fetchOffset === seg.baseOffset ? 0 : lookupOffsetIndex(await this.offsetIndex(seg), seg.baseOffset, fetchOffset);
     const out: Buffer[] = [];
     let total = 0;
-    while (pos + BATCH_HEADER_BYTES <= seg.sizeBytes) {
-      const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_HEADER_BYTES);
-      const baseOffset = Number(header.readBigInt64BE(0));
-      const size = header.readInt32BE(8) + 12;
-      const lastOffset = baseOffset + header.readInt32BE(23);
-      if (size < BATCH_HEADER_BYTES || pos + size > seg.sizeBytes) throw new Error(`corrupt remote segment ${seg.logKey} at ${pos}`);
-      if (lastOffset >= fetchOffset) {
-        if (total + size > maxBytes && (total > 0 || !minOneBatch)) break;
-        out.push(await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size));
-        total += size;
+    while (pos + BATCH_OFFSETS_PREFIX_BYTES <= seg.sizeBytes) {
+      const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_OFFSETS_PREFIX_BYTES, expected);
+      const frame = readBatchFrame(header, 0, pos, seg.sizeBytes);
+      if (frame === null) throw new Error(`corrupt remote segment ${seg.logKey} at ${pos}`);
+      if (frame.lastOffset >= fetchOffset) {
+        if (total + frame.size > maxBytes && (total > 0 || !minOneBatch)) break;
+        out.push(await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + frame.size, expected));
+        total += frame.size;
       }
-      pos += size;
+      pos += frame.size;
     }
     // Read-ahead for sequential consumers: the next chunks of this segment, or the next segment's first.
     const current = Math.floor(pos / CHUNK_BYTES);
-    for (let i = 0; i <= READ_AHEAD_CHUNKS; i++) this.cache.prefetch(seg.logKey, seg.sizeBytes, current + i);
+    for (let i = 0; i <= READ_AHEAD_CHUNKS; i++) this.cache.prefetch(seg.logKey, seg.sizeBytes, current + i, expected);
     const next = segs[segIndex + 1];
     const chunksLeft = Math.ceil((seg.sizeBytes - pos) / CHUNK_BYTES);
-    if (next) for (let i = 0; i < READ_AHEAD_CHUNKS - chunksLeft; i++) this.cache.prefetch(next.logKey, next.sizeBytes, i);
+    if (next) for (let i = 0; i < READ_AHEAD_CHUNKS - chunksLeft; i++) this.cache.prefetch(next.logKey, next.sizeBytes, i, this.expectedChunks(next));
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   }
 
@@ -365,19 +370,17 @@ export class TierManager {
     for (const seg of segs) {
       if (seg.baseOffset >= localStartOffset) break;
       if (seg.maxTimestamp < target) continue;
-      const timeIndex = await this.cachedObject(seg.timeIndexKey);
-      let fromOffset = seg.baseOffset;
-      for (let i = 0; i + 12 <= timeIndex.length; i += 12) {
-        if (Number(timeIndex.readBigInt64BE(i)) >= target) break;
-        fromOffset = seg.baseOffset + timeIndex.readInt32BE(i + 8);
-      }
-      let pos = lookupIndex(await this.offsetIndex(seg), seg.baseOffset, fromOffset);
-      while (pos + BATCH_TIMESTAMP_HEADER_BYTES <= seg.sizeBytes) {
-        const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_TIMESTAMP_HEADER_BYTES);
-        const size = header.readInt32BE(8) + 12;
-        const maxTimestamp = Number(header.readBigInt64BE(35));
+      const expected = this.expectedChunks(seg);
+      const fromOffset = lookupTimeIndex(await this.cachedObject(seg.timeIndexKey, seg.checksums?.timeIndex), seg.baseOffset, target);
+      let pos = lookupOffsetIndex(await this.offsetIndex(seg), seg.baseOffset, fromOffset);
+      while (pos + BATCH_TIMESTAMP_PREFIX_BYTES <= seg.sizeBytes) {
+        const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_TIMESTAMP_PREFIX_BYTES, expected);
+        const frame = readBatchFrame(header, 0, pos, seg.sizeBytes);
+        if (frame === null) throw new Error(`corrupt remote segment ${seg.logKey} at ${pos}`);
+        const size = frame.size;
+        const maxTimestamp = readMaxTimestamp(header, 0);
         if (maxTimestamp >= target) {
-          const batch = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size);
+          const batch = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size, expected);
           let record: { offset: number; timestamp: number } | null = null;
           try {
             record = findRecordByTimestamp(batch, 0, target);
@@ -385,7 +388,7 @@ export class TierManager {
             record = null;
           }
           // Codecs not decodable here (snappy, lz4, zstd): the batch's base offset.
-          return record ?? { offset: Number(header.readBigInt64BE(0)), timestamp: maxTimestamp };
+          return record ?? { offset: readBaseOffset(header, 0), timestamp: maxTimestamp };
         }
         pos += size;
       }
@@ -393,22 +396,35 @@ export class TierManager {
     return null;
   }
 
-  private async cachedObject(key: string): Promise<Buffer> {
+  /** A small object (an index), fetched whole once and checked against its CRC-32C when known. */
+  private async cachedObject(key: string, expectedCrc: number | undefined): Promise<Buffer> {
     const hit = this.indexCache.get(key);
     if (hit) return hit;
     const data = await this.store.get(key);
+    const bad = expectedCrc === undefined ? null : checkObject(data, expectedCrc);
+    if (bad !== null) throw new TierError(TierErrorCode.CORRUPT, `object ${key}: ${bad}`, key);
     this.indexCache.set(key, data);
     while (this.indexCache.size > 256) this.indexCache.delete(this.indexCache.keys().next().value!);
     return data;
   }
 
-  private async offsetIndex(seg: RemoteSegment): Promise<Buffer> {
-    const hit = this.indexCache.get(seg.offsetIndexKey);
-    if (hit) return hit;
-    const data = await this.store.get(seg.offsetIndexKey);
-    this.indexCache.set(seg.offsetIndexKey, data);
-    while (this.indexCache.size > 256) this.indexCache.delete(this.indexCache.keys().next().value!);
-    return data;
+  private offsetIndex(seg: RemoteSegment): Promise<Buffer> {
+    return this.cachedObject(seg.offsetIndexKey, seg.checksums?.offsetIndex);
+  }
+
+  /**
+   * The per-chunk CRCs to verify this segment's chunks against: none for segments uploaded
+   * under manifest v1, or whose chunks were checksummed at another chunk size than the cache reads.
+   */
+  private expectedChunks(seg: RemoteSegment): ChunkChecksums | undefined {
+    let sums = this.chunkChecksums.get(seg);
+    if (sums === undefined) {
+      const c = seg.checksums;
+      sums = c && c.chunkBytes === CHUNK_BYTES ? { chunkBytes: c.chunkBytes, crcs: decodeChunkCrcs(c.chunks) } : null;
+      if (c && sums === null) this.logger.warn({ object: seg.logKey, chunkBytes: c.chunkBytes }, 'remote segment checksummed at another chunk size; its chunks are served unverified');
+      this.chunkChecksums.set(seg, sums);
+    }
+    return sums ?? undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -437,20 +453,4 @@ export class TierManager {
       this.logger.warn({ err: (err as Error).message, topic: name }, 'removing remote objects of deleted topic failed');
     }
   }
-}
-
-/** Byte position of the last indexed batch whose last offset <= target (0 when none). */
-export function lookupIndex(index: Buffer, baseOffset: number, target: number): number {
-  const entries = Math.floor(index.length / 8);
-  let lo = 0;
-  let hi = entries - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (baseOffset + index.readInt32BE(mid * 8) <= target) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found < 0 ? 0 : index.readInt32BE(found * 8 + 4);
 }
