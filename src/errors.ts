@@ -33,7 +33,6 @@ export const ERRORS = {
   STRATA_ERR_MESSAGE_TOO_LARGE: { area: 'partition log', meaning: 'A record batch is larger than the topic\'s max.message.bytes.', kafka: E.MESSAGE_TOO_LARGE, retriable: false },
   STRATA_ERR_OUT_OF_ORDER_SEQUENCE: { area: 'partition log', meaning: 'An idempotent producer\'s sequence number leaves a gap.', kafka: E.OUT_OF_ORDER_SEQUENCE_NUMBER, retriable: false },
   STRATA_ERR_INVALID_PRODUCER_EPOCH: { area: 'partition log', meaning: 'A producer epoch older than the last one seen for that producer id.', kafka: E.INVALID_PRODUCER_EPOCH, retriable: false },
-  STRATA_ERR_OFFSET_OUT_OF_RANGE: { area: 'partition log', meaning: 'A fetch offset outside [log start offset, high watermark].', kafka: E.OFFSET_OUT_OF_RANGE, retriable: false },
   STRATA_ERR_PARTITION_NOT_OPEN: {
     area: 'partition log',
     meaning: 'Internal signal, never on the wire: the worker slot does not hold the partition (its thread was replaced); the router reopens it and retries.',
@@ -84,8 +83,6 @@ export const ERRORS = {
   STRATA_ERR_CLI_TIMEOUT: { area: 'cli', meaning: 'The broker did not answer in time.', kafka: null, retriable: true },
   STRATA_ERR_CLI_DECODE: { area: 'cli', meaning: 'Records fetched from the broker cannot be decoded.', kafka: null, retriable: false },
   STRATA_ERR_CLI_GROUP_ACTIVE: { area: 'cli', meaning: 'The group has active members: stop its consumers first.', kafka: null, retriable: true },
-  STRATA_ERR_CLI_GROUP_NOT_FOUND: { area: 'cli', meaning: 'The group does not exist (no members, no committed offsets).', kafka: null, retriable: false },
-  STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE: { area: 'cli', meaning: 'consume: the requested offsets are outside the log, so nothing was consumed (exit 1).', kafka: null, retriable: false },
 } as const satisfies Record<`STRATA_ERR_${string}`, ErrorDefinition>;
 
 export type StrataErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,7 @@
 // Thread: main (CLI process). One Kafka connection over node:net for the `strata` command:
 // frames with the project's FrameDecoder, correlates responses, and negotiates each API's
 // version with ApiVersions so the same code talks to Strata and to Apache Kafka.
+import { StrataError, type StrataErrorCode } from '../../errors.js';
 import net from 'node:net';
 import { FrameDecoder } from '../../protocol/framing.js';
 import { decodeResponseHeader, encodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../../protocol/generated/headers.js';
@@ -18,12 +19,11 @@ export interface ClientApi<Req, Res> {
   decode(r: Reader, version: number): Res;
 }
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code = 'STRATA_ERR_CLI',
-  ) {
-    super(message);
+/** A failure of the strata command; its code is one of the catalogue's STRATA_ERR_CLI* codes. */
+export class CliError extends StrataError {
+  constructor(message: string, code: StrataErrorCode = 'STRATA_ERR_CLI', options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'CliError';
   }
 }
 
