@@ -83,6 +83,8 @@ export const ERRORS = {
   STRATA_ERR_CLI_TIMEOUT: { area: 'cli', meaning: 'The broker did not answer in time.', kafka: null, retriable: true },
   STRATA_ERR_CLI_DECODE: { area: 'cli', meaning: 'Records fetched from the broker cannot be decoded.', kafka: null, retriable: false },
   STRATA_ERR_CLI_GROUP_ACTIVE: { area: 'cli', meaning: 'The group has active members: stop its consumers first.', kafka: null, retriable: true },
+  STRATA_ERR_CLI_GROUP_NOT_FOUND: { area: 'cli', meaning: 'The group does not exist (no members, no committed offsets).', kafka: null, retriable: false },
+  STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE: { area: 'cli', meaning: 'consume: the requested offsets are outside the log, so nothing was consumed (exit 1).', kafka: null, retriable: false },
 } as const satisfies Record<`STRATA_ERR_${string}`, ErrorDefinition>;
 
 export type StrataErrorCode = keyof typeof ERRORS;

@@ -53,6 +53,8 @@ const EXPECTED: Record<StrataErrorCode, number | null> = {
   STRATA_ERR_CLI_TIMEOUT: null,
   STRATA_ERR_CLI_DECODE: null,
   STRATA_ERR_CLI_GROUP_ACTIVE: null,
+  STRATA_ERR_CLI_GROUP_NOT_FOUND: null,
+  STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE: null,
 };
 
 describe('error catalogue', () => {
