@@ -142,7 +142,7 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
           const wanted = positions.get(r.partition)!;
           const [start, end] = await guard(Promise.all([client.listOffsets(topic, [r.partition], EARLIEST), client.listOffsets(topic, [r.partition], LATEST)]));
           const range = `offset ${wanted} of ${topic}-${r.partition} is out of range (log ${start.get(r.partition)}..${end.get(r.partition)})`;
-          if (startOffset !== undefined && count === 0) throw new CliError(`${range}: nothing to consume there`, 'STRATA_ERR_CLI_KAFKA');
+          if (startOffset !== undefined && count === 0) throw new CliError(`${range}: nothing to consume there`, 'STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE');
           // Otherwise restart at the log start (or end), as auto.offset.reset would, and say so.
           const reset = fromBeginning ? start : end;
           positions.set(r.partition, reset.get(r.partition)!);
@@ -200,6 +200,6 @@ export async function consumeCommand(client: KafkaClient, o: Options, format: Ou
     if (member) await Promise.race([member.leave(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     if (format !== 'json') info(`Consumed ${count} record${count === 1 ? '' : 's'} from ${topic}.\n`);
   }
-  if (count === 0 && outOfRange !== undefined) throw new CliError(`consumed 0 records: ${outOfRange}`, 'STRATA_ERR_CLI_KAFKA');
+  if (count === 0 && outOfRange !== undefined) throw new CliError(`consumed 0 records: ${outOfRange}`, 'STRATA_ERR_CLI_OFFSET_OUT_OF_RANGE');
   }
 }

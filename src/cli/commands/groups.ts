@@ -65,7 +65,7 @@ export async function groupsCommand(client: KafkaClient, o: Options, format: Out
       const partitions = await groupLag(client, id, owners);
       // Kafka answers an unknown group as Dead with no error: say so instead of an empty table.
       if (g.state === 'Dead' && g.members.length === 0 && partitions.length === 0) {
-        throw new CliError(`group ${id} does not exist (no members, no committed offsets)`, 'STRATA_ERR_CLI');
+        throw new CliError(`group ${id} does not exist (no members, no committed offsets)`, 'STRATA_ERR_CLI_GROUP_NOT_FOUND');
       }
       const totalLag = partitions.reduce((s, p) => s + (p.lag ?? 0n), 0n);
       if (format === 'json') {
