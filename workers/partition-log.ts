@@ -10,14 +10,20 @@
 // repair it (src/protocol/batch-timestamps.ts).
 import type { PartitionId } from '../src/ipc/partition-id.js';
 import fs from 'node:fs';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import {
   type AppendItemResult,
+  type DeleteRecordsItemResult,
+  type DescribeProducersItemResult,
   type LogConfig,
+  type LogSizeItemResult,
+  type OffsetForLeaderEpochItemResult,
   type ListOffsetsItemResult,
   type PartitionSpec,
   type PartitionState,
   type SealedSegmentInfo,
+  CURRENT_LEADER_EPOCH,
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   MAX_TIMESTAMP,
@@ -36,13 +42,14 @@ import {
   type BatchInfo,
 } from '../src/protocol/record-batch.js';
 import { repairMaxTimestamp } from '../src/protocol/batch-timestamps.js';
-import { findRecordByTimestamp } from '../src/protocol/records.js';
+import { decodeRecordBatches, findRecordByTimestamp } from '../src/protocol/records.js';
 import { StrataError, errorMessage, kafkaCodeFor } from '../src/errors.js';
 import { FileScanner } from './file-scan.js';
 import { GroupCommit } from './group-commit.js';
 import type { IndexFile } from './index-file.js';
-import { ProducerStateManager, writeSnapshotFile } from './producer-state.js';
-import { recoverLog, writeCheckpointFile, type RecoveryCheckpoint, type RecoveryStats } from './recovery.js';
+import { readLogStartOffset, writeLogStartOffset } from './log-start-offset.js';
+import { ProducerStateManager, listSnapshots, snapshotPath, writeSnapshotFile } from './producer-state.js';
+import { CHECKPOINT_FILE, recoverLog, writeCheckpointFile, type RecoveredLog, type RecoveryCheckpoint, type RecoveryStats } from './recovery.js';
 import { segmentsToDelete } from './retention.js';
 import { Segment } from './segment.js';
 
@@ -116,6 +123,10 @@ export class PartitionLog {
   uploadedEndOffset = -1;
   /** First failure of a background flush or checkpoint, reported on the next durable wait. */
   backgroundError: unknown = null;
+  /** Log start offset set by DeleteRecords (0: never); persisted in `log-start-offset`. */
+  deleteRecordsOffset = 0;
+  /** Serializes writes of the log start offset file. */
+  private logStartChain: Promise<void> = Promise.resolve();
 
   private constructor(spec: PartitionSpec, opts: PartitionLogOptions) {
     this.key = spec.key;
@@ -124,10 +135,12 @@ export class PartitionLog {
     this.now = opts.now ?? Date.now;
     this.fdatasync = opts.fdatasync ?? defaultFdatasync;
     this.producers = new ProducerStateManager();
-    const recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0, spec.pageCacheIntact === true);
+    this.deleteRecordsOffset = readLogStartOffset(spec.dir);
+    let recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0, spec.pageCacheIntact === true);
+    if (this.deleteRecordsOffset > recovered.nextOffset) recovered = this.restartAt(spec, recovered, this.deleteRecordsOffset);
     this.segments = recovered.segments;
     this.nextOffset = recovered.nextOffset;
-    this.logStartOffset = this.segments[0].baseOffset;
+    this.logStartOffset = Math.max(this.segments[0].baseOffset, this.deleteRecordsOffset);
     this.recoveryStats = recovered.stats;
     this.groupCommit = new GroupCommit(() => this.syncPass());
     this.lastCheckpointMs = this.now();
@@ -181,6 +194,7 @@ export class PartitionLog {
       lastStableOffset: this.nextOffset,
       sizeBytes: this.sizeBytes,
       segmentCount: this.segments.length,
+      deleteRecordsOffset: this.deleteRecordsOffset,
     };
     if (this.config.remoteStorageEnable) state.sealed = this.sealedAwaitingUpload();
     return state;
@@ -637,38 +651,129 @@ export class PartitionLog {
     return found === null ? result(-1, -1) : result(found.offset, found.timestamp);
   }
 
-  /** First record with timestamp >= target: time index, then batch walk, then record scan. */
+  /**
+   * First record with timestamp >= target at or above the log start offset (Kafka's
+   * LogSegment.findOffsetByTimestamp with startingOffset = logStartOffset): time index, then
+   * batch walk, then record scan.
+   */
   private findByTimestamp(target: number): { offset: number; timestamp: number } | null {
     const scanner = scannerForWalk();
+    const minOffset = this.logStartOffset;
     for (let i = 0; i < this.segments.length; i++) {
       const seg = this.segments[i];
       const active = i === this.segments.length - 1;
       if (seg.largestTimestamp(active) < target) continue;
       const endOffset = this.segmentEndOffset(i);
-      const fromOffset = seg.timeIndex(endOffset, scanner).lookup(target);
+      if (endOffset <= minOffset) continue;
+      const fromOffset = Math.max(seg.timeIndex(endOffset, scanner).lookup(target), minOffset);
       const from = seg.offsetIndex(endOffset, scanner).lookup(fromOffset);
-      let hit: { position: number; size: number; info: BatchInfo } | null = null;
+      let found: { offset: number; timestamp: number } | null = null;
       scanner.scan(seg.logFd(), from, seg.size, false, (buf, at, position, size) => {
         const info = readBatchInfo(buf, at);
-        if (info.maxTimestamp < target) return true;
-        hit = { position, size, info };
-        return false;
+        if (info.maxTimestamp < target || info.baseOffset + info.lastOffsetDelta < minOffset) return true;
+        const batch = Buffer.allocUnsafe(size);
+        seg.read(batch, 0, position, size);
+        found = recordAtOrAfter(batch, info, target, minOffset);
+        return found === null;
       });
       if (!active) this.touchSealed(seg);
-      if (hit === null) continue;
-      const { position, size, info } = hit as { position: number; size: number; info: BatchInfo };
-      const batch = Buffer.allocUnsafe(size);
-      seg.read(batch, 0, position, size);
-      let record: { offset: number; timestamp: number } | null = null;
-      try {
-        record = findRecordByTimestamp(batch, 0, target);
-      } catch {
-        record = null;
-      }
-      // Codecs we cannot decode here (snappy, lz4, zstd): the batch's base offset.
-      return record ?? { offset: info.baseOffset, timestamp: info.maxTimestamp };
+      if (found !== null) return found;
     }
     return null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Admin APIs: DeleteRecords, OffsetForLeaderEpoch, DescribeLogDirs, DescribeProducers
+
+  /**
+   * DeleteRecords (Kafka's UnifiedLog.maybeIncrementLogStartOffset): moves the log start offset
+   * up to `offset` (-1 = the high watermark). Beyond the high watermark, or negative, is
+   * OFFSET_OUT_OF_RANGE; at or below the current log start nothing visible changes. Reads below the new
+   * start are refused from the moment this is called; the offset is on disk before it
+   * resolves. Sealed, flushed segments wholly below it are deleted now, others by maintenance.
+   */
+  async deleteRecords(offset: number): Promise<DeleteRecordsItemResult> {
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
+    const target = offset === -1 ? this.nextOffset : offset;
+    if (target < 0 || target > this.nextOffset) {
+      return { key: this.key, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1, state: null };
+    }
+    // Compared with the recorded offset, not logStartOffset: with tiered storage the local log
+    // may start above an offset that object storage still serves.
+    if (target > this.deleteRecordsOffset) {
+      this.deleteRecordsOffset = target;
+      if (target > this.logStartOffset) this.logStartOffset = target;
+      const write = this.logStartChain.then(() => writeLogStartOffset(this.dir, this.deleteRecordsOffset));
+      this.logStartChain = write.catch(() => undefined);
+      await write;
+      if (this.deleteSegmentsBelowLogStart() > 0) await this.scheduleCheckpoint(this.now());
+    } else {
+      await this.logStartChain;
+    }
+    return { key: this.key, errorCode: 0, lowWatermark: this.logStartOffset, state: this.state() };
+  }
+
+  /**
+   * Deletes the leading sealed, flushed segments that lie wholly below the log start offset
+   * (Kafka: deleteLogStartOffsetBreachedSegments). Unlike retention, producer state stays.
+   */
+  private deleteSegmentsBelowLogStart(): number {
+    let count = 0;
+    while (
+      count < this.segments.length - 1 &&
+      this.segments[count + 1].baseOffset <= this.logStartOffset &&
+      !this.pendingSeal.includes(this.segments[count])
+    ) {
+      count++;
+    }
+    if (count === 0) return 0;
+    for (const seg of this.segments.splice(0, count)) {
+      const i = this.openSealed.indexOf(seg);
+      if (i >= 0) this.openSealed.splice(i, 1);
+      seg.deleteFiles();
+    }
+    return count;
+  }
+
+  /**
+   * OffsetForLeaderEpoch (Kafka's LeaderEpochFileCache.endOffsetFor): this log has one epoch,
+   * CURRENT_LEADER_EPOCH, starting at the log start offset. That epoch answers the log end
+   * offset; an older epoch answers itself with the first epoch's start offset; an unknown
+   * (newer, or UNDEFINED -1) epoch answers -1 / -1.
+   */
+  offsetForLeaderEpoch(leaderEpoch: number): OffsetForLeaderEpochItemResult {
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
+    const answer = (epoch: number, endOffset: number): OffsetForLeaderEpochItemResult => ({ key: this.key, errorCode: 0, leaderEpoch: epoch, endOffset });
+    if (leaderEpoch === CURRENT_LEADER_EPOCH) return answer(CURRENT_LEADER_EPOCH, this.nextOffset);
+    if (leaderEpoch < CURRENT_LEADER_EPOCH && leaderEpoch !== -1) return answer(leaderEpoch, this.logStartOffset);
+    return answer(-1, -1);
+  }
+
+  /** DescribeLogDirs: bytes on local disk and the log end offset. */
+  logSize(): LogSizeItemResult {
+    return { key: this.key, errorCode: 0, sizeBytes: this.sizeBytes, logEndOffset: this.nextOffset };
+  }
+
+  /** DescribeProducers: the idempotent producers this partition's state holds. */
+  describeProducers(): DescribeProducersItemResult {
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
+    const producers = [...this.producers.entries()].map((e) => {
+      const last = e.batches[e.batches.length - 1];
+      return { producerId: e.producerId, producerEpoch: e.producerEpoch, lastSequence: last?.lastSeq ?? -1, lastTimestamp: e.lastTimestamp };
+    });
+    return { key: this.key, errorCode: 0, producers };
+  }
+
+  /**
+   * Opening: DeleteRecords had moved the log start past what recovery kept (records acked
+   * with acks=1 and lost in a crash). As Kafka (truncateFullyAndStartAt), the log restarts
+   * empty at the log start offset, so offsets below it are never handed out again.
+   */
+  private restartAt(spec: PartitionSpec, recovered: RecoveredLog, offset: number): RecoveredLog {
+    for (const seg of recovered.segments) seg.deleteFiles();
+    for (const snapshot of listSnapshots(fs.readdirSync(spec.dir))) fs.rmSync(snapshotPath(spec.dir, snapshot), { force: true });
+    fs.rmSync(path.join(spec.dir, CHECKPOINT_FILE), { force: true });
+    return recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), offset, false);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -681,7 +786,7 @@ export class PartitionLog {
     await this.settle();
     if (this.closed) return this.state();
     this.maybeTimeRoll(nowMs);
-    const deleted = this.applyRetention(nowMs);
+    const deleted = this.applyRetention(nowMs) + this.deleteSegmentsBelowLogStart();
     const pending: Promise<void>[] = [];
     const oldest = this.groupCommit.oldestUnflushedMs;
     if (oldest !== null && nowMs - oldest >= this.config.flushMs) pending.push(this.flush());
@@ -725,8 +830,8 @@ export class PartitionLog {
       if (i >= 0) this.openSealed.splice(i, 1);
       seg.deleteFiles();
     }
-    this.logStartOffset = this.segments[0].baseOffset;
-    this.producers.evictBelow(this.logStartOffset);
+    this.logStartOffset = Math.max(this.segments[0].baseOffset, this.deleteRecordsOffset);
+    this.producers.evictBelow(this.segments[0].baseOffset);
     return count;
   }
 
@@ -782,4 +887,23 @@ export class PartitionLog {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/**
+ * The first record of `batch` with timestamp >= target and offset >= minOffset, or null when
+ * a later batch must be looked at. Batches in codecs not decoded here (snappy, lz4, zstd)
+ * answer their first offset at or above minOffset with the batch's max timestamp.
+ */
+function recordAtOrAfter(batch: Buffer, info: BatchInfo, target: number, minOffset: number): { offset: number; timestamp: number } | null {
+  let record: { offset: number; timestamp: number } | null;
+  try {
+    record = findRecordByTimestamp(batch, 0, target);
+  } catch {
+    record = null;
+  }
+  // Codecs we cannot decode here (snappy, lz4, zstd): the batch's first offset.
+  if (record === null) return { offset: Math.max(info.baseOffset, minOffset), timestamp: info.maxTimestamp };
+  if (record.offset >= minOffset) return record;
+  for (const r of decodeRecordBatches(batch)[0]?.records ?? []) if (r.offset >= minOffset && r.timestamp >= target) return { offset: r.offset, timestamp: r.timestamp };
+  return null;
 }

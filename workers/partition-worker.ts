@@ -19,6 +19,8 @@ import {
   type AppendItemResult,
   type AppendResult,
   type AppendTask,
+  type DeleteRecordsItemResult,
+  type OffsetForLeaderEpochItemResult,
   type ListOffsetsItemResult,
   type ListOffsetsTask,
   type PartitionSpec,
@@ -74,6 +76,14 @@ export class PartitionWorker {
           if (log === undefined) return notOpen(task.key);
           return ok(log.markUploaded(task.uploadedEndOffset));
         }
+        case 'deleteRecords':
+          return ok(await Promise.all(task.items.map((item) => this.perLog(item.key, (log) => log.deleteRecords(item.offset), deleteRecordsError))));
+        case 'offsetForLeaderEpoch':
+          return ok(await Promise.all(task.items.map((item) => this.perLog(item.key, (log) => log.offsetForLeaderEpoch(item.leaderEpoch), epochError))));
+        case 'logSize':
+          return ok(await Promise.all(task.items.map((item) => this.perLog(item.key, (log) => log.logSize(), (key, cause) => ({ key, errorCode: cause.code, cause, sizeBytes: -1, logEndOffset: -1 })))));
+        case 'describeProducers':
+          return ok(await Promise.all(task.items.map((item) => this.perLog(item.key, (log) => log.describeProducers(), (key, cause) => ({ key, errorCode: cause.code, cause, producers: [] })))));
         case 'delete':
           await this.remove(task.keys, true);
           return ok(null);
@@ -228,6 +238,17 @@ export class PartitionWorker {
     });
   }
 
+  /** Runs one item's operation on its log; a missing log or a failure becomes the item's error and cause. */
+  private async perLog<R>(key: PartitionId, run: (log: PartitionLog) => R | Promise<R>, error: (key: PartitionId, cause: TaskError) => R): Promise<R> {
+    const log = this.logs.get(key);
+    if (log === undefined) return error(key, notOpenError(key));
+    try {
+      return await run(log);
+    } catch (err) {
+      return error(key, toTaskError(err));
+    }
+  }
+
   private async maintenance(nowMs: number): Promise<PartitionState[]> {
     const logs = [...this.logs.values()];
     return Promise.all(logs.map((log) => log.maintenance(nowMs).catch(() => log.state())));
@@ -262,6 +283,14 @@ function ok<T>(value: T): TaskResult<T> {
 
 function notOpen(key: PartitionId): AnyTaskResult {
   return { ok: false, error: notOpenError(key) };
+}
+
+function deleteRecordsError(key: PartitionId, cause: TaskError): DeleteRecordsItemResult {
+  return { key, errorCode: cause.code, cause, lowWatermark: -1, state: null };
+}
+
+function epochError(key: PartitionId, cause: TaskError): OffsetForLeaderEpochItemResult {
+  return { key, errorCode: cause.code, cause, leaderEpoch: -1, endOffset: -1 };
 }
 
 function appendError(key: PartitionId, cause: TaskError): AppendItemResult {

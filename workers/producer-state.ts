@@ -164,6 +164,11 @@ export class ProducerStateManager {
     return this.producers.size;
   }
 
+  /** Every tracked producer (DescribeProducers); read-only use. */
+  entries(): IterableIterator<ProducerEntry> {
+    return this.producers.values();
+  }
+
   begin(): ProducerAppend {
     return new ProducerAppend(this);
   }

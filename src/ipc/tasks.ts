@@ -85,6 +85,11 @@ export interface PartitionState {
   segmentCount: number;
   /** Remote storage enabled: sealed segments awaiting upload, oldest first. */
   sealed?: SealedSegmentInfo[];
+  /**
+   * Log start offset set by DeleteRecords (0 when never used; persisted per partition): no
+   * offset below it is served, locally or from object storage. logStartOffset is never below it.
+   */
+  deleteRecordsOffset?: number;
 }
 
 /** A slice of the task's transferred buffer holding one partition's `records` field. */
@@ -191,6 +196,92 @@ export interface ListOffsetsItemResult {
   timestamp: number;
 }
 
+/**
+ * The leader epoch of every partition: one broker leads everything and never changes leader.
+ * Metadata advertises it, appends stamp it into partitionLeaderEpoch, OffsetForLeaderEpoch
+ * answers with it.
+ */
+export const CURRENT_LEADER_EPOCH = 0;
+
+export interface DeleteRecordsItem {
+  key: PartitionId;
+  /** New log start offset; -1 = the high watermark (DeleteRecordsRequest.HIGH_WATERMARK). */
+  offset: number;
+}
+
+export interface DeleteRecordsTask {
+  /** Advances each log start offset (persisted before the answer); segments wholly below it are deleted. */
+  op: 'deleteRecords';
+  items: DeleteRecordsItem[];
+}
+
+export interface DeleteRecordsItemResult {
+  key: PartitionId;
+  /** 0, OFFSET_OUT_OF_RANGE (beyond the high watermark or negative), ... (see `cause`). */
+  errorCode: number;
+  cause?: TaskError;
+  /** The log start offset after the call (-1 on error). */
+  lowWatermark: number;
+  /** The partition's state after the call (null on error). */
+  state: PartitionState | null;
+}
+
+export interface OffsetForLeaderEpochItem {
+  key: PartitionId;
+  leaderEpoch: number;
+}
+
+export interface OffsetForLeaderEpochTask {
+  op: 'offsetForLeaderEpoch';
+  items: OffsetForLeaderEpochItem[];
+}
+
+export interface OffsetForLeaderEpochItemResult {
+  key: PartitionId;
+  errorCode: number;
+  cause?: TaskError;
+  /** UNDEFINED_EPOCH (-1) when the epoch is unknown. */
+  leaderEpoch: number;
+  /** UNDEFINED_EPOCH_OFFSET (-1) when the epoch is unknown. */
+  endOffset: number;
+}
+
+export interface LogSizeTask {
+  /** Bytes on local disk of each partition (DescribeLogDirs). */
+  op: 'logSize';
+  items: Array<{ key: PartitionId }>;
+}
+
+export interface LogSizeItemResult {
+  key: PartitionId;
+  errorCode: number;
+  cause?: TaskError;
+  sizeBytes: number;
+  logEndOffset: number;
+}
+
+export interface DescribeProducersTask {
+  /** Active idempotent producers of each partition (DescribeProducers). */
+  op: 'describeProducers';
+  items: Array<{ key: PartitionId }>;
+}
+
+export interface ProducerStateInfo {
+  producerId: number;
+  producerEpoch: number;
+  /** Last sequence number appended; -1 when none is retained. */
+  lastSequence: number;
+  /** Largest timestamp of the producer's batches; -1 when unknown. */
+  lastTimestamp: number;
+}
+
+export interface DescribeProducersItemResult {
+  key: PartitionId;
+  errorCode: number;
+  cause?: TaskError;
+  producers: ProducerStateInfo[];
+}
+
 export interface OpenTask {
   op: 'open';
   /** Creates missing directories, recovers existing logs (tail scan of the active segment). */
@@ -248,7 +339,11 @@ export type WorkerTask =
   | TierStateTask
   | MarkUploadedTask
   | DeleteTask
-  | CloseTask;
+  | CloseTask
+  | DeleteRecordsTask
+  | OffsetForLeaderEpochTask
+  | LogSizeTask
+  | DescribeProducersTask;
 
 /** A failure as plain data for the thread boundary. */
 export interface TaskError {
@@ -278,6 +373,10 @@ export interface TaskValues {
   markUploaded: PartitionState;
   delete: null;
   close: null;
+  deleteRecords: DeleteRecordsItemResult[];
+  offsetForLeaderEpoch: OffsetForLeaderEpochItemResult[];
+  logSize: LogSizeItemResult[];
+  describeProducers: DescribeProducersItemResult[];
 }
 
 /**

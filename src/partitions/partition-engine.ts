@@ -6,7 +6,19 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import type { PartitionId } from '../ipc/partition-id.js';
-import { isPartitionNotOpen, type AppendItemResult, type ListOffsetsItemResult, type PartitionSpec, type PartitionState, type WorkerTask, type TaskValues } from '../ipc/tasks.js';
+import {
+  isPartitionNotOpen,
+  type AppendItemResult,
+  type DeleteRecordsItemResult,
+  type DescribeProducersItemResult,
+  type ListOffsetsItemResult,
+  type LogSizeItemResult,
+  type OffsetForLeaderEpochItemResult,
+  type PartitionSpec,
+  type PartitionState,
+  type WorkerTask,
+  type TaskValues,
+} from '../ipc/tasks.js';
 import { canTransferInPlace, copyIntoFreshBuffer, sliceInPlace, type AppendRequestItem } from './append-buffers.js';
 import { Balancer } from './balancer.js';
 import { EngineError } from './engine-error.js';
@@ -218,6 +230,43 @@ export class PartitionEngine {
       this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'listOffsets', items: subset })),
     );
   }
+
+  // --- Admin APIs (DeleteRecords, OffsetForLeaderEpoch, DescribeLogDirs, DescribeProducers) ---
+
+  /**
+   * Advances each partition's log start offset (-1 = its high watermark); the worker persists
+   * it before answering. The cached state (and so the tail cache's lower bound) follows.
+   */
+  async deleteRecords(items: Array<{ key: PartitionId; offset: number }>): Promise<DeleteRecordsItemResult[]> {
+    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, async (subset) => {
+        const results = await this.slots.run(slot, { op: 'deleteRecords', items: subset });
+        for (const r of results) if (r.state !== null) this.states.update(r.state);
+        return results;
+      }),
+    );
+  }
+
+  async offsetForLeaderEpoch(items: Array<{ key: PartitionId; leaderEpoch: number }>): Promise<OffsetForLeaderEpochItemResult[]> {
+    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'offsetForLeaderEpoch', items: subset })),
+    );
+  }
+
+  /** Bytes on local disk per partition. */
+  async logSize(ids: PartitionId[]): Promise<LogSizeItemResult[]> {
+    return runPlanned(ids.map((key) => ({ key })), (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'logSize', items: subset })),
+    );
+  }
+
+  async describeProducers(ids: PartitionId[]): Promise<DescribeProducersItemResult[]> {
+    return runPlanned(ids.map((key) => ({ key })), (id) => this.requireSlot(id), (slot, slotItems) =>
+      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'describeProducers', items: subset })),
+    );
+  }
+
+  // --- end of admin APIs ---
 
   /** Tiered storage: state, with sealed segments awaiting upload, of every remote-enabled partition. */
   async tierState(): Promise<PartitionState[]> {

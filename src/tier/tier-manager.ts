@@ -176,9 +176,14 @@ export class TierManager {
     return segs && segs.length > 0 ? segs[segs.length - 1]!.endOffset : undefined;
   }
 
-  /** The remote log start offset of a partition, when it has remote segments. */
+  /**
+   * The remote log start offset of a partition, when it has remote segments: never below the
+   * log start offset DeleteRecords set, so nothing below that is read from object storage.
+   */
   remoteLogStartOffset(key: PartitionId): number | undefined {
-    return this.partitions.get(key)?.manifest?.segments[0]?.baseOffset;
+    const start = this.partitions.get(key)?.manifest?.segments[0]?.baseOffset;
+    if (start === undefined) return undefined;
+    return Math.max(start, this.engine.state(key)?.deleteRecordsOffset ?? 0);
   }
 
   /** The manifest currently known for a partition (tests, tools). */
@@ -279,6 +284,9 @@ export class TierManager {
     const manifest = t.manifest!;
     const segs = manifest.segments;
     let count = 0;
+    // Segments wholly below the log start offset DeleteRecords set go first.
+    const deletedBelow = this.engine.state(partitionId(t.topicId, t.partition))?.deleteRecordsOffset ?? 0;
+    while (count < segs.length && segs[count]!.endOffset <= deletedBelow) count++;
     if (retentionMs >= 0) while (count < segs.length && now - segs[count]!.maxTimestamp > retentionMs) count++;
     if (retentionBytes >= 0) {
       let size = segs.slice(count).reduce((n, s) => n + s.sizeBytes, 0);
