@@ -54,6 +54,12 @@ export interface TopicTierHooks {
 export class TopicManager {
   /** Topics being created right now, so concurrent auto-creations share one creation. */
   private readonly creating = new Map<string, Promise<CreateTopicResult>>();
+  /**
+   * Topics whose partition directories are being removed right now. A topic of the same name
+   * uses the same directories (`<name>-<p>`): its creation waits until they are gone, or the old
+   * deletion would remove the new topic's logs (or the new one would recover the old records).
+   */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: MetadataStore,
@@ -115,6 +121,9 @@ export class TopicManager {
     const fail = (errorCode: number, errorMessage: string): CreateTopicResult => ({ ok: false, errorCode, errorMessage });
     const nameProblem = topicNameProblem(opts.name);
     if (nameProblem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    // Everything after this wait is synchronous up to the creation's registration.
+    const deletion = this.deleting.get(opts.name);
+    if (deletion && !opts.validateOnly) await deletion.catch(() => undefined);
     if (this.store.topic(opts.name) || this.creating.has(opts.name)) {
       return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${opts.name}' already exists.`);
     }
@@ -168,12 +177,34 @@ export class TopicManager {
     return { errorCode: result.errorCode, errorMessage: result.errorMessage };
   }
 
+  /**
+   * Deletes a topic: gone from every metadata view (store, by name and by id) in one
+   * synchronous step, before its data is removed; resolves once the data is gone. A creation
+   * of the topic still in progress finishes first, so its partitions and its tier metadata
+   * object are removed too.
+   */
   async delete(name: string): Promise<KafkaFailure | null> {
     if (!this.config['delete.topic.enable']) return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
+    const creation = this.creating.get(name);
+    if (creation) await creation.catch(() => undefined);
     const topic = this.store.topic(name);
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     // Forget the topic first so no new request reaches its partitions, then remove the data.
     this.store.deleteTopic(name);
+    const removal = this.removeLocalData(name, topic);
+    this.deleting.set(name, removal);
+    try {
+      await removal;
+    } finally {
+      if (this.deleting.get(name) === removal) this.deleting.delete(name);
+    }
+    if (this.tier) await this.tier.topicDeleted(name, topic);
+    this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
+    return null;
+  }
+
+  /** Closes and removes the partition directories of a topic already gone from the store. */
+  private async removeLocalData(name: string, topic: TopicRecord): Promise<void> {
     const keys = Array.from({ length: topic.partitions }, (_, p) => partitionId(topic.topicId, p));
     await this.engine.delete(keys);
     // A slot whose thread was replaced may not have had every partition open: remove leftovers.
@@ -187,9 +218,6 @@ export class TopicManager {
       leftovers.push(doomed);
     }
     await Promise.all(leftovers.map((d) => fs.promises.rm(d, { recursive: true, force: true })));
-    if (this.tier) await this.tier.topicDeleted(name, topic);
-    this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
-    return null;
   }
 
   async createPartitions(name: string, count: number, hasAssignments: boolean, validateOnly: boolean): Promise<KafkaFailure | null> {

@@ -1,5 +1,7 @@
 // Thread: main. Metadata (key 3), versions 0–12.
-// One broker leads every partition (leader epoch 0, replicas = ISR = [this node]).
+// One broker leads every partition (leader epoch CURRENT_LEADER_EPOCH = 0, replicas = ISR =
+// [this node]). Every path (all topics, by name, by id) reads the one metadata store, which a
+// deletion updates in one synchronous step: a deleted topic is absent from the next answer.
 // Topics: v0 empty list = all; v1+ null = all. v4+ AllowAutoTopicCreation (and the broker's
 // auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
 // ids and accepts topics by id (v10–11 only look up by name here; by-id lookups answer
@@ -15,6 +17,7 @@ import {
 } from '../../protocol/generated/messages/03-metadata.js';
 import type { TopicRecord } from '../../metadata/metadata-store.js';
 import { topicNameProblem } from '../../metadata/topic-manager.js';
+import { CURRENT_LEADER_EPOCH } from '../../ipc/tasks.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
 import { defineHandler } from './types.js';
 
@@ -29,7 +32,7 @@ function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord): To
       errorCode: ErrorCode.NONE,
       partitionIndex: p,
       leaderId: nodeId,
-      leaderEpoch: 0,
+      leaderEpoch: CURRENT_LEADER_EPOCH,
       replicaNodes: [nodeId],
       isrNodes: [nodeId],
       offlineReplicas: [],

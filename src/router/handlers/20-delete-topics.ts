@@ -1,6 +1,8 @@
 // Thread: main. DeleteTopics (key 20), versions 0–6.
-// v0–5 name topics; v6 names or ids. The topic disappears from metadata at once and its
-// partition directories are removed by their workers.
+// v0–5 name topics; v6 names or ids. The topic disappears from metadata (every Metadata path)
+// at once, before its partition directories are removed by their workers; the answer comes
+// once they are gone. A creation of the same name meanwhile waits for that removal (same
+// directories); a deletion of a topic still being created waits for the creation to finish.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDeleteTopicsRequest,
