@@ -143,6 +143,12 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
+/** One line for a log field: `STRATA_ERR_X: message` for a catalogued failure (the code comes from its field, never from the message). */
+export function describeError(err: unknown): string {
+  const code = strataCodeOf(err);
+  return code === undefined ? errorMessage(err) : `${code}: ${errorMessage(err)}`;
+}
+
 /** docs/errors.md, rendered from ERRORS. */
 export function renderErrorDocs(): string {
   const lines = [

@@ -2,6 +2,7 @@
 // every non-AWS S3 server needs (path-style URLs, checksums only when required, Buffer bodies)
 // and errors classified by HTTP status. Listings follow continuation tokens; large bodies go
 // up as multipart uploads. Files are uploaded as streams (putFile): never read whole into memory.
+import { StrataError, type StrataErrorCode } from '../errors.js';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
@@ -25,7 +26,7 @@ export interface ObjectStoreOptions {
   requestTimeoutMs?: number;
 }
 
-/** Internal error codes (documented in README "Tiered storage"). */
+/** Short names of the catalogue's tier codes (meanings and Kafka codes: src/errors.ts, docs/errors.md). */
 export const TierErrorCode = {
   /** A conditional write lost: another writer created that object first (HTTP 412 / 409). */
   CONFLICT: 'STRATA_ERR_TIER_CONFLICT',
@@ -42,16 +43,18 @@ export const TierErrorCode = {
   CORRUPT: 'STRATA_ERR_TIER_CORRUPT',
   /** A sealed segment's local files are not as the log describes them (missing, other size): the upload is retried. */
   SEGMENT_FILE: 'STRATA_ERR_TIER_SEGMENT_FILE',
-} as const;
+} as const satisfies Record<string, StrataErrorCode>;
 
-export class TierError extends Error {
+export class TierError extends StrataError {
+  declare readonly code: (typeof TierErrorCode)[keyof typeof TierErrorCode];
   constructor(
-    readonly code: (typeof TierErrorCode)[keyof typeof TierErrorCode],
+    code: (typeof TierErrorCode)[keyof typeof TierErrorCode],
     message: string,
     /** The object concerned, when one is (logs name it). */
     readonly objectKey?: string,
   ) {
-    super(`${code}: ${message}`);
+    super(code, message);
+    this.name = 'TierError';
   }
 }
 

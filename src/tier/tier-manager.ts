@@ -13,6 +13,7 @@
 //  - topic metadata objects (`<prefix>topics/<topicId>.json`) let a broker with an empty data
 //    dir rebuild its topics; new partitions then start at the remote log end.
 //  - remote retention (retention.ms / retention.bytes) and topic deletion remove objects.
+import { describeError } from '../errors.js';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -124,7 +125,7 @@ export class TierManager {
       // local fetch work; manifests load and uploads start once the store answers). With an
       // empty data dir it must not start: it could not tell where the remote logs end.
       if (!(err instanceof TierError && err.code === TierErrorCode.UNAVAILABLE) || metadata.topicNames().length === 0) throw err;
-      this.logger.error({ err: err.message }, 'object storage unreachable at start-up; starting without it, uploads resume when it answers');
+      this.logger.error({ err: describeError(err) }, 'object storage unreachable at start-up; starting without it, uploads resume when it answers');
       return;
     }
     const metas = await this.store.list(`${this.prefix}topics/`);
@@ -246,7 +247,7 @@ export class TierManager {
       if (err instanceof TierError && err.code === TierErrorCode.CONFLICT) t.manifest = null; // reload: someone else wrote
       const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(t.failures - 1, 10));
       t.nextAttemptMs = Date.now() + backoff;
-      this.logger.warn({ err: (err as Error).message, partition: state.key, failures: t.failures, backoffMs: backoff }, 'tier upload failed; will retry');
+      this.logger.warn({ err: describeError(err), partition: state.key, failures: t.failures, backoffMs: backoff }, 'tier upload failed; will retry');
     } finally {
       t.busy = false;
     }
@@ -323,11 +324,11 @@ export class TierManager {
           if (err instanceof TierError && err.code === TierErrorCode.CORRUPT) {
             this.stats.corruptReads++;
             this.logger.error(
-              { err: err.message, object: err.objectKey, partition: r.key, fetchOffset: read.fetchOffset },
+              { err: describeError(err), object: err.objectKey, partition: r.key, fetchOffset: read.fetchOffset },
               'remote segment object failed its CRC-32C check; fetch answered KAFKA_STORAGE_ERROR',
             );
           } else {
-            this.logger.warn({ err: (err as Error).message, partition: r.key }, 'remote read failed');
+            this.logger.warn({ err: describeError(err), partition: r.key }, 'remote read failed');
           }
           r.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
           r.records = null;
@@ -444,7 +445,7 @@ export class TierManager {
     try {
       await this.store.put(`${this.prefix}topics/${topic.topicId}.json`, Buffer.from(JSON.stringify(meta)), { contentType: 'application/json' });
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message, topic: name }, 'writing topic metadata object failed');
+      this.logger.warn({ err: describeError(err), topic: name }, 'writing topic metadata object failed');
     }
   }
 
@@ -458,7 +459,7 @@ export class TierManager {
       this.cache.forget();
       this.logger.info({ topic: name, topicId: topic.topicId, objects: keys.length }, 'remote objects of deleted topic removed');
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message, topic: name }, 'removing remote objects of deleted topic failed');
+      this.logger.warn({ err: describeError(err), topic: name }, 'removing remote objects of deleted topic failed');
     }
   }
 }

@@ -76,7 +76,7 @@ describe('chunk cache', () => {
     }
     expect(cache.corruptChunks).toBe(2); // fetched again: the bad chunk was not cached
     // A range spanning the good and the bad chunk is refused as a whole.
-    await expect(cache.read('obj/corrupt.log', body.length, 10, CHUNK_BYTES + 10, sums)).rejects.toThrow(/STRATA_ERR_TIER_CORRUPT/);
+    await expect(cache.read('obj/corrupt.log', body.length, 10, CHUNK_BYTES + 10, sums)).rejects.toMatchObject({ code: 'STRATA_ERR_TIER_CORRUPT' });
     // Read-ahead of the bad chunk neither throws nor poisons the cache.
     cache.prefetch('obj/corrupt.log', body.length, 1, sums);
     stored('obj/corrupt.log').body[CHUNK_BYTES + 100] ^= 0x40; // repaired
