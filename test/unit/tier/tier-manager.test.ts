@@ -82,7 +82,7 @@ async function harness(opts: { v1?: boolean } = {}): Promise<Harness> {
     'remote.storage.s3.path.style.access': 'true',
     'remote.storage.s3.prefix': prefix,
   });
-  const tier = TierManager.create(config, {} as PartitionEngine, logDir, pino({ level: 'info' }, sink), { checksummer: inProcessChecksummer })!;
+  const tier = TierManager.create(config, { state: () => undefined } as unknown as PartitionEngine, logDir, pino({ level: 'info' }, sink), { checksummer: inProcessChecksummer })!;
   await tier.start(metadata, () => true);
   const key = partitionId(topic.topicId, 0);
   const fetch = async (fetchOffset: number, maxBytes = 64 * 1024): Promise<ReadOutcome> => {
