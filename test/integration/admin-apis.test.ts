@@ -29,6 +29,7 @@ import {
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { kafkaClient } from '../helpers/kafkajs.js';
+import { kcatQueryOffset } from '../helpers/kcat.js';
 import { withConnection, type RawKafkaConnection } from '../helpers/raw-kafka.js';
 import { apiVersions, fetch, initProducerId, listOffset, produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -129,6 +130,8 @@ describe('DeleteRecords', () => {
     const offsets = await admin.fetchTopicOffsets(topic);
     expect(offsets.find((o) => o.partition === 0)).toMatchObject({ low: '23', high: '50' });
     expect(offsets.find((o) => o.partition === 1)).toMatchObject({ low: '10', high: '10' });
+    // librdkafka (kcat -Q) sees the new earliest offset too.
+    expect(await kcatQueryOffset(broker.bootstrap, topic, 0, -2)).toBe(23);
     await raw(async (c) => {
       expect((await listOffset(c, topic, 0, -2)).offset).toBe(23n);
       const below = await fetch(c, topic, 0, 22);
