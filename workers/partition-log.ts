@@ -891,8 +891,8 @@ export class PartitionLog {
 
 /**
  * The first record of `batch` with timestamp >= target and offset >= minOffset, or null when
- * a later batch must be looked at. Batches in codecs not decoded here (snappy, lz4, zstd)
- * answer their first offset at or above minOffset with the batch's max timestamp.
+ * a later batch must be looked at. A batch whose records cannot be decoded (corrupt) answers
+ * its first offset at or above minOffset with the batch's max timestamp.
  */
 function recordAtOrAfter(batch: Buffer, info: BatchInfo, target: number, minOffset: number): { offset: number; timestamp: number } | null {
   let record: { offset: number; timestamp: number } | null;
@@ -901,7 +901,7 @@ function recordAtOrAfter(batch: Buffer, info: BatchInfo, target: number, minOffs
   } catch {
     record = null;
   }
-  // Codecs we cannot decode here (snappy, lz4, zstd): the batch's first offset.
+  // Records that cannot be decoded: the batch's first offset.
   if (record === null) return { offset: Math.max(info.baseOffset, minOffset), timestamp: info.maxTimestamp };
   if (record.offset >= minOffset) return record;
   for (const r of decodeRecordBatches(batch)[0]?.records ?? []) if (r.offset >= minOffset && r.timestamp >= target) return { offset: r.offset, timestamp: r.timestamp };

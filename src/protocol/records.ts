@@ -339,7 +339,8 @@ function decodeBatchAt(buf: Buffer, pos: number, size: number, maxDecompressedBy
 
 /**
  * Offset and timestamp of the first record with timestamp >= target in the batch at pos, or null
- * when the codec is not decodable here (snappy, lz4, zstd) or no record qualifies.
+ * when no record qualifies. Decodes every codec (zstd needs codecsReady() on this thread; it
+ * throws otherwise, as it does for a corrupt batch).
  * Used by ListOffsets to refine a batch-level time-index hit to a record.
  */
 export function findRecordByTimestamp(
@@ -348,8 +349,6 @@ export function findRecordByTimestamp(
   targetTimestamp: number,
 ): { offset: number; timestamp: number } | null {
   const size = buf.readInt32BE(pos + 8) + LOG_OVERHEAD;
-  const compression = buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & COMPRESSION_MASK;
-  if (compression !== Compression.none && compression !== Compression.gzip) return null;
   const batch = decodeBatchAt(buf, pos, size, DEFAULT_MAX_DECOMPRESSED_BYTES);
   for (const r of batch.records) {
     if (r.timestamp >= targetTimestamp) return { offset: r.offset, timestamp: r.timestamp };

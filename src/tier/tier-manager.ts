@@ -396,7 +396,7 @@ export class TierManager {
           } catch {
             record = null;
           }
-          // Codecs not decodable here (snappy, lz4, zstd): the batch's base offset.
+          // Records not decodable here (zstd before codecsReady() on this thread, corruption): the batch's base offset.
           return record ?? { offset: readBaseOffset(header, 0), timestamp: maxTimestamp };
         }
         pos += size;

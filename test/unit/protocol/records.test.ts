@@ -103,6 +103,20 @@ describe('records', () => {
     expect(findRecordByTimestamp(buf, 0, 5000)).toBeNull();
   });
 
+  it('finds the record by timestamp inside batches of every codec, not just the batch', async () => {
+    await codecsReady();
+    for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      const buf = encodeRecordBatch({
+        baseOffset: 10,
+        baseTimestamp: 1000,
+        compression,
+        records: [1000, 2000, 3000].map((timestamp) => ({ key: null, value: Buffer.from(`v${timestamp}`), timestamp })),
+      });
+      expect(findRecordByTimestamp(buf, 0, 1500), compression).toEqual({ offset: 11, timestamp: 2000 });
+      expect(findRecordByTimestamp(buf, 0, 3001), compression).toBeNull();
+    }
+  });
+
   it('property: decode(encode(x)) preserves records', () => {
     const record = fc.record({
       key: fc.option(fc.uint8Array({ maxLength: 20 }).map((u) => Buffer.from(u)), { nil: null }),
