@@ -43,7 +43,7 @@ import {
 } from '../src/protocol/record-batch.js';
 import { repairMaxTimestamp } from '../src/protocol/batch-timestamps.js';
 import { decodeRecordBatches, findRecordByTimestamp } from '../src/protocol/records.js';
-import { StrataError, errorMessage, kafkaCodeFor } from '../src/errors.js';
+import { StrataError, errorMessage, kafkaCodeFor, type StrataErrorCode } from '../src/errors.js';
 import { FileScanner } from './file-scan.js';
 import { GroupCommit } from './group-commit.js';
 import type { IndexFile } from './index-file.js';
@@ -265,9 +265,11 @@ export class PartitionLog {
     if (this.config.remoteStorageEnable && this.config.remotePendingMaxBytes >= 0 && batches.length > 0) {
       const pending = this.pendingUploadBytes();
       if (pending >= this.config.remotePendingMaxBytes) {
-        return this.failure(
-          kafkaCodeFor('STRATA_ERR_TIER_BACKLOG'),
-          `STRATA_ERR_TIER_BACKLOG: ${pending} local bytes are not yet offloaded to object storage (remote.storage.local.pending.max.bytes=${this.config.remotePendingMaxBytes}); retry later`,
+        const code = 'STRATA_ERR_TIER_BACKLOG';
+        // The client's error message names the code too (README: tiered storage).
+        return this.failureFor(
+          code,
+          `${code}: ${pending} local bytes are not yet offloaded to object storage (remote.storage.local.pending.max.bytes=${this.config.remotePendingMaxBytes}); retry later`,
           0,
         );
       }
@@ -280,21 +282,21 @@ export class PartitionLog {
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
       if (b.size > this.config.maxMessageBytes) {
-        return this.failure(
-          kafkaCodeFor('STRATA_ERR_MESSAGE_TOO_LARGE'),
+        return this.failureFor(
+          'STRATA_ERR_MESSAGE_TOO_LARGE',
           `record batch of ${b.size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
           i,
         );
       }
       const invalid = checkProducedBatch(b);
-      if (invalid !== null) return this.failure(kafkaCodeFor('STRATA_ERR_INVALID_RECORD'), invalid, i);
+      if (invalid !== null) return this.failureFor('STRATA_ERR_INVALID_RECORD', invalid, i);
       // Old producers (Sarama 1.22) leave maxTimestamp at -1: recompute it from the records (and
       // the CRC) so the time index and ListOffsets find them. Header-only check otherwise.
       if (!logAppendTime && b.maxTimestamp < b.baseTimestamp) {
         try {
           b.maxTimestamp = repairMaxTimestamp(buf, b.position);
         } catch (err) {
-          return this.failure(kafkaCodeFor('STRATA_ERR_CORRUPT_MESSAGE'), `cannot read the record timestamps of a batch whose maxTimestamp ${b.maxTimestamp} is below its firstTimestamp ${b.baseTimestamp}: ${errorMessage(err)}`, i);
+          return this.failureFor('STRATA_ERR_CORRUPT_MESSAGE', `cannot read the record timestamps of a batch whose maxTimestamp ${b.maxTimestamp} is below its firstTimestamp ${b.baseTimestamp}: ${errorMessage(err)}`, i);
         }
       }
     }
@@ -306,7 +308,7 @@ export class PartitionLog {
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i];
       const verdict = producerAppend.check(b, this.key);
-      if (verdict.kind === 'error') return this.failure(kafkaCodeFor(verdict.code), verdict.message, i);
+      if (verdict.kind === 'error') return this.failureFor(verdict.code, verdict.message, i);
       if (verdict.kind === 'duplicate') {
         // Kafka: a retried batch answers with its original offset; nothing of the request is appended.
         return { result: this.success(verdict.firstOffset, -1), ticket: 0 };
@@ -424,6 +426,13 @@ export class PartitionLog {
       highWatermark: this.nextOffset,
       recordErrors: [],
     };
+  }
+
+  /** A catalogued failure: its Kafka code, and the catalogue code as the item's cause (never parsed from the message). */
+  private failureFor(code: StrataErrorCode, message: string, batchIndex: number): AppendOutcome {
+    const outcome = this.failure(kafkaCodeFor(code), message, batchIndex);
+    outcome.result.cause = { code: outcome.result.errorCode, strataCode: code, message };
+    return outcome;
   }
 
   private failure(errorCode: number, message: string, batchIndex: number): AppendOutcome {

@@ -12,7 +12,7 @@ import {
   type ListOffsetsResponse,
 } from '../../protocol/generated/messages/02-list-offsets.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
-import { toKafkaErrorCode } from '../../errors.js';
+import { describeError, toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { defineHandler } from './types.js';
 
@@ -63,7 +63,11 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
               const { key, timestamp } = items[i]!;
               const localStart = broker.engine.state(key)?.logStartOffset;
               if (timestamp < 0 || r.errorCode !== ErrorCode.NONE || localStart === undefined) return;
-              const remote = await tier.offsetForTimestamp(key, timestamp, localStart).catch(() => null);
+              const remote = await tier.offsetForTimestamp(key, timestamp, localStart).catch((err: unknown) => {
+                // Not silent: the answer falls back to the local log, and the log says why.
+                broker.logger.warn({ api: ctx.apiName, apiVersion, clientId: ctx.clientId, partition: key, err: describeError(err) }, 'remote offset lookup failed; answering from the local log');
+                return null;
+              });
               if (remote) {
                 r.offset = remote.offset;
                 r.timestamp = remote.timestamp;

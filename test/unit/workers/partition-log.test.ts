@@ -153,6 +153,8 @@ describe('PartitionLog append and read', () => {
     append(log, makeBatch(1));
     const r = append(log, makeBatch(1), makeBatch(1, { valueSize: 600 }));
     expect(r.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    // The catalogue code travels as a field, not inside the message; no stack: an expected failure.
+    expect(r.cause).toEqual({ code: ErrorCode.MESSAGE_TOO_LARGE, strataCode: 'STRATA_ERR_MESSAGE_TOO_LARGE', message: r.errorMessage });
     expect(r.recordErrors[0].batchIndex).toBe(1);
     expect(log.nextOffset).toBe(1);
   });
@@ -381,6 +383,7 @@ describe('PartitionLog idempotent producers', () => {
     expect(append(log, idem(0), idem(2)).errorCode).toBe(0);
     const r = append(log, idem(4), idem(9));
     expect(r.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(r.cause).toMatchObject({ strataCode: 'STRATA_ERR_OUT_OF_ORDER_SEQUENCE' });
     expect(r.recordErrors[0].batchIndex).toBe(1);
     expect(log.nextOffset).toBe(4);
   });
