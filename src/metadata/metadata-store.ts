@@ -19,6 +19,11 @@ const metadataFileSchema = z.object({
   /** Producer ids below this value may have been handed out; allocation resumes here. */
   producerIdBlockEnd: z.number().int().min(0),
   topics: z.record(z.string(), topicRecordSchema),
+  /**
+   * Ids of deleted topics whose objects in object storage (tiered storage) may still exist:
+   * start-up must not restore them from the bucket. Dropped once the objects are gone.
+   */
+  deletedTopicIds: z.array(z.string().regex(/^[0-9a-f]{32}$/)).optional(),
 });
 
 export type TopicRecord = z.infer<typeof topicRecordSchema>;
@@ -114,10 +119,33 @@ export class MetadataStore {
     this.persist();
   }
 
-  deleteTopic(name: string): void {
+  /**
+   * Deletes a topic. `tombstone`: its objects in object storage are still to be removed;
+   * the id is remembered (deletedTopicIds) until forgetDeletedTopic, so that a restart does not
+   * restore the topic from the bucket.
+   */
+  deleteTopic(name: string, { tombstone = false }: { tombstone?: boolean } = {}): void {
     const topicId = this.data.topics[name]?.topicId;
-    if (topicId !== undefined) this.namesById.delete(topicId);
+    if (topicId !== undefined) {
+      this.namesById.delete(topicId);
+      if (tombstone) this.data.deletedTopicIds = [...(this.data.deletedTopicIds ?? []), topicId];
+    }
     delete this.data.topics[name];
+    this.persist();
+  }
+
+  /** Ids of deleted topics whose remote objects may still exist (see deleteTopic). */
+  deletedTopicIds(): readonly string[] {
+    return this.data.deletedTopicIds ?? [];
+  }
+
+  /** The deleted topic's remote objects are gone: its id need not be remembered any more. */
+  forgetDeletedTopic(topicId: string): void {
+    const ids = this.data.deletedTopicIds ?? [];
+    if (!ids.includes(topicId)) return;
+    const rest = ids.filter((id) => id !== topicId);
+    if (rest.length > 0) this.data.deletedTopicIds = rest;
+    else delete this.data.deletedTopicIds;
     this.persist();
   }
 

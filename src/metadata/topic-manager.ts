@@ -48,7 +48,8 @@ export interface TopicTierHooks {
   /** Base offset for a partition directory that does not exist yet (the remote log end). */
   initialOffset(topicId: string, partition: number): number | undefined;
   topicChanged(name: string, topic: TopicRecord): Promise<void>;
-  topicDeleted(name: string, topic: TopicRecord): Promise<void>;
+  /** Removes the deleted topic's objects; true when they are all gone. */
+  topicDeleted(name: string, topic: TopicRecord): Promise<boolean>;
 }
 
 export class TopicManager {
@@ -190,7 +191,9 @@ export class TopicManager {
     const topic = this.store.topic(name);
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     // Forget the topic first so no new request reaches its partitions, then remove the data.
-    this.store.deleteTopic(name);
+    // With object storage the id stays tombstoned until the bucket no longer holds the topic,
+    // or a restart would restore it from there.
+    this.store.deleteTopic(name, { tombstone: this.tier !== undefined });
     const removal = this.removeLocalData(name, topic);
     this.deleting.set(name, removal);
     try {
@@ -198,7 +201,7 @@ export class TopicManager {
     } finally {
       if (this.deleting.get(name) === removal) this.deleting.delete(name);
     }
-    if (this.tier) await this.tier.topicDeleted(name, topic);
+    if (this.tier && (await this.tier.topicDeleted(name, topic))) this.store.forgetDeletedTopic(topic.topicId);
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     return null;
   }

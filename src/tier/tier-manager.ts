@@ -139,7 +139,13 @@ export class TierManager {
         this.logger.warn({ err, key: o.key }, 'unreadable topic metadata object skipped');
       }
     }
+    // Topics deleted while their objects could not be removed: never restored; removal retried.
+    const deleted = new Set(metadata.deletedTopicIds());
+    for (const topicId of deleted) {
+      if (await this.removeTopicObjects(topicId)) metadata.forgetDeletedTopic(topicId);
+    }
     for (const meta of byName.values()) {
+      if (deleted.has(meta.topicId)) continue;
       const local = metadata.topic(meta.name);
       if (local) continue;
       if (metadata.topicNameById(meta.topicId) !== undefined) continue;
@@ -450,16 +456,23 @@ export class TierManager {
   }
 
   /** Removes every object of a deleted topic. */
-  async topicDeleted(name: string, topic: TopicRecord): Promise<void> {
+  /** Removes every object of a deleted topic; false when some may remain (logged). */
+  async topicDeleted(name: string, topic: TopicRecord): Promise<boolean> {
     for (let p = 0; p < topic.partitions; p++) this.partitions.delete(partitionId(topic.topicId, p));
+    return this.removeTopicObjects(topic.topicId, name);
+  }
+
+  private async removeTopicObjects(topicId: string, name?: string): Promise<boolean> {
     try {
-      await this.store.deleteMany([`${this.prefix}topics/${topic.topicId}.json`]);
-      const keys = (await this.store.list(`${this.prefix}${topic.topicId}/`)).map((o) => o.key);
+      await this.store.deleteMany([`${this.prefix}topics/${topicId}.json`]);
+      const keys = (await this.store.list(`${this.prefix}${topicId}/`)).map((o) => o.key);
       await this.store.deleteMany(keys);
       this.cache.forget();
-      this.logger.info({ topic: name, topicId: topic.topicId, objects: keys.length }, 'remote objects of deleted topic removed');
+      this.logger.info({ topic: name, topicId, objects: keys.length }, 'remote objects of deleted topic removed');
+      return true;
     } catch (err) {
-      this.logger.warn({ err: describeError(err), topic: name }, 'removing remote objects of deleted topic failed');
+      this.logger.warn({ err: describeError(err), topic: name, topicId }, 'removing remote objects of deleted topic failed; retried at the next start');
+      return false;
     }
   }
 }

@@ -2,16 +2,20 @@
 // offset inside the range only object storage holds. Remote reads below it are refused
 // (OFFSET_OUT_OF_RANGE), reads at it are served from object storage, ListOffsets earliest and
 // the DeleteRecords answer report it, remote retention removes the remote segments wholly
-// below it, and all of it holds after a restart.
+// below it, and all of it holds after a restart. And DeleteTopics while object storage is down:
+// the topic must not come back from the bucket at the next start.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import {
   decodeDeleteRecordsResponse,
+  decodeDeleteTopicsResponse,
   decodeMetadataResponse,
   deleteRecordsApi,
+  deleteTopicsApi,
   encodeDeleteRecordsRequest,
+  encodeDeleteTopicsRequest,
   encodeMetadataRequest,
   metadataApi,
 } from '../../src/protocol/generated/messages/index.js';
@@ -120,4 +124,56 @@ describe('DeleteRecords with tiered storage', () => {
     await check();
     await broker.stop();
   }, 90_000);
+
+  it('a topic deleted while object storage is down is not restored from the bucket at the next start', async () => {
+    const fake = s3.fake!;
+    const ownPrefix = 'delete-topic-down/';
+    const args = [...s3.brokerArgs(ownPrefix), '--log.remote.storage.enable=true', '--remote.log.manager.task.interval.ms=100'];
+    let broker = await startBroker({ args, env: s3.brokerEnv() });
+    const topic = uniqueTopic('down');
+    const metadataOf = (c: RawKafkaConnection, topics: Array<{ name: string }> | null, autoCreate = false) =>
+      c.request(metadataApi.apiKey, 12, encodeMetadataRequest, decodeMetadataResponse, {
+        topics: topics === null ? null : topics.map((t) => ({ topicId: Buffer.alloc(16), name: t.name })),
+        allowAutoTopicCreation: autoCreate,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
+    const topicId = await withConnection(broker.host, broker.port, async (c) => {
+      const meta = await metadataOf(c, [{ name: topic }], true);
+      expect(meta.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+      expect((await produce(c, topic, 0, encodeRecordBatch({ records: [{ key: null, value: Buffer.from('x') }] }))).errorCode).toBe(ErrorCode.NONE);
+      return meta.topics[0]!.topicId.toString('hex');
+    });
+    const topicObjects = () => fake.objectKeys(s3.bucket, ownPrefix).filter((k) => k.includes(topicId));
+    await waitFor(() => topicObjects().length > 0, { timeoutMs: 10_000, what: 'topic metadata object written' });
+
+    fake.setMode('down');
+    await withConnection(broker.host, broker.port, async (c) => {
+      const deleted = await c.request(
+        deleteTopicsApi.apiKey,
+        6,
+        encodeDeleteTopicsRequest,
+        decodeDeleteTopicsResponse,
+        { topics: [{ name: topic, topicId: Buffer.alloc(16) }], topicNames: [], timeoutMs: 30_000 },
+        60_000,
+      );
+      expect(deleted.responses[0]!.errorCode).toBe(ErrorCode.NONE);
+    });
+    expect(topicObjects().length).toBeGreaterThan(0); // the bucket still holds the topic
+    await broker.stop();
+    fake.setMode('ok');
+
+    broker = await broker.restart();
+    await withConnection(broker.host, broker.port, async (c) => {
+      expect((await metadataOf(c, null)).topics.map((t) => t.name)).not.toContain(topic);
+      expect((await metadataOf(c, [{ name: topic }])).topics[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    });
+    // The removal was retried at start-up; a further restart has nothing to restore either.
+    expect(topicObjects()).toEqual([]);
+    broker = await broker.restart();
+    await withConnection(broker.host, broker.port, async (c) => {
+      expect((await metadataOf(c, null)).topics.map((t) => t.name)).not.toContain(topic);
+    });
+    await broker.stop();
+  }, 120_000);
 });
