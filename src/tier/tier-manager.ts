@@ -21,7 +21,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { PartitionState, SealedSegmentInfo } from '../ipc/tasks.js';
 import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
-import { findRecordByTimestamp } from '../protocol/records.js';
+import { decodeRecordBatches, findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../partitions/partition-engine.js';
 import { BATCH_OFFSETS_PREFIX_BYTES, BATCH_TIMESTAMP_PREFIX_BYTES, readBaseOffset, readBatchFrame, readMaxTimestamp } from '../log-format/batch-header.js';
 import { lookupOffsetIndex } from '../log-format/offset-index.js';
@@ -382,11 +382,13 @@ export class TierManager {
    */
   async offsetForTimestamp(key: PartitionId, target: number, localStartOffset: number): Promise<{ offset: number; timestamp: number } | null> {
     const segs = this.partitions.get(key)?.manifest?.segments ?? [];
+    // Records below the log start offset DeleteRecords set are never answered.
+    const floor = this.engine.state(key)?.deleteRecordsOffset ?? 0;
     for (const seg of segs) {
       if (seg.baseOffset >= localStartOffset) break;
-      if (seg.maxTimestamp < target) continue;
+      if (seg.endOffset <= floor || seg.maxTimestamp < target) continue;
       const expected = this.expectedChunks(seg);
-      const fromOffset = lookupTimeIndex(await this.cachedObject(seg.timeIndexKey, seg.checksums?.timeIndex), seg.baseOffset, target);
+      const fromOffset = Math.max(lookupTimeIndex(await this.cachedObject(seg.timeIndexKey, seg.checksums?.timeIndex), seg.baseOffset, target), floor);
       let pos = lookupOffsetIndex(await this.offsetIndex(seg), seg.baseOffset, fromOffset);
       while (pos + BATCH_TIMESTAMP_PREFIX_BYTES <= seg.sizeBytes) {
         const header = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + BATCH_TIMESTAMP_PREFIX_BYTES, expected);
@@ -394,16 +396,24 @@ export class TierManager {
         if (frame === null) throw new Error(`corrupt remote segment ${seg.logKey} at ${pos}`);
         const size = frame.size;
         const maxTimestamp = readMaxTimestamp(header, 0);
-        if (maxTimestamp >= target) {
+        if (maxTimestamp >= target && frame.lastOffset >= floor) {
           const batch = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size, expected);
           let record: { offset: number; timestamp: number } | null = null;
           try {
             record = findRecordByTimestamp(batch, 0, target);
+            if (record !== null && record.offset < floor) {
+              const later = decodeRecordBatches(batch)[0]?.records.find((r) => r.offset >= floor && r.timestamp >= target);
+              if (later === undefined) {
+                pos += size;
+                continue;
+              }
+              record = { offset: later.offset, timestamp: later.timestamp };
+            }
           } catch {
             record = null;
           }
           // Records not decodable here (zstd before codecsReady() on this thread, corruption): the batch's base offset.
-          return record ?? { offset: readBaseOffset(header, 0), timestamp: maxTimestamp };
+          return record ?? { offset: Math.max(readBaseOffset(header, 0), floor), timestamp: maxTimestamp };
         }
         pos += size;
       }

@@ -40,6 +40,8 @@ afterAll(async () => {
 });
 
 const prefix = 'delete-records/';
+// Recent enough that retention.ms (7 days) keeps every segment.
+const BASE_TS = Date.now() - 200_000;
 
 function localBases(dir: string): number[] {
   return fs
@@ -72,7 +74,7 @@ describe('DeleteRecords with tiered storage', () => {
       });
       expect(meta.topics[0]!.errorCode).toBe(ErrorCode.NONE);
       for (let i = 0; i < 80; i++) {
-        const batch = encodeRecordBatch({ records: [{ key: null, value: Buffer.from(`r-${i}-${'z'.repeat(480)}`) }] });
+        const batch = encodeRecordBatch({ records: [{ key: null, value: Buffer.from(`r-${i}-${'z'.repeat(480)}`), timestamp: BASE_TS + i * 1000 }] });
         expect((await produce(c, topic, 0, batch)).errorCode).toBe(ErrorCode.NONE);
       }
       return meta.topics[0]!.topicId.toString('hex');
@@ -107,6 +109,10 @@ describe('DeleteRecords with tiered storage', () => {
         expect(at.logStartOffset).toBe(BigInt(cut));
         expect(at.batches.map((b) => Number(b.baseOffset))).toEqual([cut]);
         expect(at.batches[0]!.records[0]!.value!.toString()).toMatch(new RegExp(`^r-${cut}-`));
+        // ListOffsets by timestamp never answers a deleted record, remote or not.
+        const byTime = await listOffset(c, topic, 0, BASE_TS + 5 * 1000);
+        expect([byTime.offset, byTime.timestamp]).toEqual([BigInt(cut), BigInt(BASE_TS + cut * 1000)]);
+        expect((await listOffset(c, topic, 0, BASE_TS + 30 * 1000)).offset).toBe(30n);
       });
     await check();
     // Remote retention removes the segments wholly below the new start (and only those).
