@@ -38,11 +38,30 @@ export class PartitionStates {
     return this.states.values();
   }
 
-  /** Replaces the cached state with the worker's answer; wakes waiters if the high watermark changed. */
+  /**
+   * Takes the worker's snapshot of a partition; wakes waiters if the high watermark moved.
+   * Answers of one slot can arrive out of order — a tierState or maintenance snapshot taken
+   * before a DeleteRecords or an append may be handled after it — so the offsets (log start,
+   * high watermark, DeleteRecords floor) never move back here; sizes and sealed segments are
+   * the snapshot's.
+   */
   update(s: PartitionState): void {
     const prev = this.states.get(s.key);
-    this.states.set(s.key, s);
-    if (!prev || prev.highWatermark !== s.highWatermark) this.notify(s.key);
+    if (!prev) {
+      this.states.set(s.key, s);
+      this.notify(s.key);
+      return;
+    }
+    const merged: PartitionState = {
+      ...s,
+      logStartOffset: Math.max(prev.logStartOffset, s.logStartOffset),
+      highWatermark: Math.max(prev.highWatermark, s.highWatermark),
+      lastStableOffset: Math.max(prev.lastStableOffset, s.lastStableOffset),
+    };
+    const floor = Math.max(prev.deleteRecordsOffset ?? 0, s.deleteRecordsOffset ?? 0);
+    if (floor > 0 || s.deleteRecordsOffset !== undefined) merged.deleteRecordsOffset = floor;
+    this.states.set(s.key, merged);
+    if (merged.highWatermark !== prev.highWatermark) this.notify(s.key);
   }
 
   /**

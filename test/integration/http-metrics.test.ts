@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { GROUP_TEST_FLAGS, RedisServer, freePort, uniqueRedisPrefix } from '../helpers/groups.js';
 import { kafkaClient } from '../helpers/kafkajs.js';
-import { strataOk } from '../helpers/strata-cli.js';
+import { runStrata, strataOk } from '../helpers/strata-cli.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
 function httpPortOf(broker: BrokerHandle): number {
@@ -83,7 +83,10 @@ describe('HTTP endpoints without Redis', () => {
 
     // A fetch at an offset past the end counts OFFSET_OUT_OF_RANGE (1) for Fetch.
     const oorBefore = afterConsume.get('strata_partition_errors_total{api="Fetch",code="1"}') ?? 0;
-    await strataOk(['consume', topic, '--partition', '2', '--offset', '1000', '--timeout-ms', '200', ...bs]);
+    // The CLI reports an explicit out-of-range offset as an error (exit 1) naming the valid range.
+    const oor = await runStrata(['consume', topic, '--partition', '2', '--offset', '1000', '--timeout-ms', '200', ...bs]);
+    expect(oor.code).toBe(1);
+    expect(oor.stderr).toMatch(/out of range/i);
     const afterOor = await scrape(port);
     expect(afterOor.get('strata_partition_errors_total{api="Fetch",code="1"}')).toBe(oorBefore + 1);
     expect(afterOor.get(`strata_consumer_group_lag{group="${groupId}",topic="${topic}",partition="2"}`)).toBe(25);

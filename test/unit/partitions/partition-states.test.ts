@@ -36,6 +36,15 @@ describe('PartitionStates', () => {
     expect(states.waiterCount(a)).toBe(0);
   });
 
+  it('a stale snapshot handled after a newer answer never moves offsets back', () => {
+    const states = fresh();
+    states.update({ ...state(a, 10, 0), deleteRecordsOffset: 0 });
+    // DeleteRecords answered first (log start 7), then a tierState snapshot taken before it.
+    states.update({ ...state(a, 12, 7), deleteRecordsOffset: 7, sizeBytes: 50 });
+    states.update({ ...state(a, 11, 0), deleteRecordsOffset: 0, sizeBytes: 99 });
+    expect(states.get(a)).toMatchObject({ highWatermark: 12, lastStableOffset: 12, logStartOffset: 7, deleteRecordsOffset: 7, sizeBytes: 99 });
+  });
+
   it('a long poll on several partitions wakes on any of them and unregisters from all', async () => {
     const states = fresh();
     states.update(state(a));
