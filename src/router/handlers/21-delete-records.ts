@@ -19,8 +19,7 @@ import {
   type DeleteRecordsResponse,
 } from '../../protocol/generated/messages/21-delete-records.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
-import { toKafkaErrorCode } from '../../errors.js';
-import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { PartitionCalls } from './partition-calls.js';
 import { defineHandler } from './types.js';
 
 type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];
@@ -35,9 +34,7 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
   async handle(ctx, req) {
     const { broker } = ctx;
     const topics: DeleteRecordsResponse['topics'] = [];
-    const items: Array<{ key: PartitionId; offset: number }> = [];
-    const targets: PartitionResult[] = [];
-    const targetTopics: string[] = [];
+    const calls = new PartitionCalls<{ key: PartitionId; offset: number }, PartitionResult>();
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResult[] = [];
@@ -50,30 +47,17 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
         } else if (p.offset < -1n || p.offset > BigInt(Number.MAX_SAFE_INTEGER)) {
           result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
         } else {
-          items.push({ key: partitionId(topic.topicId, p.partitionIndex), offset: Number(p.offset) });
-          targets.push(result);
-          targetTopics.push(t.name);
+          calls.add(t.name, p.partitionIndex, result, { key: partitionId(topic.topicId, p.partitionIndex), offset: Number(p.offset) });
         }
       }
     }
-    if (items.length > 0) {
-      try {
-        const results = await broker.engine.deleteRecords(items);
-        results.forEach((r, i) => {
-          let lowWatermark = r.lowWatermark;
-          // Tiered storage: the log may start in object storage, below the local log.
-          const remoteStart = broker.tier?.remoteLogStartOffset(r.key);
-          if (r.errorCode === ErrorCode.NONE && remoteStart !== undefined && remoteStart < lowWatermark) lowWatermark = remoteStart;
-          targets[i]!.errorCode = r.errorCode;
-          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, targets[i]!.partitionIndex, r.errorCode, r.cause);
-          targets[i]!.lowWatermark = BigInt(lowWatermark);
-        });
-      } catch (err) {
-        const code = toKafkaErrorCode(err);
-        logRequestFailure(ctx, err, code, { partitions: targets.length });
-        for (const target of targets) target.errorCode = code;
-      }
-    }
+    await calls.run(ctx, (items) => broker.engine.deleteRecords(items), (target, r) => {
+      let lowWatermark = r.lowWatermark;
+      // Tiered storage: the log may start in object storage, below the local log.
+      const remoteStart = broker.tier?.remoteLogStartOffset(r.key);
+      if (r.errorCode === ErrorCode.NONE && remoteStart !== undefined && remoteStart < lowWatermark) lowWatermark = remoteStart;
+      target.lowWatermark = BigInt(lowWatermark);
+    });
     return { throttleTimeMs: 0, topics };
   },
 });

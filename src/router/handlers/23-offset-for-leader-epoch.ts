@@ -22,8 +22,7 @@ import {
 } from '../../protocol/generated/messages/23-offset-for-leader-epoch.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { CURRENT_LEADER_EPOCH } from '../../ipc/tasks.js';
-import { toKafkaErrorCode } from '../../errors.js';
-import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { PartitionCalls } from './partition-calls.js';
 import { defineHandler } from './types.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
@@ -41,9 +40,7 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
   async handle(ctx, req) {
     const { broker } = ctx;
     const topics: OffsetForLeaderEpochResponse['topics'] = [];
-    const items: Array<{ key: PartitionId; leaderEpoch: number }> = [];
-    const targets: EpochEndOffset[] = [];
-    const targetTopics: string[] = [];
+    const calls = new PartitionCalls<{ key: PartitionId; leaderEpoch: number }, EpochEndOffset>();
     for (const t of req.topics) {
       const topic = broker.topics.get(t.topic);
       const partitions: EpochEndOffset[] = [];
@@ -58,27 +55,14 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
         } else if (p.currentLeaderEpoch !== NO_LEADER_EPOCH && p.currentLeaderEpoch > CURRENT_LEADER_EPOCH) {
           result.errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
         } else {
-          items.push({ key: partitionId(topic.topicId, p.partition), leaderEpoch: p.leaderEpoch });
-          targets.push(result);
-          targetTopics.push(t.topic);
+          calls.add(t.topic, p.partition, result, { key: partitionId(topic.topicId, p.partition), leaderEpoch: p.leaderEpoch });
         }
       }
     }
-    if (items.length > 0) {
-      try {
-        const results = await broker.engine.offsetForLeaderEpoch(items);
-        results.forEach((r, i) => {
-          targets[i]!.errorCode = r.errorCode;
-          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, targets[i]!.partition, r.errorCode, r.cause);
-          targets[i]!.leaderEpoch = r.leaderEpoch;
-          targets[i]!.endOffset = BigInt(r.endOffset);
-        });
-      } catch (err) {
-        const code = toKafkaErrorCode(err);
-        logRequestFailure(ctx, err, code, { partitions: targets.length });
-        for (const target of targets) target.errorCode = code;
-      }
-    }
+    await calls.run(ctx, (items) => broker.engine.offsetForLeaderEpoch(items), (target, r) => {
+      target.leaderEpoch = r.leaderEpoch;
+      target.endOffset = BigInt(r.endOffset);
+    });
     return { throttleTimeMs: 0, topics };
   },
 });

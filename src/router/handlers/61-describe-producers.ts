@@ -15,8 +15,7 @@ import {
   type DescribeProducersResponse,
 } from '../../protocol/generated/messages/61-describe-producers.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
-import { toKafkaErrorCode } from '../../errors.js';
-import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { PartitionCalls } from './partition-calls.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = DescribeProducersResponse['topics'][number]['partitions'][number];
@@ -31,9 +30,7 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
   async handle(ctx, req) {
     const { broker } = ctx;
     const topics: DescribeProducersResponse['topics'] = [];
-    const keys: PartitionId[] = [];
-    const targets: PartitionResponse[] = [];
-    const targetTopics: string[] = [];
+    const calls = new PartitionCalls<PartitionId, PartitionResponse>();
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResponse[] = [];
@@ -44,34 +41,20 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
         if (!topic || index < 0 || index >= topic.partitions) {
           result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else {
-          keys.push(partitionId(topic.topicId, index));
-          targets.push(result);
-          targetTopics.push(t.name);
+          calls.add(t.name, index, result, partitionId(topic.topicId, index));
         }
       }
     }
-    if (keys.length > 0) {
-      try {
-        const results = await broker.engine.describeProducers(keys);
-        results.forEach((r, i) => {
-          const target = targets[i]!;
-          target.errorCode = r.errorCode;
-          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.partitionIndex, r.errorCode, r.cause);
-          target.activeProducers = r.producers.map((p) => ({
-            producerId: BigInt(p.producerId),
-            producerEpoch: p.producerEpoch,
-            lastSequence: p.lastSequence,
-            lastTimestamp: BigInt(p.lastTimestamp),
-            coordinatorEpoch: -1,
-            currentTxnStartOffset: -1n,
-          }));
-        });
-      } catch (err) {
-        const code = toKafkaErrorCode(err);
-        logRequestFailure(ctx, err, code, { partitions: targets.length });
-        for (const target of targets) target.errorCode = code;
-      }
-    }
+    await calls.run(ctx, (keys) => broker.engine.describeProducers(keys), (target, r) => {
+      target.activeProducers = r.producers.map((p) => ({
+        producerId: BigInt(p.producerId),
+        producerEpoch: p.producerEpoch,
+        lastSequence: p.lastSequence,
+        lastTimestamp: BigInt(p.lastTimestamp),
+        coordinatorEpoch: -1,
+        currentTxnStartOffset: -1n,
+      }));
+    });
     return { throttleTimeMs: 0, topics };
   },
 });
