@@ -145,6 +145,10 @@ export class Broker implements BrokerContext, MetricsSource {
     return { segments, bytes };
   }
 
+  appendCoalescing(): ReturnType<MetricsSource['appendCoalescing']> {
+    return this.engine.appendCoalescing();
+  }
+
   openConnections(): number {
     return this.server?.connectionCount ?? 0;
   }

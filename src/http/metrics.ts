@@ -64,6 +64,8 @@ export interface MetricsSource {
   remoteStorageStats(): { uploadedSegments: number; uploadedBytes: number; uploadMs: number; remoteReads: number; failures: number } | undefined;
   /** Sealed segments (and their bytes) waiting for upload; undefined without object storage. */
   remoteUploadLag(): Promise<{ segments: number; bytes: number } | undefined>;
+  /** Append tasks sent to the worker slots and the produce submissions they carried (coalescing). */
+  appendCoalescing(): { tasks: number; submissions: number };
 }
 
 let source: MetricsSource | undefined;
@@ -129,6 +131,21 @@ scrapedCounter('strata_remote_storage_uploaded_bytes_total', 'Bytes uploaded to 
 scrapedCounter('strata_remote_storage_upload_seconds_total', 'Time spent uploading to object storage', (s) => s.uploadMs / 1000);
 scrapedCounter('strata_remote_storage_reads_total', 'Fetch reads served from object storage', (s) => s.remoteReads);
 scrapedCounter('strata_remote_storage_failures_total', 'Failed object-storage operations', (s) => s.failures);
+
+for (const [name, help, pick] of [
+  ['strata_append_tasks_total', 'Append tasks sent to the worker slots (produce requests of one turn share one per slot)', (s: { tasks: number }) => s.tasks],
+  ['strata_append_submissions_total', 'Produce submissions (one per request and slot) carried by append tasks', (s: { submissions: number }) => s.submissions],
+] as const) {
+  new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      if (source) this.inc(pick(source.appendCoalescing() as { tasks: number; submissions: number }));
+    },
+  });
+}
 
 function uploadLagGauge(name: string, help: string, pick: (lag: { segments: number; bytes: number }) => number): void {
   new client.Gauge({

@@ -20,6 +20,7 @@ import {
   type TaskValues,
 } from '../ipc/tasks.js';
 import { canTransferInPlace, copyIntoFreshBuffer, sliceInPlace, type AppendRequestItem } from './append-buffers.js';
+import { AppendCoalescer, type CoalescerStats } from './append-coalescer.js';
 import { Balancer } from './balancer.js';
 import { EngineError } from './engine-error.js';
 import { PartitionStates, type LongPoll, type ReadOutcome, type ReadRequestItem } from './partition-states.js';
@@ -40,6 +41,8 @@ export interface EngineParts {
   balancer: Balancer;
   states: PartitionStates;
   logger: Logger;
+  /** How an append batch waits for the end of the turn (tests: a manual scheduler). */
+  scheduleAppend?: (run: () => void) => void;
 }
 
 export interface EngineOptions {
@@ -70,6 +73,8 @@ export class PartitionEngine {
   private readonly states: PartitionStates;
   private readonly logger: Logger;
   private readonly specs = new Map<PartitionId, PartitionSpec>();
+  /** One per slot: the appends of one turn cross to the slot as one task. */
+  private readonly coalescers: AppendCoalescer[];
 
   /** The engine over real worker threads. */
   static create(opts: EngineOptions): PartitionEngine {
@@ -91,6 +96,10 @@ export class PartitionEngine {
     this.balancer = parts.balancer;
     this.states = parts.states;
     this.logger = parts.logger;
+    this.coalescers = Array.from(
+      { length: this.slots.slotCount },
+      (_, slot) => new AppendCoalescer((acks, items, owned) => this.appendOnSlot(slot, acks, items, owned), parts.scheduleAppend),
+    );
   }
 
   get slotCount(): number {
@@ -174,31 +183,46 @@ export class PartitionEngine {
   }
 
   /**
-   * Appends each item's record batches; results come back in item order. `ownedBuffer` is the
-   * request frame's own ArrayBuffer (nothing else shares it): when every item lies in it and
-   * one slot owns them all, that buffer is transferred as it is instead of being copied.
-   * Either way each item's `records` points into the buffer the worker hands back afterwards.
+   * Appends each item's record batches; results come back in item order. Appends to one slot
+   * made in the same turn are coalesced into one worker task (append-coalescer.ts).
+   * `ownedBuffer` is the request frame's own ArrayBuffer (nothing else shares it): when one
+   * slot owns every item and nothing else joins the task, that buffer is transferred as it is
+   * instead of being copied. Either way each item's `records` points into the buffer the worker
+   * hands back afterwards.
    */
   async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
-    const first = items[0] && this.table.lookup(items[0].key);
-    const oneSlot = items.length > 0 && items.every((i) => this.table.lookup(i.key) === first);
     return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, async (subset) => {
-        const { buffer, sliceTable } = oneSlot && canTransferInPlace(subset, ownedBuffer) ? sliceInPlace(subset, ownedBuffer) : copyIntoFreshBuffer(subset);
-        const value = await this.slots.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]);
-        // The worker rewrote offsets in place and handed the buffer back: remember the tail.
-        const written = Buffer.from(value.buffer);
-        subset.forEach((item, j) => {
-          const slice = sliceTable[j]!;
-          item.records = written.subarray(slice.offset, slice.offset + slice.length);
-        });
-        value.items.forEach((r, j) => {
-          if (r.errorCode === ErrorCode.NONE) this.states.appended(r.key, r.baseOffset, r.written === true ? subset[j]!.records : null, r.highWatermark, r.logStartOffset);
-          else if (!isPartitionNotOpen(r)) this.tail.drop(r.key);
-        });
-        return value.items;
-      }),
+      this.coalescers[slot]!.submit(acks, slotItems, slotItems.length === items.length ? ownedBuffer : undefined),
     );
+  }
+
+  /** Append tasks dispatched and produce submissions they carried, over every slot. */
+  appendCoalescing(): CoalescerStats {
+    const total = { tasks: 0, submissions: 0 };
+    for (const c of this.coalescers) {
+      total.tasks += c.stats.tasks;
+      total.submissions += c.stats.submissions;
+    }
+    return total;
+  }
+
+  /** One append task on the slot (the coalescer's dispatch). */
+  private appendOnSlot(slot: number, acks: number, items: AppendRequestItem[], ownedBuffer: ArrayBuffer | undefined): Promise<AppendItemResult[]> {
+    return this.withReopen(slot, items, async (subset) => {
+      const { buffer, sliceTable } = canTransferInPlace(subset, ownedBuffer) ? sliceInPlace(subset, ownedBuffer) : copyIntoFreshBuffer(subset);
+      const value = await this.slots.run(slot, { op: 'append', acks, buffer, items: sliceTable }, [buffer]);
+      // The worker rewrote offsets in place and handed the buffer back: remember the tail.
+      const written = Buffer.from(value.buffer);
+      subset.forEach((item, j) => {
+        const slice = sliceTable[j]!;
+        item.records = written.subarray(slice.offset, slice.offset + slice.length);
+      });
+      value.items.forEach((r, j) => {
+        if (r.errorCode === ErrorCode.NONE) this.states.appended(r.key, r.baseOffset, r.written === true ? subset[j]!.records : null, r.highWatermark, r.logStartOffset);
+        else if (!isPartitionNotOpen(r)) this.tail.drop(r.key);
+      });
+      return value.items;
+    });
   }
 
   async read(items: ReadRequestItem[]): Promise<ReadOutcome[]> {

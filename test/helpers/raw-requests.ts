@@ -140,10 +140,10 @@ export async function initProducerId(c: RawKafkaConnection, version = 4) {
   });
 }
 
-export function metadata(c: RawKafkaConnection, topics: string[] | null, version = 12): Promise<MetadataResponse> {
+export function metadata(c: RawKafkaConnection, topics: string[] | null, version = 12, { autoCreate = false }: { autoCreate?: boolean } = {}): Promise<MetadataResponse> {
   return c.request(metadataApi.apiKey, version, encodeMetadataRequest, decodeMetadataResponse, {
     topics: topics === null ? null : topics.map((name) => ({ topicId: Buffer.alloc(16), name })),
-    allowAutoTopicCreation: false,
+    allowAutoTopicCreation: autoCreate,
     includeClusterAuthorizedOperations: false,
     includeTopicAuthorizedOperations: false,
   });

@@ -8,31 +8,10 @@ import { GROUP_TEST_FLAGS, RedisServer, freePort, uniqueRedisPrefix } from '../h
 import { kafkaClient } from '../helpers/kafkajs.js';
 import { runStrata, strataOk } from '../helpers/strata-cli.js';
 import { uniqueTopic } from '../helpers/topics.js';
+import { httpGet, httpPortOf, scrapeMetrics } from '../helpers/metrics.js';
 
-function httpPortOf(broker: BrokerHandle): number {
-  const ready = [...broker.logLines()].reverse().find((l) => l.msg === 'broker ready');
-  const port = ready?.httpPort;
-  if (typeof port !== 'number') throw new Error(`no httpPort in the broker ready line:\n${broker.logs()}`);
-  return port;
-}
-
-async function get(port: number, path: string): Promise<{ status: number; body: string; contentType: string | null }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
-  return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') };
-}
-
-/** Prometheus text → `name{labels}` → value (labels as printed). */
-async function scrape(port: number): Promise<Map<string, number>> {
-  const { status, body } = await get(port, '/metrics');
-  expect(status).toBe(200);
-  const out = new Map<string, number>();
-  for (const line of body.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
+const get = httpGet;
+const scrape = scrapeMetrics;
 
 describe('HTTP endpoints without Redis', () => {
   let broker: BrokerHandle;

@@ -78,6 +78,45 @@ describe('worker slot replacement', () => {
     for (const code of codes) expect(errorTable.has(code)).toBe(true);
   });
 
+  it('a thread dying with a coalesced append task in flight loses nothing acknowledged and acknowledges nothing twice', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-coalesced-'));
+    engine = PartitionEngine.create({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });
+    const spec: PartitionSpec = { key: partitionId('ef'.repeat(16), 0), topic: 'v', topicId: 'ef'.repeat(16), partition: 0, dir: path.join(dir, 'v-0'), config: logConfig() };
+    await engine.open([spec]);
+    const e = engine;
+    const acknowledged = new Map<number, string>();
+    let rejected = 0;
+    for (let round = 0; round < 5; round++) {
+      // Twenty single-record acks=all requests in one turn (one task), and the thread dies meanwhile.
+      const sent = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
+      const answers = sent.map((v) => e.append(-1, [{ key: spec.key, records: batch([v]) }]));
+      // The thread dies under every other round's task (acks=all: it waits for its fsync).
+      const crash = round % 2 === 0 ? e.crashSlot(0) : Promise.resolve();
+      const settled = await Promise.allSettled(answers);
+      await crash;
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled' && s.value[0]!.errorCode === 0) {
+          expect(acknowledged.has(s.value[0]!.baseOffset)).toBe(false);
+          acknowledged.set(s.value[0]!.baseOffset, sent[i]!);
+        } else {
+          rejected++;
+          // Retriable for a client: the thread died under it.
+          const code = s.status === 'rejected' ? (s.reason as { errorCode?: number }).errorCode : s.value[0]!.errorCode;
+          expect(code).toBe(6); // NOT_LEADER_OR_FOLLOWER
+        }
+      });
+    }
+    // Whatever happened to each round, every acknowledged offset holds its own record.
+    e.tail.drop(spec.key);
+    const [read] = await e.read([{ key: spec.key, fetchOffset: 0, maxBytes: 1 << 22, minOneBatch: true }]);
+    expect(read!.errorCode).toBe(0);
+    // Rounds 1 and 3 ran on a live thread from start to end.
+    expect(acknowledged.size).toBeGreaterThanOrEqual(40);
+    const log = new Map(decodeRecordBatches(read!.records!).flatMap((b) => b.records.map((r) => [r.offset, r.value!.toString()] as const)));
+    for (const [offset, value] of acknowledged) expect(log.get(offset)).toBe(value);
+    expect(acknowledged.size + rejected).toBe(100);
+  });
+
   it('hands a request frame\'s own buffer to the worker without copying, also when a replaced thread must reopen first', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-worker-transfer-'));
     engine = PartitionEngine.create({ workerFile, slots: 1, concurrentTasksPerSlot: 8, logger: pino({ level: 'silent' }), faultInjection: true });

@@ -147,6 +147,24 @@ describe('PartitionEngine', () => {
     expect(engine.state(p(0))?.highWatermark).toBe(2);
   });
 
+  it('coalesces the appends of one turn into one task per slot, answering each request in order', async () => {
+    const { engine, slots } = setup(2);
+    await engine.open([0, 1, 2, 3].map(spec));
+    const before = slots.tasks.length;
+    // Ten single-record requests in one turn (as pipelined frames from one socket read are).
+    const requests = Array.from({ length: 10 }, (_, i) => engine.append(1, [{ key: p(i % 4), records: record(`r${i}`) }]));
+    const answers = await Promise.all(requests);
+    const appends = slots.tasks.slice(before).filter((t) => t.op === 'append');
+    expect(appends.map((t) => t.slot).sort()).toEqual([0, 1]);
+    expect(appends.find((t) => t.slot === 0)!.keys).toEqual([p(0), p(2), p(0), p(2), p(0)]);
+    expect(answers.map((a) => [a[0]!.key, a[0]!.baseOffset])).toEqual([
+      [p(0), 0], [p(1), 0], [p(2), 0], [p(3), 0], [p(0), 1], [p(1), 1], [p(2), 1], [p(3), 1], [p(0), 2], [p(1), 2],
+    ]);
+    expect(engine.appendCoalescing()).toEqual({ tasks: 2, submissions: 10 });
+    const [read] = await engine.read([{ key: p(0), fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true }]);
+    expect(values(read!.records)).toEqual(['0:r0', '1:r4', '2:r8']);
+  });
+
   it('transfers the request frame itself when one slot owns every item, and copies otherwise', async () => {
     const { engine, slots } = setup(2);
     await engine.open([0, 1].map(spec));
