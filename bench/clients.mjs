@@ -98,7 +98,7 @@ function killTree(pid) {
  * second line: user and system) on fd 3. Killed after timeoutMs. Resolves
  * { exitCode, signal, timedOut, wallSeconds, cpuSeconds, stdout, stderrLines (last 400) }.
  */
-function runMeasured(cmd, args, { timeoutMs }) {
+export function runMeasured(cmd, args, { timeoutMs }) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const child = spawn('/bin/sh', ['-c', '"$0" "$@"; rc=$?; times >&3; exit $rc', cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });

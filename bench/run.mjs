@@ -3,7 +3,8 @@
 // through librdkafka and KafkaJS); fetch of a 1,000,000-record backlog from the page cache and
 // from object storage; end-to-end latency at 1,000 / 10,000 / 100,000 records/s; scaling over
 // worker slots and partitions and RSS at 10,000 partitions; restart time over 1 GB and 10 GB of
-// log; and the peers (Redis Streams, NATS JetStream, RabbitMQ streams) through their usual Node
+// log; single-record requests and 1-record tail fetches (small-requests.mjs, issue 13); and
+// the peers (Redis Streams, NATS JetStream, RabbitMQ streams) through their usual Node
 // clients, all on this machine in the same run. Each Strata workload gets a freshly started
 // broker (fresh log directory, stopped by PID afterwards). Prints the headline table (every
 // figure beside its target, its ratio to the machine limit and to each peer), writes
@@ -42,6 +43,7 @@ const WORKLOADS = [
       print: (r) => Object.values(r).forEach((x) => m.printLatency(x)),
     };
   }],
+  ['small', 'smallRequests', async () => { const m = await import('./small-requests.mjs'); return { run: m.runSmallRequests, print: m.printSmallRequests }; }],
   ['peers', 'peers', async () => { const m = await import('./peers.mjs'); return { run: m.runPeers, print: m.printPeers }; }],
   ['scaling', 'scaling', async () => { const m = await import('./scaling.mjs'); return { run: m.runScaling, print: m.printScaling }; }],
   ['recovery', 'recovery', async () => { const m = await import('./recovery.mjs'); return { run: m.runRecovery, print: m.printRecovery }; }],
@@ -59,6 +61,7 @@ function plan(opts) {
     fetch: { passes: q ? 3 : 5, records: 1_000_000, partitions: opts.partitions, connections: opts.connections, 'worker-threads': wt },
     fetchremote: { records: q ? 300_000 : 1_000_000 },
     latency: { rates, warmup: q ? 1 : 2, seconds: q ? 5 : 10, 'worker-threads': wt },
+    small: { quick: q, 'worker-threads': wt ?? 0 },
     peers: { quick: q, rates, ...(q ? { records: 100_000 } : {}) },
     // --quick: a smoke version (2 slot counts, 2 partition counts); the full run does them all.
     scaling: { quick: q, ...(q ? { slots: '1,2', partitions: '1,1000' } : {}) },

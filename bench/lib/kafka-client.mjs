@@ -43,6 +43,9 @@ export class KafkaClient {
     this.bytesIn = 0;
     this.bytesOut = 0;
     this.closed = false;
+    // coalesceWrites(): sends made in one event-loop turn leave in one write (see sendEncoded).
+    this.coalesce = false;
+    this.corked = false;
     this.decoder = new FrameDecoder({ maxFrameBytes });
     socket.on('data', (chunk) => {
       this.bytesIn += chunk.length;
@@ -86,6 +89,18 @@ export class KafkaClient {
     }
   }
 
+  /**
+   * From now on, requests sent in the same turn (e.g. the refills made while handling one
+   * chunk of responses) are written with one writev instead of one write each: the socket is
+   * corked at the first send and uncorked on process.nextTick, which runs after the promise
+   * callbacks of that turn. For small-request load generators, whose own syscalls would
+   * otherwise dominate the machine.
+   */
+  coalesceWrites() {
+    this.coalesce = true;
+    return this;
+  }
+
   /** Encode a request (frame size + header + body) into chunks, with correlation id 0. */
   encode(apiKey, version, body) {
     const codec = apiRegistry.get(apiKey);
@@ -115,10 +130,23 @@ export class KafkaClient {
     return new Promise((resolve, reject) => {
       this.pending.set(correlationId, { apiKey: tpl.apiKey, version: tpl.version, raw, resolve, reject, t0: process.hrtime.bigint() });
       const s = this.socket;
-      s.cork();
-      s.write(head);
-      for (let i = 1; i < tpl.chunks.length; i++) s.write(tpl.chunks[i]);
-      s.uncork();
+      if (this.coalesce) {
+        if (!this.corked) {
+          this.corked = true;
+          s.cork();
+          process.nextTick(() => {
+            this.corked = false;
+            s.uncork();
+          });
+        }
+        s.write(head);
+        for (let i = 1; i < tpl.chunks.length; i++) s.write(tpl.chunks[i]);
+      } else {
+        s.cork();
+        s.write(head);
+        for (let i = 1; i < tpl.chunks.length; i++) s.write(tpl.chunks[i]);
+        s.uncork();
+      }
       this.bytesOut += tpl.bytes + 4;
     });
   }

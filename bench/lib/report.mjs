@@ -410,6 +410,7 @@ export function failedWorkloads(res) {
   check('fetch from object storage', res.fetchRemote);
   for (const [rate, l] of Object.entries(latencyByRate(res))) check(`latency @ ${rate}`, l);
   check('clients', res.clients);
+  check('small requests', res.smallRequests);
   for (const [k, name] of PEERS) check(name, peerResult(res, k));
   check('scaling', res.scaling);
   check('recovery', res.recovery);

@@ -75,6 +75,8 @@ describe('bench report', () => {
     expect(missed.some((m) => m.includes('after SIGKILL took 2.50 s'))).toBe(true); // serving = tail fetch
     expect(missed.some((m) => m.startsWith('ingest acks=1'))).toBe(false); // 3M ≥ 2M and 15× Redis
     expect(failedWorkloads(run)).toEqual([]); // a skipped peer is not a failure
+    const smallLost = sampleRun({ smallRequests: { ok: false, failures: ['raw 4 conn: partition 0: high watermark 9 != 10 requests acknowledged'] } });
+    expect(failedWorkloads(smallLost)).toEqual(['small requests: raw 4 conn: partition 0: high watermark 9 != 10 requests acknowledged']);
     const lost = sampleRun({ fetch: { ok: false, failures: ['pass 1: counted 999,990 records, produced 1,000,000'] } });
     expect(failedWorkloads(lost)).toEqual(['fetch: pass 1: counted 999,990 records, produced 1,000,000']);
     expect(headlineRows(lost).find((r: string[]) => r[0] === 'fetch, page cache')[1]).toMatch(/^FAILURE: pass 1/);
