@@ -110,6 +110,17 @@ export class PartitionLog {
   private readonly fdatasync: (fd: number) => Promise<void>;
   /** fds written since the last sync pass started. */
   private dirtyFds = new Set<number>();
+  /**
+   * Between beginWrites() and flushWrites() (one append task), writes are staged here and made
+   * with one writev per segment; offsets, indexes and producer state move at staging time.
+   */
+  private deferWrites = false;
+  private staged: { seg: Segment; start: number; slices: Buffer[]; bytes: number } | null = null;
+  /**
+   * A staged write failed: this log's memory is ahead of its file. The worker drops it; the next
+   * request reopens it, and recovery truncates the file at the last whole batch.
+   */
+  broken = false;
   /** Index files written since the last sync pass started (they hold no fd while clean). */
   private dirtyIndexes = new Set<IndexFile>();
   /** Rolled segments whose files the next sync pass must flush before their fds close. */
@@ -349,6 +360,29 @@ export class PartitionLog {
     return { result: { ...this.success(baseOffset, logAppendTime ? now : -1), written: true }, ticket: acks === -1 ? ticket : 0 };
   }
 
+  /** Appends from now on are staged, and written by flushWrites() with one writev per segment. */
+  beginWrites(): void {
+    this.deferWrites = true;
+  }
+
+  /** Writes what beginWrites() staged; throws (and sets `broken`) when the write fails. */
+  flushWrites(): void {
+    this.deferWrites = false;
+    this.writeStaged();
+  }
+
+  private writeStaged(): void {
+    const staged = this.staged;
+    if (staged === null) return;
+    this.staged = null;
+    try {
+      staged.seg.writeReserved(staged.slices, staged.bytes, staged.start);
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+  }
+
   /** Resolves when the append's bytes are on disk (acks=-1). */
   async waitDurable(ticket: number): Promise<void> {
     await this.groupCommit.waitDurable(ticket);
@@ -382,7 +416,15 @@ export class PartitionLog {
     }
     slices.push(buf.subarray(runStart, runEnd));
     const position = seg.size;
-    seg.write(slices, bytes);
+    if (this.deferWrites) {
+      if (this.staged !== null && this.staged.seg !== seg) this.writeStaged();
+      seg.reserve(bytes);
+      if (this.staged === null) this.staged = { seg, start: position, slices, bytes };
+      else {
+        for (const slice of slices) this.staged.slices.push(slice);
+        this.staged.bytes += bytes;
+      }
+    } else seg.write(slices, bytes);
     this.dirtyFds.add(seg.logFd());
     if (seg.rollBaseMs === null) seg.rollBaseMs = now;
     let at = position;
@@ -397,6 +439,8 @@ export class PartitionLog {
 
   /** Seals the active segment and starts a new one at baseOffset. */
   private roll(baseOffset: number, now: number): void {
+    // The old segment's staged bytes reach its file before it is sealed.
+    this.writeStaged();
     const old = this.active;
     old.seal();
     for (const idx of old.dirtyIndexes()) this.dirtyIndexes.add(idx);

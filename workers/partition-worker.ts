@@ -3,9 +3,11 @@
 // plain data only: every failure becomes `{ ok: false, error }` or a per-item error code,
 // nothing is thrown across the boundary.
 //
-// Ordering: an append's validation and writes are synchronous and happen before its first
+// Ordering: an append task's validation and writes are synchronous and happen before its first
 // `await` (the fsync wait), so appends to one partition hit the file in task arrival order
-// even with several tasks in flight.
+// even with several tasks in flight. Within a task, every item's batches are validated, given
+// offsets and staged, then each partition's staged bytes are written with ONE writev (a
+// coalesced task carries many small produce requests per partition).
 //
 // A task naming a partition this slot does not hold answers, for that item, a cause with the
 // internal code STRATA_ERR_PARTITION_NOT_OPEN (never a fake Kafka code); the router reopens it
@@ -130,10 +132,15 @@ export class PartitionWorker {
   private async append(task: AppendTask): Promise<AppendResult> {
     const buffer = Buffer.from(task.buffer);
     const results: AppendItemResult[] = [];
-    const waits: Array<Promise<void>> = [];
-    // Synchronous part: validate and write every item before the first await.
+    /** Per item: the log it was appended to and its group-commit ticket (acks=-1), else 0. */
+    const durable: Array<{ log: PartitionLog; ticket: number } | null> = [];
+    // Per log touched: the items appended to it. Appends are staged and each log's writes are
+    // made with one writev after the loop (a coalesced task may hold many requests per partition).
+    const staged = new Map<PartitionLog, number[]>();
+    // Synchronous part: validate, stage and write every item before the first await.
     for (let i = 0; i < task.items.length; i++) {
       const item = task.items[i];
+      durable.push(null);
       const log = this.logs.get(item.key);
       if (log === undefined) {
         results.push(appendError(item.key, notOpenError(item.key)));
@@ -143,22 +150,49 @@ export class PartitionWorker {
         results.push(appendError(item.key, toTaskError(new StrataError('STRATA_ERR_INVALID_TASK', 'append slice outside the task buffer'))));
         continue;
       }
+      let indexes = staged.get(log);
+      if (indexes === undefined) {
+        staged.set(log, (indexes = []));
+        log.beginWrites();
+      }
+      indexes.push(i);
       try {
         const outcome = log.append(buffer.subarray(item.offset, item.offset + item.length), task.acks);
         results.push(outcome.result);
-        if (outcome.ticket !== 0) {
-          const index = i;
-          waits.push(
-            log.waitDurable(outcome.ticket).catch((err: unknown) => {
-              const cause = toTaskError(err);
-              results[index] = { ...results[index], errorCode: cause.code, errorMessage: `fsync failed: ${cause.message}`, cause };
-            }),
-          );
-        }
+        if (outcome.ticket !== 0) durable[i] = { log, ticket: outcome.ticket };
       } catch (err) {
         results.push(appendError(item.key, toTaskError(err)));
       }
     }
+    for (const [log, indexes] of staged) {
+      let writeError: unknown;
+      try {
+        log.flushWrites();
+      } catch (err) {
+        writeError = err;
+      }
+      if (!log.broken) continue;
+      // A write failed (here, or in a roll during an append): this log's memory is ahead of its
+      // file. Every item of the task appended to it fails (retriable) and the log is dropped; the
+      // next request reopens it from disk, and recovery truncates at the last whole batch.
+      const failure = writeError !== undefined ? toTaskError(writeError) : (indexes.map((i) => results[i]!.cause).find((c) => c !== undefined) ?? toTaskError(new StrataError('STRATA_ERR_STORAGE', `write to ${log.key} failed`)));
+      for (const i of indexes) {
+        results[i] = appendError(log.key, failure);
+        durable[i] = null;
+      }
+      if (this.logs.get(log.key) === log) this.logs.delete(log.key);
+      log.abandon();
+    }
+    const waits: Array<Promise<void>> = [];
+    durable.forEach((d, index) => {
+      if (d === null) return;
+      waits.push(
+        d.log.waitDurable(d.ticket).catch((err: unknown) => {
+          const cause = toTaskError(err);
+          results[index] = { ...results[index]!, errorCode: cause.code, errorMessage: `fsync failed: ${cause.message}`, cause };
+        }),
+      );
+    });
     if (waits.length > 0) await Promise.all(waits);
     // The buffer goes back to the router (its tail cache): nothing here touches it any more.
     return { items: results, buffer: task.buffer };

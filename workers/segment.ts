@@ -174,8 +174,22 @@ export class Segment {
 
   /** Writes buffers at the end of the file with positional writev; rolls the size back on failure. */
   write(buffers: Buffer[], total: number): void {
-    const fd = this.logFd();
+    this.writeReserved(buffers, total, this.reserve(total));
+  }
+
+  /**
+   * Claims `total` bytes at the end of the segment for a write made later by writeReserved (the
+   * appends of one task, staged and written with one writev). Returns the start position.
+   */
+  reserve(total: number): number {
     const start = this.size;
+    this.size = start + total;
+    return start;
+  }
+
+  /** Writes a reservation from `start` to the end; on failure truncates the file and the size back to `start`. */
+  writeReserved(buffers: Buffer[], total: number, start: number): void {
+    const fd = this.logFd();
     try {
       let written = 0;
       let list = buffers;
@@ -190,9 +204,9 @@ export class Segment {
       } catch {
         // the original error is the one to report
       }
+      this.size = start;
       throw err;
     }
-    this.size = start + total;
   }
 
   /** readSync of [position, position + length) into target at offset; returns bytes read. */

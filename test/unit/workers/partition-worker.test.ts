@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PartitionWorker, transferResult } from '../../../workers/partition-worker.js';
 import { isPartitionNotOpen, type AppendItemResult, type AppendResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
@@ -201,5 +201,90 @@ describe('partition-worker in a real Piscina pool', () => {
     const batches = decodeRecordBatches(Buffer.from(read.buffer, read.items[0].recordsOffset, read.items[0].recordsLength));
     expect(batches.map((b) => b.records[1].value?.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}-1`));
     expect((await run({ op: 'close' })).ok).toBe(true);
+  });
+});
+
+describe('PartitionWorker: a task with many appends per partition (coalesced produce requests)', () => {
+  const A = 'a:0' as PartitionId;
+  const B = 'b:0' as PartitionId;
+
+  async function openTwo(w: PartitionWorker, overrides = {}): Promise<string> {
+    const dir = tempDir();
+    const a = partitionSpec(dir, overrides, A);
+    const b = { ...partitionSpec(dir, overrides, B), dir: path.join(dir, 'b-0') };
+    value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a, b] }));
+    return dir;
+  }
+
+  async function readValues(w: PartitionWorker, key: PartitionId): Promise<string[]> {
+    const r = value<ReadResult>(await w.handle({ op: 'read', items: [{ key, fetchOffset: 0, maxBytes: 1 << 24, minOneBatch: true }] }));
+    const item = r.items[0]!;
+    expect(item.errorCode).toBe(0);
+    const records = Buffer.from(r.buffer).subarray(item.recordsOffset, item.recordsOffset + item.recordsLength);
+    return records.length === 0 ? [] : decodeRecordBatches(records).flatMap((b) => b.records.map((x) => `${x.offset}:${x.value!.toString()}`));
+  }
+
+  it('writes each partition once per task (one writev), with every request answered in order', async () => {
+    const w = new PartitionWorker();
+    await openTwo(w);
+    const items = Array.from({ length: 30 }, (_, i) => ({ key: i % 3 === 0 ? B : A, records: makeBatch(1, { prefix: `r${i}-` }) }));
+    const writev = vi.spyOn(fs, 'writevSync');
+    try {
+      const results = appendItems(await w.handle(appendTask(-1, items)));
+      expect(writev).toHaveBeenCalledTimes(2);
+      expect(results.every((r) => r.errorCode === 0 && r.written === true)).toBe(true);
+      expect(results.filter((r) => r.key === A).map((r) => r.baseOffset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      writev.mockRestore();
+    }
+    const a = await readValues(w, A);
+    expect(a).toHaveLength(20);
+    expect(a.map((v) => v.split(':')[0])).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    // Request order within the partition: r1, r2, r4, r5, ... (every third went to B).
+    expect(a.map((v) => Number(/r(\d+)-/.exec(v)![1]))).toEqual(items.map((it, i) => (it.key === A ? i : -1)).filter((i) => i >= 0));
+  });
+
+  it('writes the staged bytes of the old segment before a roll in the middle of a task', async () => {
+    const w = new PartitionWorker();
+    await openTwo(w, { segmentBytes: 400 });
+    const items = Array.from({ length: 12 }, (_, i) => ({ key: A, records: makeBatch(1, { prefix: `s${i}-` }) }));
+    const results = appendItems(await w.handle(appendTask(1, items)));
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect((await readValues(w, A)).map((v) => Number(/s(\d+)-/.exec(v)![1]))).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const state = value<PartitionState>(await w.handle({ op: 'configure', key: A, config: partitionSpec(tempDir(), { segmentBytes: 400 }, A).config }));
+    expect(state.segmentCount).toBeGreaterThan(1);
+  });
+
+  it('a failed write fails every append of that partition in the task (retriable) and drops the log; reopening recovers what was written before', async () => {
+    const w = new PartitionWorker();
+    const dir = await openTwo(w);
+    expect(appendItems(await w.handle(appendTask(1, [{ key: A, records: makeBatch(2, { prefix: 'before-' }) }])))[0]!.errorCode).toBe(0);
+    const real = fs.writevSync;
+    let failed = false;
+    const writev = vi.spyOn(fs, 'writevSync').mockImplementation((fd, buffers, position) => {
+      // The first write of the task (partition A) hits a disk error; B's write works.
+      if (!failed) {
+        failed = true;
+        throw Object.assign(new Error('EIO: i/o error, writev'), { code: 'EIO' });
+      }
+      return real(fd, buffers as NodeJS.ArrayBufferView[], position as number);
+    });
+    let results: AppendItemResult[];
+    try {
+      results = appendItems(await w.handle(appendTask(-1, [
+        { key: A, records: makeBatch(1, { prefix: 'x-' }) },
+        { key: B, records: makeBatch(1, { prefix: 'y-' }) },
+        { key: A, records: makeBatch(1, { prefix: 'z-' }) },
+      ])));
+    } finally {
+      writev.mockRestore();
+    }
+    expect(results.map((r) => [r.key, r.errorCode])).toEqual([[A, ErrorCode.KAFKA_STORAGE_ERROR], [B, 0], [A, ErrorCode.KAFKA_STORAGE_ERROR]]);
+    // The log was dropped: the router would reopen it (from disk) on the next request.
+    const next = appendItems(await w.handle(appendTask(1, [{ key: A, records: makeBatch(1) }])))[0]!;
+    expect(isPartitionNotOpen(next)).toBe(true);
+    value<PartitionState[]>(await w.handle({ op: 'open', partitions: [partitionSpec(dir, {}, A)] }));
+    expect((await readValues(w, A)).map((v) => v.split(':')[1]!.slice(0, 7))).toEqual(['before-', 'before-']);
+    expect(await readValues(w, B)).toHaveLength(1);
   });
 });
