@@ -530,7 +530,9 @@ export async function runSmallRequests(o = {}) {
   const only = new Set(String(opts.only).split(',').map((s) => s.trim()).filter(Boolean));
   for (const w of only) if (!['raw', 'rdkafka', 'kafkajs', 'fetch', 'latency'].includes(w)) throw new Error(`unknown part ${w} (raw, rdkafka, kafkajs, fetch, latency)`);
   const conns = String(opts.connections).split(',').map(Number);
-  const result = { workload: 'small-requests', ok: false, failures: [], options: opts, plan, recordBytes: opts['record-bytes'] };
+  // The broker build measured: STRATA_BENCH_MAIN (another build, e.g. a "before" copy) or this tree's dist/.
+  const brokerMain = process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
+  const result = { workload: 'small-requests', ok: false, failures: [], options: opts, plan, recordBytes: opts['record-bytes'], brokerMain };
   const t0 = performance.now();
   const note = (label, r) => {
     for (const f of r.failures ?? []) result.failures.push(`${label}: ${f}`);
@@ -605,7 +607,7 @@ function print(label, r) {
 }
 
 export function printSmallRequests(res) {
-  console.log(`\nsmall requests (${res.recordBytes}-byte records, acks=1), ${res.options.quick ? 'quick' : 'full'} mode, ${res.totalSeconds} s: ${res.ok ? 'all counts verified' : `FAILURE (${res.failures.length} problem(s))`}`);
+  console.log(`\nsmall requests (${res.recordBytes}-byte records, acks=1), ${res.options.quick ? 'quick' : 'full'} mode, ${res.totalSeconds} s, broker ${path.relative(process.cwd(), res.brokerMain) || res.brokerMain}: ${res.ok ? 'all counts verified' : `FAILURE (${res.failures.length} problem(s))`}`);
   const row = (label, r) => (r ? `  ${label.padEnd(28)} ${r.ok ? `${fmt(r.requestsPerSec).padStart(8)} req/s  ${String(r.brokerMicrosPerRequest).padStart(6)} µs/req  broker ${r.brokerCores} cores` : 'FAILURE'}` : null);
   for (const [n, r] of Object.entries(res.raw ?? {})) console.log(row(`raw, ${n} conn × 64`, r));
   for (const [n, r] of Object.entries(res.rdkafka?.runs ?? {})) console.log(row(`librdkafka, ${n} producer(s)`, r));
