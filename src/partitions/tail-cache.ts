@@ -7,17 +7,25 @@
 import type { PartitionId } from '../ipc/partition-id.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD } from '../protocol/record-batch.js';
 
-interface Run {
-  baseOffset: number;
-  /** Offset after the run's last record. */
-  nextOffset: number;
-  bytes: Buffer;
-}
-
+/**
+ * The cached runs of one partition, oldest first, as parallel arrays with a moving head: run i
+ * (head <= i < bases.length) holds offsets bases[i] .. (bases[i+1] or nextOffset) - 1. Evicting
+ * the oldest run only moves the head (and lets go of its bytes); the dead prefix is cut off in one
+ * splice once it is at least half the arrays, so eviction costs O(1) amortised however many tiny
+ * runs are held (shift() on a long array is a memmove per eviction).
+ */
 interface PartitionTail {
-  runs: Run[];
+  bases: number[];
+  /** undefined below head: evicted runs release their bytes at once, not at compaction. */
+  buffers: Array<Buffer | undefined>;
+  head: number;
+  /** Offset after the newest run's last record. */
+  nextOffset: number;
   bytes: number;
 }
+
+/** A dead prefix shorter than this is never compacted (one splice per ~COMPACT_MIN evictions). */
+const COMPACT_MIN = 64;
 
 export interface TailCacheOptions {
   maxBytes: number;
@@ -66,21 +74,23 @@ export class TailCache {
       return;
     }
     let tail = this.partitions.get(key);
-    if (tail && tail.runs[tail.runs.length - 1]!.nextOffset !== baseOffset) {
+    if (tail && tail.nextOffset !== baseOffset) {
       // Not contiguous (an earlier append is answered later, e.g. acks=all behind acks=1): restart.
       this.drop(key);
       tail = undefined;
     }
-    if (!tail) tail = { runs: [], bytes: 0 };
+    if (!tail) tail = { bases: [], buffers: [], head: 0, nextOffset, bytes: 0 };
     else this.partitions.delete(key);
-    this.partitions.set(key, tail); // most recently appended last
-    tail.runs.push({ baseOffset, nextOffset, bytes });
+    this.partitions.set(key, tail); // most recently appended last: Map order is the LRU order
+    tail.bases.push(baseOffset);
+    tail.buffers.push(bytes);
+    tail.nextOffset = nextOffset;
     tail.bytes += bytes.length;
     this.totalBytes += bytes.length;
     while (tail.bytes > this.opts.maxBytesPerPartition) this.evictOldestRun(key, tail);
     while (this.totalBytes > this.opts.maxBytes) {
-      const [oldestKey, oldest] = this.partitions.entries().next().value as [PartitionId, PartitionTail];
-      this.evictOldestRun(oldestKey, oldest);
+      const oldestKey = this.partitions.keys().next().value as PartitionId;
+      this.evictOldestRun(oldestKey, this.partitions.get(oldestKey)!);
     }
   }
 
@@ -90,18 +100,18 @@ export class TailCache {
    */
   read(key: PartitionId, fetchOffset: number, maxBytes: number, minOneBatch: boolean): Buffer | null {
     const tail = this.partitions.get(key);
-    if (!tail || fetchOffset < tail.runs[0]!.baseOffset || fetchOffset >= tail.runs[tail.runs.length - 1]!.nextOffset) {
+    if (!tail || fetchOffset < tail.bases[tail.head]! || fetchOffset >= tail.nextOffset) {
       this.misses++;
       return null;
     }
-    let runIndex = tail.runs.length - 1;
-    while (tail.runs[runIndex]!.baseOffset > fetchOffset) runIndex--;
+    const runIndex = runContaining(tail, fetchOffset);
+    const runs = tail.buffers;
     const pieces: Buffer[] = [];
     let budget = maxBytes;
     let total = 0;
     let first = true;
-    for (let i = runIndex; i < tail.runs.length && budget > 0; i++) {
-      const bytes = tail.runs[i]!.bytes;
+    for (let i = runIndex; i < runs.length && budget > 0; i++) {
+      const bytes = runs[i]!;
       let position = 0;
       if (first) {
         // Skip batches that end before fetchOffset.
@@ -137,9 +147,31 @@ export class TailCache {
   }
 
   private evictOldestRun(key: PartitionId, tail: PartitionTail): void {
-    const run = tail.runs.shift()!;
-    tail.bytes -= run.bytes.length;
-    this.totalBytes -= run.bytes.length;
-    if (tail.runs.length === 0) this.partitions.delete(key);
+    const length = tail.buffers[tail.head]!.length;
+    tail.buffers[tail.head] = undefined;
+    tail.head++;
+    tail.bytes -= length;
+    this.totalBytes -= length;
+    if (tail.head === tail.buffers.length) {
+      this.partitions.delete(key);
+      return;
+    }
+    if (tail.head >= COMPACT_MIN && tail.head * 2 >= tail.buffers.length) {
+      tail.bases.splice(0, tail.head);
+      tail.buffers.splice(0, tail.head);
+      tail.head = 0;
+    }
   }
+}
+
+/** Index of the newest run whose base offset is at or below offset (binary search; offset is cached). */
+function runContaining(tail: PartitionTail, offset: number): number {
+  let low = tail.head;
+  let high = tail.bases.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >>> 1;
+    if (tail.bases[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }

@@ -94,4 +94,73 @@ describe('TailCache', () => {
     expect(cache.read(pid('p'), 0, 1 << 20, true)).toBeNull();
     expect(cache.bytes).toBe(0);
   });
+
+  describe('with many tiny runs', () => {
+    /** One 1-record batch with its base offset rewritten to `offset`, as the worker leaves it. */
+    const template = encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('x') }] });
+    function tiny(offset: number): Buffer {
+      const b = Buffer.from(template);
+      b.writeUInt32BE(Math.floor(offset / 0x1_0000_0000), 0);
+      b.writeUInt32BE(offset >>> 0, 4);
+      return b;
+    }
+
+    it('keeps the per-partition bound and one contiguous run ending at the high watermark over 100,000 appends', () => {
+      const perPartition = template.length * 1000 + 7;
+      const cache = new TailCache({ maxBytes: 1 << 30, maxBytesPerPartition: perPartition });
+      const held = Math.floor(perPartition / template.length);
+      for (let offset = 0; offset < 100_000; offset++) {
+        cache.append(pid('p'), offset, tiny(offset));
+        expect(cache.bytes).toBeLessThanOrEqual(perPartition);
+        if (offset % 997 === 0 || offset > 99_990) {
+          // The oldest held offset is served, the one before it is not: exactly `held` runs.
+          const oldest = Math.max(0, offset + 1 - held);
+          expect(offsetsIn(cache.read(pid('p'), oldest, 1, true))).toEqual([oldest]);
+          if (oldest > 0) expect(cache.read(pid('p'), oldest - 1, 1, true)).toBeNull();
+          expect(cache.read(pid('p'), offset + 1, 1, true)).toBeNull();
+        }
+      }
+      expect(cache.bytes).toBe(held * template.length);
+      const all = offsetsIn(cache.read(pid('p'), 100_000 - held, 1 << 30, true));
+      expect(all).toEqual(Array.from({ length: held }, (_, i) => 100_000 - held + i));
+      // Any offset inside the run finds its batch (binary search over the live part only).
+      for (const offset of [100_000 - held, 100_000 - held + 1, 99_500, 99_999]) {
+        expect(offsetsIn(cache.read(pid('p'), offset, template.length * 2, true))).toEqual([offset, offset + 1].filter((o) => o < 100_000));
+      }
+    });
+
+    it('keeps the total bound across partitions, evicting the least recently appended first', () => {
+      const total = template.length * 500;
+      const cache = new TailCache({ maxBytes: total, maxBytesPerPartition: total });
+      const next = [0, 0, 0, 0];
+      for (let i = 0; i < 100_000; i++) {
+        // Partition 3 is appended to only now and then: it is the least recent and loses first.
+        const p = i % 50 === 0 ? 3 : i % 3;
+        cache.append(pid(`p${p}`), next[p]!, tiny(next[p]!));
+        next[p]!++;
+        expect(cache.bytes).toBeLessThanOrEqual(total);
+      }
+      expect(cache.bytes).toBeGreaterThan(total - template.length);
+      for (const p of [0, 1, 2]) {
+        // Each busy partition still holds a contiguous run ending at its high watermark.
+        expect(cache.read(pid(`p${p}`), next[p]!, 1, true)).toBeNull();
+        const last = offsetsIn(cache.read(pid(`p${p}`), next[p]! - 1, 1 << 20, true));
+        expect(last).toEqual([next[p]! - 1]);
+        let oldest = next[p]! - 1;
+        while (oldest > 0 && cache.read(pid(`p${p}`), oldest - 1, 1, true) !== null) oldest--;
+        const run = offsetsIn(cache.read(pid(`p${p}`), oldest, 1 << 30, true));
+        expect(run).toEqual(Array.from({ length: next[p]! - oldest }, (_, i) => oldest + i));
+      }
+      expect(cache.read(pid('p3'), next[3]! - 1, 1, true)).toBeNull();
+    });
+
+    it('restarts cleanly after a gap once many runs were evicted', () => {
+      const cache = new TailCache({ maxBytes: 1 << 30, maxBytesPerPartition: template.length * 100 });
+      for (let offset = 0; offset < 1000; offset++) cache.append(pid('p'), offset, tiny(offset));
+      cache.append(pid('p'), 2000, tiny(2000));
+      expect(cache.bytes).toBe(template.length);
+      expect(cache.read(pid('p'), 999, 1, true)).toBeNull();
+      expect(offsetsIn(cache.read(pid('p'), 2000, 1 << 20, true))).toEqual([2000]);
+    });
+  });
 });
