@@ -1,6 +1,12 @@
 // Thread: main. One client connection: length-prefixed framing, requests handled
 // concurrently but answered strictly in request order, no answer for acks=0 produces,
 // and backpressure (the socket stops being read while too many request bytes are in flight).
+// Answers are written in batches: the first completion at the head of the queue schedules one
+// flush for the end of the event-loop turn (setImmediate: the check phase right after the I/O
+// callbacks that completed the requests, never a timer), which writes every answer ready by then
+// with one cork/uncork, i.e. one writev. Under pipelined small requests the worker results of
+// one turn arrive as separate messages and microtasks; flushing on each one cost a socket write
+// per response.
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../protocol/framing.js';
@@ -133,11 +139,23 @@ export class Connection implements ConnectionInfo {
 
   private complete(pending: Pending, outcome: FrameOutcome): void {
     pending.outcome = outcome;
-    if (this.queue[0] !== pending) return;
-    this.flush();
+    // Only the head can unblock answers; later ones wait for it (they go out in the same flush).
+    if (this.queue[0] !== pending || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.scheduledFlush);
   }
 
+  private flushScheduled = false;
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Writes every answer ready at the head of the queue, in request order, in one socket write. */
   private flush(): void {
+    // A lone chunk goes out with a plain write(); from the second on the socket is corked, so
+    // uncork() hands them all to one writev.
+    let lone: Buffer | undefined;
     let corked = false;
     while (this.queue.length > 0 && this.queue[0]!.outcome !== undefined) {
       const head = this.queue.shift()!;
@@ -145,21 +163,31 @@ export class Connection implements ConnectionInfo {
       const outcome = head.outcome!;
       if (this.closed) continue;
       if (outcome.kind === 'respond') {
-        if (!corked) {
-          this.socket.cork();
-          corked = true;
+        for (const chunk of outcome.chunks) {
+          if (corked) this.socket.write(chunk);
+          else if (lone === undefined) lone = chunk;
+          else {
+            this.socket.cork();
+            corked = true;
+            this.socket.write(lone);
+            this.socket.write(chunk);
+            lone = undefined;
+          }
         }
-        for (const chunk of outcome.chunks) this.socket.write(chunk);
       } else if (outcome.kind === 'close') {
         const log = outcome.logged === true ? this.opts.logger.debug : this.opts.logger.warn;
         log.call(this.opts.logger, { conn: this.id, remote: this.remote, reason: outcome.reason }, 'closing connection');
+        // Answers before the close still go out, then the socket ends.
+        if (lone !== undefined) this.socket.write(lone);
         if (corked) this.socket.uncork();
+        lone = undefined;
         corked = false;
         this.socket.end();
         this.closed = true;
         this.queue.length = 0;
       }
     }
+    if (lone !== undefined) this.socket.write(lone);
     if (corked) this.socket.uncork();
     if (this.paused && !this.closed && this.inflightBytes <= this.opts.maxInflightBytes / 2 && !this.shutdown) {
       this.paused = false;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,5 +158,162 @@ describe('Connection', () => {
     expect(seenWhilePaused).toBe(2);
     expect(received).toEqual([1, 2, 3]);
     client.destroy();
+  });
+
+  describe('batched writes (fake socket)', () => {
+    /** Records what the connection does to its socket, in order. */
+    class FakeSocket extends EventEmitter {
+      readonly remoteAddress = '127.0.0.1';
+      readonly remotePort = 1;
+      readonly calls: string[] = [];
+      setNoDelay(): void {}
+      pause(): void {
+        this.calls.push('pause');
+      }
+      resume(): void {
+        this.calls.push('resume');
+      }
+      cork(): void {
+        this.calls.push('cork');
+      }
+      uncork(): void {
+        this.calls.push('uncork');
+      }
+      write(chunk: Buffer): boolean {
+        this.calls.push(`write ${chunk.readInt32BE(4)}`);
+        return true;
+      }
+      end(): void {
+        this.calls.push('end');
+      }
+      destroy(): void {
+        this.calls.push('destroy');
+      }
+      /** What went out: only the socket calls that touch the wire. */
+      get writes(): string[] {
+        return this.calls.filter((c) => c !== 'pause' && c !== 'resume');
+      }
+    }
+
+    function fakeConnection(handler: FrameHandler, maxInflightBytes = 1 << 20) {
+      const socket = new FakeSocket();
+      const conn = new Connection(socket as unknown as net.Socket, handler, { maxFrameBytes: 1 << 20, maxInflightBytes, logger });
+      return { socket, conn };
+    }
+
+    /**
+     * Past the end of this event-loop turn: a flush the connection scheduled in this turn (from a
+     * microtask that may run after this call) has run by then.
+     */
+    const endOfTurn = () => new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+
+    it('writes the answers completed in separate microtasks of one turn with one cork/uncork, in request order', async () => {
+      const handler = new ControlledHandler();
+      const { socket, conn } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([1, 2, 3, 4, 5, 6, 7, 8].map((id) => frame(id))));
+      expect(handler.pending).toHaveLength(8);
+      // Out of order, each in its own microtask, all in this turn.
+      for (const i of [3, 1, 0, 2, 7, 4, 6, 5]) {
+        handler.pending[i]!.resolve(answer(i + 1));
+        await Promise.resolve();
+      }
+      expect(socket.writes).toEqual([]); // nothing until the turn ends
+      const drained = conn.drained();
+      await endOfTurn();
+      expect(socket.writes).toEqual(['cork', ...[1, 2, 3, 4, 5, 6, 7, 8].map((id) => `write ${id}`), 'uncork']);
+      await drained;
+    });
+
+    it('writes a lone answer without corking, and a later turn gets its own write', async () => {
+      const handler = new ControlledHandler();
+      const { socket } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([frame(1), frame(2), frame(3)]));
+      handler.pending[0]!.resolve(answer(1));
+      await endOfTurn();
+      expect(socket.writes).toEqual(['write 1']);
+      handler.pending[2]!.resolve(answer(3));
+      await endOfTurn();
+      expect(socket.writes).toEqual(['write 1']); // 3 waits for 2
+      handler.pending[1]!.resolve(answer(2));
+      await endOfTurn();
+      expect(socket.writes).toEqual(['write 1', 'cork', 'write 2', 'write 3', 'uncork']);
+    });
+
+    it('a close outcome mid-queue: answers before it go out in one write, then the socket ends and later answers are dropped', async () => {
+      const handler = new ControlledHandler();
+      const { socket, conn } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([frame(1), frame(2), frame(3), frame(4)]));
+      handler.pending[3]!.resolve(answer(4));
+      handler.pending[2]!.resolve({ kind: 'close', reason: 'test', logged: true });
+      handler.pending[1]!.resolve(answer(2));
+      handler.pending[0]!.resolve(answer(1));
+      await endOfTurn();
+      expect(socket.writes).toEqual(['cork', 'write 1', 'write 2', 'uncork', 'end']);
+      expect(conn.closed).toBe(true);
+      await conn.drained();
+      socket.emit('data', frame(5));
+      expect(handler.pending).toHaveLength(4); // nothing read after the close
+    });
+
+    it('a close outcome right after a single answer writes it before ending', async () => {
+      const handler = new ControlledHandler();
+      const { socket } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([frame(1), frame(2)]));
+      handler.pending[0]!.resolve(answer(1));
+      handler.pending[1]!.resolve({ kind: 'close', reason: 'test', logged: true });
+      await endOfTurn();
+      expect(socket.writes).toEqual(['write 1', 'end']);
+    });
+
+    it('silent outcomes free their slot without writing; drained() waits for the flush', async () => {
+      const handler = new ControlledHandler();
+      const { socket, conn } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([frame(1), frame(2), frame(3)]));
+      let drained = false;
+      void conn.drained().then(() => (drained = true));
+      handler.pending[0]!.resolve({ kind: 'silent' });
+      handler.pending[1]!.resolve({ kind: 'silent' });
+      handler.pending[2]!.resolve(answer(3));
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(drained).toBe(false);
+      await endOfTurn();
+      await Promise.resolve();
+      expect(socket.writes).toEqual(['write 3']);
+      expect(drained).toBe(true);
+    });
+
+    it('backpressure: pauses over the in-flight budget, holds frames, resumes once the batched flush frees it', async () => {
+      const handler = new ControlledHandler();
+      const { socket } = fakeConnection(handler, 2048);
+      socket.emit('data', Buffer.concat([frame(1, 1500), frame(2, 1500), frame(3, 1500), frame(4, 1500)]));
+      // The second frame crosses the budget: the socket pauses and frames 3 and 4 are held.
+      expect(handler.pending).toHaveLength(2);
+      expect(socket.calls).toEqual(['pause']);
+      handler.pending[0]!.resolve(answer(1));
+      await Promise.resolve();
+      handler.pending[1]!.resolve(answer(2));
+      await endOfTurn();
+      // One write for both, then the held frames are handled (3 and 4 cross the budget again).
+      expect(socket.calls).toEqual(['pause', 'cork', 'write 1', 'write 2', 'uncork', 'pause']);
+      expect(handler.pending).toHaveLength(4);
+      handler.pending[2]!.resolve(answer(3));
+      handler.pending[3]!.resolve(answer(4));
+      await endOfTurn();
+      expect(socket.calls.slice(6)).toEqual(['cork', 'write 3', 'write 4', 'uncork', 'resume']);
+    });
+
+    it('a socket closed with answers pending writes nothing more and resolves drained()', async () => {
+      const handler = new ControlledHandler();
+      const { socket, conn } = fakeConnection(handler);
+      socket.emit('data', Buffer.concat([frame(1), frame(2)]));
+      handler.pending[0]!.resolve(answer(1));
+      await Promise.resolve();
+      socket.emit('close');
+      await conn.drained();
+      handler.pending[1]!.resolve(answer(2));
+      await endOfTurn();
+      expect(socket.writes).toEqual([]);
+    });
   });
 });
