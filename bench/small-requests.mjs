@@ -30,7 +30,8 @@
 //            beside 10 records per request (1 ms tick).
 //
 // Usage: node bench/small-requests.mjs [--quick] [--only=raw,rdkafka,kafkajs,fetch,latency]
-//          [--connections=1,4,16] [--seconds=S (raw)] [--fetch-rate=R] [--fetch-partitions=P]
+//          [--connections=1,4,16] [--seconds=S (raw)] [--inflight=64 (raw, per connection)]
+//          [--fetch-rate=R] [--fetch-partitions=P]
 //          [--max-seconds=120 (per run)] [--worker-threads=N]
 import path from 'node:path';
 import { MiB, fmt, isMain, parseArgs, sleep } from './lib/cli.mjs';
@@ -50,6 +51,8 @@ export const SMALL_DEFAULTS = {
   connections: CONNECTION_COUNTS.join(','),
   /** Raw produce seconds per connection count (0: plan's). */
   seconds: 0,
+  /** Raw produce requests in flight per connection (0: plan's 64). */
+  inflight: 0,
   'max-requests': 5_000_000,
   'fetch-rate': 0,
   'fetch-partitions': 0,
@@ -527,6 +530,7 @@ export async function runSmallRequests(o = {}) {
   const opts = { ...SMALL_DEFAULTS, ...o };
   const plan = smallPlan(opts.quick);
   if (opts.seconds > 0) plan.raw.seconds = opts.seconds;
+  if (opts.inflight > 0) plan.raw.inflight = opts.inflight;
   const only = new Set(String(opts.only).split(',').map((s) => s.trim()).filter(Boolean));
   for (const w of only) if (!['raw', 'rdkafka', 'kafkajs', 'fetch', 'latency'].includes(w)) throw new Error(`unknown part ${w} (raw, rdkafka, kafkajs, fetch, latency)`);
   const conns = String(opts.connections).split(',').map(Number);
@@ -609,7 +613,7 @@ function print(label, r) {
 export function printSmallRequests(res) {
   console.log(`\nsmall requests (${res.recordBytes}-byte records, acks=1), ${res.options.quick ? 'quick' : 'full'} mode, ${res.totalSeconds} s, broker ${path.relative(process.cwd(), res.brokerMain) || res.brokerMain}: ${res.ok ? 'all counts verified' : `FAILURE (${res.failures.length} problem(s))`}`);
   const row = (label, r) => (r ? `  ${label.padEnd(28)} ${r.ok ? `${fmt(r.requestsPerSec).padStart(8)} req/s  ${String(r.brokerMicrosPerRequest).padStart(6)} µs/req  broker ${r.brokerCores} cores` : 'FAILURE'}` : null);
-  for (const [n, r] of Object.entries(res.raw ?? {})) console.log(row(`raw, ${n} conn × 64`, r));
+  for (const [n, r] of Object.entries(res.raw ?? {})) console.log(row(`raw, ${n} conn × ${r.inflight}`, r));
   for (const [n, r] of Object.entries(res.rdkafka?.runs ?? {})) console.log(row(`librdkafka, ${n} producer(s)`, r));
   for (const [n, r] of Object.entries(res.kafkajs?.runs ?? {})) console.log(row(`KafkaJS, ${n} in flight`, r));
   const f = res.fetch;
