@@ -31,6 +31,7 @@
 //
 // Usage: node bench/small-requests.mjs [--quick] [--only=raw,rdkafka,kafkajs,fetch,latency]
 //          [--connections=1,4,16] [--seconds=S (raw)] [--inflight=64 (raw, per connection)]
+//          [--cpu-prof-dir=DIR (profile every broker started: main thread and worker slots)]
 //          [--fetch-rate=R] [--fetch-partitions=P]
 //          [--max-seconds=120 (per run)] [--worker-threads=N]
 import path from 'node:path';
@@ -59,6 +60,8 @@ export const SMALL_DEFAULTS = {
   'record-bytes': 100,
   'max-seconds': 120,
   'worker-threads': 0,
+  /** Profile each broker started (node --cpu-prof into this directory); '' = off. */
+  'cpu-prof-dir': '',
 };
 
 // ---- broker with its metrics endpoint ---------------------------------------------------------
@@ -69,7 +72,7 @@ async function withBroker(opts, fn) {
   let admin = null;
   const out = { failures: [] };
   try {
-    broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined });
+    broker = await startBroker({ workerThreads: opts['worker-threads'] || undefined, cpuProfDir: opts['cpu-prof-dir'] || undefined });
     admin = await KafkaClient.connect({ port: broker.port, clientId: 'strata-bench-admin' });
     await admin.apiVersions();
     const httpPort = await httpPortOf(broker);
