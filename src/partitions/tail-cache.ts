@@ -2,7 +2,10 @@
 // (the worker hands each append's buffer back after rewriting offsets in place). A consumer
 // that keeps up with producers is served from here without a round trip to the partition's
 // worker thread. Bounded in total bytes and per partition; partitions that were appended to
-// least recently are evicted first. Only ever holds a contiguous run of offsets per partition
+// least recently are evicted first. The total bound counts the memory really held: cached runs
+// are views into the ArrayBuffer a worker handed back (one per append task, which may hold many
+// partitions' batches), so each backing buffer counts once, in full, while any run still views it;
+// a tiny run can never keep a large task buffer alive unaccounted. Only ever holds a contiguous run of offsets per partition
 // ending at the partition's high watermark, so a hit is always exactly what the log holds.
 import type { PartitionId } from '../ipc/partition-id.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD } from '../protocol/record-batch.js';
@@ -52,18 +55,23 @@ function readBaseOffset(bytes: Buffer, position: number): number {
 
 export class TailCache {
   private readonly partitions = new Map<PartitionId, PartitionTail>();
+  /** Bytes of the backing ArrayBuffers the cached runs keep alive. */
   private totalBytes = 0;
+  /** How many cached runs view each backing ArrayBuffer. */
+  private readonly backings = new Map<ArrayBufferLike, number>();
   hits = 0;
   misses = 0;
 
   constructor(private readonly opts: TailCacheOptions) {}
 
+  /** Memory held: every backing buffer a cached run views, counted once. */
   get bytes(): number {
     return this.totalBytes;
   }
 
   /** Records whole batches just written at baseOffset..nextOffset-1. */
-  append(key: PartitionId, baseOffset: number, bytes: Buffer): void {
+  append(key: PartitionId, baseOffset: number, written: Buffer): void {
+    let bytes = written;
     if (this.opts.maxBytes <= 0 || bytes.length > this.opts.maxBytesPerPartition) {
       this.drop(key);
       return;
@@ -82,13 +90,19 @@ export class TailCache {
     if (!tail) tail = { bases: [], buffers: [], head: 0, nextOffset, bytes: 0 };
     else this.partitions.delete(key);
     this.partitions.set(key, tail); // most recently appended last: Map order is the LRU order
+    if (bytes.buffer.byteLength > this.opts.maxBytesPerPartition && !this.backings.has(bytes.buffer)) {
+      // A view into a task buffer larger than a partition may hold: keep a copy, not the buffer.
+      const copy = Buffer.allocUnsafeSlow(bytes.length);
+      bytes.copy(copy);
+      bytes = copy;
+    }
     tail.bases.push(baseOffset);
     tail.buffers.push(bytes);
     tail.nextOffset = nextOffset;
     tail.bytes += bytes.length;
-    this.totalBytes += bytes.length;
+    this.retain(bytes);
     while (tail.bytes > this.opts.maxBytesPerPartition) this.evictOldestRun(key, tail);
-    while (this.totalBytes > this.opts.maxBytes) {
+    while (this.totalBytes > this.opts.maxBytes && this.partitions.size > 0) {
       const oldestKey = this.partitions.keys().next().value as PartitionId;
       this.evictOldestRun(oldestKey, this.partitions.get(oldestKey)!);
     }
@@ -142,16 +156,44 @@ export class TailCache {
   drop(key: PartitionId): void {
     const tail = this.partitions.get(key);
     if (!tail) return;
-    this.totalBytes -= tail.bytes;
+    // Each run is released once, when evicted or dropped: O(1) amortised per append.
+    for (let i = tail.head; i < tail.buffers.length; i++) this.release(tail.buffers[i]!);
     this.partitions.delete(key);
   }
 
+  private retain(run: Buffer): void {
+    const backing = run.buffer;
+    if (run.length === backing.byteLength) {
+      this.totalBytes += run.length; // the whole buffer: no other run can share it
+      return;
+    }
+    const views = this.backings.get(backing);
+    if (views === undefined) {
+      this.backings.set(backing, 1);
+      this.totalBytes += backing.byteLength;
+    } else this.backings.set(backing, views + 1);
+  }
+
+  private release(run: Buffer): void {
+    const backing = run.buffer;
+    if (run.length === backing.byteLength) {
+      this.totalBytes -= run.length;
+      return;
+    }
+    const views = this.backings.get(backing)!;
+    if (views > 1) this.backings.set(backing, views - 1);
+    else {
+      this.backings.delete(backing);
+      this.totalBytes -= backing.byteLength;
+    }
+  }
+
   private evictOldestRun(key: PartitionId, tail: PartitionTail): void {
-    const length = tail.buffers[tail.head]!.length;
+    const run = tail.buffers[tail.head]!;
     tail.buffers[tail.head] = undefined;
     tail.head++;
-    tail.bytes -= length;
-    this.totalBytes -= length;
+    tail.bytes -= run.length;
+    this.release(run);
     if (tail.head === tail.buffers.length) {
       this.partitions.delete(key);
       return;

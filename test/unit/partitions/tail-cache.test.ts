@@ -5,16 +5,23 @@ import { partitionId } from '../../../src/ipc/partition-id.js';
 
 const pid = (name: string) => partitionId(name, 0);
 
+/** A copy in its own ArrayBuffer, as a worker hands an append task's buffer back (never pooled). */
+function own(bytes: Buffer): Buffer {
+  const b = Buffer.from(new ArrayBuffer(bytes.length));
+  bytes.copy(b);
+  return b;
+}
+
 /** Batches as the worker leaves them: base offsets rewritten to their log offsets. */
 function written(baseOffset: number, batchSizes: number[]): Buffer {
   let offset = baseOffset;
-  return Buffer.concat(
+  return own(Buffer.concat(
     batchSizes.map((n) => {
       const b = encodeRecordBatch({ baseOffset: offset, records: Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`v${String(offset + i).padStart(6, "0")}`) })) });
       offset += n;
       return b;
     }),
-  );
+  ));
 }
 
 function offsetsIn(records: Buffer | null): number[] {
@@ -99,7 +106,7 @@ describe('TailCache', () => {
     /** One 1-record batch with its base offset rewritten to `offset`, as the worker leaves it. */
     const template = encodeRecordBatch({ baseOffset: 0, records: [{ key: null, value: Buffer.from('x') }] });
     function tiny(offset: number): Buffer {
-      const b = Buffer.from(template);
+      const b = own(template);
       b.writeUInt32BE(Math.floor(offset / 0x1_0000_0000), 0);
       b.writeUInt32BE(offset >>> 0, 4);
       return b;
@@ -161,6 +168,56 @@ describe('TailCache', () => {
       expect(cache.bytes).toBe(template.length);
       expect(cache.read(pid('p'), 999, 1, true)).toBeNull();
       expect(offsetsIn(cache.read(pid('p'), 2000, 1 << 20, true))).toEqual([2000]);
+    });
+  });
+
+  describe('memory held', () => {
+    /** `batches` laid out in one task buffer of `size` bytes, as views (what the engine caches). */
+    function inTaskBuffer(size: number, batches: Buffer[]): Buffer[] {
+      const task = Buffer.from(new ArrayBuffer(size));
+      let position = 0;
+      return batches.map((b) => {
+        b.copy(task, position);
+        position += b.length;
+        return task.subarray(position - b.length, position);
+      });
+    }
+
+    it('counts a task buffer once, in full, while any cached run views it', () => {
+      const cache = new TailCache(big);
+      const views = inTaskBuffer(10_000, [written(0, [1]), written(0, [1]), written(0, [1])]);
+      views.forEach((v, i) => cache.append(pid(`p${i}`), 0, v));
+      expect(cache.bytes).toBe(10_000);
+      cache.drop(pid('p0'));
+      cache.drop(pid('p1'));
+      expect(cache.bytes).toBe(10_000);
+      expect(offsetsIn(cache.read(pid('p2'), 0, 1 << 20, true))).toEqual([0]);
+      cache.drop(pid('p2'));
+      expect(cache.bytes).toBe(0);
+    });
+
+    it('tiny runs viewing large task buffers are evicted by the memory they keep alive', () => {
+      const cache = new TailCache({ maxBytes: 250_000, maxBytesPerPartition: 200_000 });
+      for (let offset = 0; offset < 10; offset++) {
+        // The rest of each task buffer belonged to other partitions' batches that are not cached.
+        const [view] = inTaskBuffer(100_000, [written(offset, [1])]);
+        cache.append(pid('p'), offset, view!);
+        expect(cache.bytes).toBeLessThanOrEqual(250_000);
+      }
+      expect(cache.bytes).toBe(200_000);
+      expect(offsetsIn(cache.read(pid('p'), 8, 1 << 20, true))).toEqual([8, 9]);
+      expect(cache.read(pid('p'), 7, 1 << 20, true)).toBeNull();
+    });
+
+    it('copies a run out of a task buffer larger than a partition may hold', () => {
+      const cache = new TailCache({ maxBytes: 1 << 20, maxBytesPerPartition: 64 * 1024 });
+      const batch = written(0, [1]);
+      const [view] = inTaskBuffer(1 << 20, [batch]);
+      cache.append(pid('p'), 0, view!);
+      expect(cache.bytes).toBe(batch.length);
+      const read = cache.read(pid('p'), 0, 1 << 20, true)!;
+      expect(read.buffer).not.toBe(view!.buffer);
+      expect(read.equals(batch)).toBe(true);
     });
   });
 });
