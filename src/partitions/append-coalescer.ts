@@ -7,6 +7,12 @@
 // share tasks), so tasks still reach the slot's FIFO gate in submission order and a partition's
 // appends reach its file in request order. Results come back as one message and are split back
 // per submission.
+//
+// Only small submissions are worth it: the cost of a task is per task, the cost of a big batch is
+// per byte, and a coalesced task is a fresh copy of its submissions' bytes where a lone request
+// is transferred without a copy. A submission of LONE_SUBMISSION_BYTES or more goes at once, on
+// its own (after the open batch, keeping the order), and a batch is dispatched before it would
+// exceed MAX_BATCH_BYTES.
 import type { AppendItemResult } from '../ipc/tasks.js';
 import type { AppendRequestItem } from './append-buffers.js';
 
@@ -23,7 +29,13 @@ interface Submission {
 interface OpenBatch {
   acks: number;
   submissions: Submission[];
+  bytes: number;
 }
+
+/** A submission this large is dispatched at once, alone (transferred without a copy when it can be). */
+export const LONE_SUBMISSION_BYTES = 64 * 1024;
+/** An open batch is dispatched before it would hold more than this. */
+export const MAX_BATCH_BYTES = 1024 * 1024;
 
 export interface CoalescerStats {
   /** Append tasks dispatched. */
@@ -47,9 +59,17 @@ export class AppendCoalescer {
     return new Promise((resolve, reject) => {
       // acks=0 and acks=1 are the same to the worker (answer after the write): one class.
       const taskAcks = acks === -1 ? -1 : 1;
-      if (this.open !== undefined && this.open.acks !== taskAcks) this.dispatchOpen();
-      this.open ??= { acks: taskAcks, submissions: [] };
-      this.open.submissions.push({ items, ownedBuffer, resolve, reject });
+      let bytes = 0;
+      for (const item of items) bytes += item.records.length;
+      const submission = { items, ownedBuffer, resolve, reject };
+      if (this.open !== undefined && (this.open.acks !== taskAcks || bytes >= LONE_SUBMISSION_BYTES || this.open.bytes + bytes > MAX_BATCH_BYTES)) this.dispatchOpen();
+      if (bytes >= LONE_SUBMISSION_BYTES) {
+        this.dispatchBatch({ acks: taskAcks, submissions: [submission], bytes });
+        return;
+      }
+      this.open ??= { acks: taskAcks, submissions: [], bytes: 0 };
+      this.open.submissions.push(submission);
+      this.open.bytes += bytes;
       if (!this.scheduled) {
         this.scheduled = true;
         this.schedule(() => {
@@ -64,6 +84,10 @@ export class AppendCoalescer {
     const batch = this.open;
     if (batch === undefined) return;
     this.open = undefined;
+    this.dispatchBatch(batch);
+  }
+
+  private dispatchBatch(batch: OpenBatch): void {
     const { submissions } = batch;
     this.stats.tasks++;
     this.stats.submissions += submissions.length;

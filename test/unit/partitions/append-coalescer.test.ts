@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionId } from '../../../src/ipc/partition-id.js';
 import type { AppendItemResult } from '../../../src/ipc/tasks.js';
 import type { AppendRequestItem } from '../../../src/partitions/append-buffers.js';
-import { AppendCoalescer } from '../../../src/partitions/append-coalescer.js';
+import { AppendCoalescer, LONE_SUBMISSION_BYTES, MAX_BATCH_BYTES } from '../../../src/partitions/append-coalescer.js';
 
 const p = (n: number) => partitionId('ab'.repeat(16), n);
 const item = (n: number, v: string): AppendRequestItem => ({ key: p(n), records: Buffer.from(v) });
@@ -65,6 +65,28 @@ describe('AppendCoalescer', () => {
     turn.endTurn();
     await Promise.all(all);
     expect(tasks).toEqual(['1:ab', '-1:c', '1:de']);
+  });
+
+  it('a big submission goes at once and alone (after the open batch), keeping its frame buffer; batches stay bounded', async () => {
+    const turn = manual();
+    const tasks: Array<{ values: string[]; owned: ArrayBuffer | undefined }> = [];
+    const c = new AppendCoalescer(async (_acks, items, owned) => (tasks.push({ values: items.map((i) => i.records.toString().slice(0, 3)), owned }), items.map((i) => result(i, 0))), turn.schedule);
+    const frame = new ArrayBuffer(LONE_SUBMISSION_BYTES);
+    const big = { key: p(0), records: Buffer.from(frame) };
+    big.records.write('big');
+    const all = [c.submit(1, [item(0, 'a')], undefined), c.submit(1, [big], frame), c.submit(1, [item(0, 'b')], undefined)];
+    expect(tasks).toEqual([{ values: ['a'], owned: undefined }, { values: ['big'], owned: frame }]);
+    turn.endTurn();
+    await Promise.all(all);
+    expect(tasks.at(-1)).toEqual({ values: ['b'], owned: undefined });
+    // Many mid-sized submissions: no task holds more than MAX_BATCH_BYTES.
+    const sizes: number[] = [];
+    const d = new AppendCoalescer(async (_acks, items) => (sizes.push(items.reduce((n, i) => n + i.records.length, 0)), items.map((i) => result(i, 0))), turn.schedule);
+    const mid = Array.from({ length: 40 }, () => d.submit(1, [{ key: p(1), records: Buffer.alloc(LONE_SUBMISSION_BYTES - 1) }], undefined));
+    turn.endTurn();
+    await Promise.all(mid);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(40 * (LONE_SUBMISSION_BYTES - 1));
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
   });
 
   it('a failed task rejects every submission it carried, and the next turn starts a fresh batch', async () => {
