@@ -23,30 +23,35 @@ const requestErrors = new client.Counter({
   labelNames: ['api', 'version'],
   registers: [registry],
 });
-const bytesIn = new client.Counter({
-  name: 'strata_topic_bytes_in_total',
-  help: 'Record-batch bytes appended, per topic',
-  labelNames: ['topic'],
-  registers: [registry],
-});
-const recordsIn = new client.Counter({
-  name: 'strata_topic_records_in_total',
-  help: 'Records appended (from batch headers), per topic',
-  labelNames: ['topic'],
-  registers: [registry],
-});
-const bytesOut = new client.Counter({
-  name: 'strata_topic_bytes_out_total',
-  help: 'Record-batch bytes returned by Fetch, per topic',
-  labelNames: ['topic'],
-  registers: [registry],
-});
-const recordsOut = new client.Counter({
-  name: 'strata_topic_records_out_total',
-  help: 'Records returned by Fetch (whole batches, from batch headers), per topic',
-  labelNames: ['topic'],
-  registers: [registry],
-});
+/**
+ * Per-topic traffic totals. The hot path adds to plain numbers (a prom-client child's inc()
+ * hashes its labels and allocates on every call: measurable per single-record request); the
+ * counters are set from them when Prometheus scrapes.
+ */
+export interface TopicCounters {
+  bytesIn: number;
+  recordsIn: number;
+  bytesOut: number;
+  recordsOut: number;
+}
+const topicTotals = new Map<string, TopicCounters>();
+
+function topicCounter(name: string, help: string, pick: (c: TopicCounters) => number): void {
+  new client.Counter({
+    name,
+    help,
+    labelNames: ['topic'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [topic, c] of topicTotals) this.labels(topic).inc(pick(c));
+    },
+  });
+}
+topicCounter('strata_topic_bytes_in_total', 'Record-batch bytes appended, per topic', (c) => c.bytesIn);
+topicCounter('strata_topic_records_in_total', 'Records appended (from batch headers), per topic', (c) => c.recordsIn);
+topicCounter('strata_topic_bytes_out_total', 'Record-batch bytes returned by Fetch, per topic', (c) => c.bytesOut);
+topicCounter('strata_topic_records_out_total', 'Records returned by Fetch (whole batches, from batch headers), per topic', (c) => c.recordsOut);
 const partitionErrors = new client.Counter({
   name: 'strata_partition_errors_total',
   help: 'Per-partition Kafka error codes answered by Produce and Fetch',
@@ -194,27 +199,16 @@ export function countRequestFailure(apiName: string, version: number): void {
   requestErrors.labels(apiName, String(version)).inc();
 }
 
-interface TopicCounters {
-  bytesIn: ReturnType<typeof bytesIn.labels>;
-  recordsIn: ReturnType<typeof recordsIn.labels>;
-  bytesOut: ReturnType<typeof bytesOut.labels>;
-  recordsOut: ReturnType<typeof recordsOut.labels>;
-}
-const topicChildren = new Map<string, TopicCounters>();
-
+/** The topic's traffic totals (add to them; they are published at scrape time). */
 export function topicCounters(topic: string): TopicCounters {
-  let c = topicChildren.get(topic);
-  if (!c) {
-    c = { bytesIn: bytesIn.labels(topic), recordsIn: recordsIn.labels(topic), bytesOut: bytesOut.labels(topic), recordsOut: recordsOut.labels(topic) };
-    topicChildren.set(topic, c);
-  }
+  let c = topicTotals.get(topic);
+  if (!c) topicTotals.set(topic, (c = { bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0 }));
   return c;
 }
 
 /** Drops a deleted topic's series so label cardinality follows the live topic set. */
 export function forgetTopic(topic: string): void {
-  if (!topicChildren.delete(topic)) return;
-  for (const m of [bytesIn, recordsIn, bytesOut, recordsOut]) m.remove(topic);
+  topicTotals.delete(topic);
 }
 
 const errorChildren = new Map<number, ReturnType<typeof partitionErrors.labels>>();

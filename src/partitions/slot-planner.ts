@@ -20,6 +20,16 @@ export async function runPlanned<I extends { key: PartitionId }, R>(
   slotOf: (id: PartitionId) => number,
   runSlot: (slot: number, slotItems: I[]) => Promise<R[]>,
 ): Promise<R[]> {
+  // One item, or all on one slot (a small request): hand them over as they are.
+  const first = items.length > 0 ? slotOf(items[0]!.key) : 0;
+  let oneSlot = true;
+  for (let i = 1; i < items.length && oneSlot; i++) oneSlot = slotOf(items[i]!.key) === first;
+  if (oneSlot) {
+    if (items.length === 0) return [];
+    const slotResults = await runSlot(first, items as I[]);
+    if (slotResults.length !== items.length) throw new Error(`slot ${first} answered ${slotResults.length} results for ${items.length} items`);
+    return slotResults;
+  }
   const results = new Array<R>(items.length);
   await Promise.all(
     [...planBySlot(items, slotOf)].map(async ([slot, indexes]) => {

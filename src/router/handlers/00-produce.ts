@@ -89,13 +89,13 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           target.baseOffset = BigInt(r.baseOffset);
           target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
           target.logStartOffset = BigInt(r.logStartOffset);
-          target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+          if (r.recordErrors.length > 0) target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
           if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, r.errorCode, r.cause, r.errorMessage);
           else {
             const c = topicCounters(targetTopics[i]!);
             const records = items[i]!.records;
-            c.bytesIn.inc(records.length);
-            c.recordsIn.inc(countRecords(records));
+            c.bytesIn += records.length;
+            c.recordsIn += countRecords(records);
           }
         });
       } catch (err) {

@@ -88,8 +88,8 @@ export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
           if (p.errorCode !== ErrorCode.NONE) countPartitionError(1, p.errorCode);
           else if (p.records && p.records.length > 0) {
             const c = topicCounters(t.topic);
-            c.bytesOut.inc(p.records.length);
-            c.recordsOut.inc(countRecords(p.records));
+            c.bytesOut += p.records.length;
+            c.recordsOut += countRecords(p.records);
           }
         }
       }
