@@ -285,7 +285,9 @@ export class PartitionWorker {
 
   private async maintenance(nowMs: number): Promise<PartitionState[]> {
     const logs = [...this.logs.values()];
-    return Promise.all(logs.map((log) => log.maintenance(nowMs).catch(() => log.state())));
+    // A failure is the partition's, not the task's: its state goes back with the cause, which the
+    // router logs (partition-engine.ts), and the other partitions' maintenance still runs.
+    return Promise.all(logs.map((log) => log.maintenance(nowMs).catch((err: unknown): PartitionState => ({ ...log.state(), maintenanceError: toTaskError(err) }))));
   }
 
   /** Close (flush + checkpoint) or delete partitions; unknown keys are ignored. */

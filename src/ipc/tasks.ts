@@ -90,6 +90,8 @@ export interface PartitionState {
    * offset below it is served, locally or from object storage. logStartOffset is never below it.
    */
   deleteRecordsOffset?: number;
+  /** Set by the maintenance task when roll, retention or flush.ms failed for this partition (the router logs it). */
+  maintenanceError?: TaskError;
 }
 
 /** A slice of the task's transferred buffer holding one partition's `records` field. */

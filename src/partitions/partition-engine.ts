@@ -316,7 +316,15 @@ export class PartitionEngine {
 
   /** Time-based roll, retention and flush.ms on every slot. */
   async maintenance(nowMs: number): Promise<void> {
-    for (const states of await Promise.all(this.onEachSlot({ op: 'maintenance', nowMs }))) for (const s of states) this.states.update(s);
+    for (const states of await Promise.all(this.onEachSlot({ op: 'maintenance', nowMs }))) {
+      for (const { maintenanceError, ...s } of states) {
+        if (maintenanceError) {
+          const err = { type: 'WorkerError', message: maintenanceError.message, stack: maintenanceError.stack ?? `WorkerError: ${maintenanceError.message}`, code: maintenanceError.strataCode };
+          this.logger.error({ partition: s.key, err }, 'log maintenance (roll, retention, flush.ms) failed for a partition');
+        }
+        this.states.update(s);
+      }
+    }
   }
 
   /** Resolves when any of the partitions' high watermark moves (or one goes away), or after timeoutMs. */

@@ -24,6 +24,8 @@ class FakeSlots implements SlotRunner {
   readonly tasks: Array<{ slot: number; op: string; keys: PartitionId[]; transferred: ArrayBuffer | undefined }> = [];
   /** Slots that answer PARTITION_NOT_OPEN for every item, however often they are reopened. */
   readonly broken = new Set<number>();
+  /** What the next maintenance task answers (default: nothing). */
+  maintenanceStates: PartitionState[] = [];
 
   constructor(readonly slotCount: number) {
     this.open = Array.from({ length: slotCount }, () => new Set());
@@ -114,18 +116,22 @@ class FakeSlots implements SlotRunner {
         if (!this.isOpen(slot, t.key)) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'not open', { strataCode: PARTITION_NOT_OPEN });
         value = this.stateOf(t.key);
         break;
+      case 'maintenance':
+        value = slot === 0 ? this.maintenanceStates : [];
+        break;
       default:
-        value = t.op === 'maintenance' || t.op === 'tierState' ? [] : null;
+        value = t.op === 'tierState' ? [] : null;
     }
     return value as TaskValues[T['op']];
   }
 }
 
-function setup(slotCount = 2): { engine: PartitionEngine; slots: FakeSlots; table: PlacementTable } {
+function setup(slotCount = 2, logLines: Array<Record<string, unknown>> = []): { engine: PartitionEngine; slots: FakeSlots; table: PlacementTable } {
   const slots = new FakeSlots(slotCount);
   const table = new PlacementTable(slotCount);
   const states = new PartitionStates(new TailCache({ maxBytes: 1 << 20, maxBytesPerPartition: 1 << 20 }));
-  const engine = new PartitionEngine({ slots, table, balancer: new Balancer(table), states, logger: pino({ level: 'silent' }) });
+  const logger = pino({ level: 'warn' }, { write: (l: string) => void logLines.push(JSON.parse(l) as Record<string, unknown>) });
+  const engine = new PartitionEngine({ slots, table, balancer: new Balancer(table), states, logger });
   return { engine, slots, table };
 }
 
@@ -232,6 +238,19 @@ describe('PartitionEngine', () => {
     expect(engine.spec(p(0))).toBeUndefined();
     expect(engine.tail.bytes).toBe(0);
     expect(engine.partitionsPerSlot()).toEqual([0, 1]);
+  });
+
+  it('logs a partition whose maintenance failed, with the worker-side stack, and keeps its state', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const { engine, slots } = setup(1, lines);
+    await engine.open([spec(0)]);
+    slots.maintenanceStates = [
+      { key: p(0), logStartOffset: 3, highWatermark: 9, lastStableOffset: 9, sizeBytes: 1, segmentCount: 2, maintenanceError: { code: 56, message: 'EIO: unlink', stack: 'Error: EIO: unlink\n    at retention' } },
+    ];
+    await engine.maintenance(Date.now());
+    expect(lines).toMatchObject([{ level: 50, partition: p(0), err: { message: 'EIO: unlink', stack: expect.stringContaining('at retention') } }]);
+    expect(engine.state(p(0))).toMatchObject({ logStartOffset: 3, highWatermark: 9, segmentCount: 2 });
+    expect(engine.state(p(0))).not.toHaveProperty('maintenanceError');
   });
 
   it('markUploaded reopens on a replaced thread too', async () => {

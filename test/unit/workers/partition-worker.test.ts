@@ -288,3 +288,24 @@ describe('PartitionWorker: a task with many appends per partition (coalesced pro
     expect(await readValues(w, B)).toHaveLength(1);
   });
 });
+
+describe('PartitionWorker: maintenance', () => {
+  it('a partition whose maintenance fails comes back with the cause; the others are maintained', async () => {
+    const w = new PartitionWorker();
+    const dir = tempDir();
+    const a = partitionSpec(dir, {}, 'a:0' as PartitionId);
+    const b = { ...partitionSpec(dir, {}, 'b:0' as PartitionId), dir: path.join(dir, 'b-0') };
+    value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a, b] }));
+    const failing = w.logs.get(a.key)!;
+    const spy = vi.spyOn(failing, 'maintenance').mockRejectedValue(Object.assign(new Error('EIO: i/o error, unlink'), { code: 'EIO' }));
+    try {
+      const states = value<PartitionState[]>(await w.handle({ op: 'maintenance', nowMs: Date.now() }));
+      const byKey = new Map(states.map((s) => [s.key, s]));
+      expect(byKey.get(a.key)!.maintenanceError).toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR, message: 'EIO: i/o error, unlink' });
+      expect(byKey.get(a.key)!.maintenanceError!.stack).toContain('EIO');
+      expect(byKey.get(b.key)!.maintenanceError).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
