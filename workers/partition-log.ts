@@ -115,6 +115,8 @@ export class PartitionLog {
    * with one writev per segment; offsets, indexes and producer state move at staging time.
    */
   private deferWrites = false;
+  /** flush.messages was reached while writes were staged: flush once they are written. */
+  private flushAfterWrites = false;
   private staged: { seg: Segment; start: number; slices: Buffer[]; bytes: number } | null = null;
   /**
    * A staged write failed: this log's memory is ahead of its file. The worker drops it; the next
@@ -356,7 +358,12 @@ export class PartitionLog {
     }
     this.writeChunk(buf, chunk, chunkBytes, now);
     const ticket = this.groupCommit.markWritten(records, now);
-    if (this.groupCommit.unflushedMessages >= this.config.flushMessages) this.flushInBackground();
+    if (this.groupCommit.unflushedMessages >= this.config.flushMessages) {
+      // A sync pass starts its fdatasync at once (libuv's threadpool): never before the staged
+      // bytes it claims are written, or an fsync could finish before the write it covers.
+      if (this.deferWrites) this.flushAfterWrites = true;
+      else this.flushInBackground();
+    }
     return { result: { ...this.success(baseOffset, logAppendTime ? now : -1), written: true }, ticket: acks === -1 ? ticket : 0 };
   }
 
@@ -369,6 +376,10 @@ export class PartitionLog {
   flushWrites(): void {
     this.deferWrites = false;
     this.writeStaged();
+    if (this.flushAfterWrites) {
+      this.flushAfterWrites = false;
+      this.flushInBackground();
+    }
   }
 
   private writeStaged(): void {

@@ -91,10 +91,17 @@ describe('tiered segment checksums against a real S3 server', () => {
     // Both partitions: a few segments uploaded, and the first ones gone from local disk.
     const manifest: Manifest[] = [];
     for (const partition of [0, 1]) {
-      await waitFor(() => localStart(path.join(broker.dataDir, `${topic}-${partition}`)) > 0, { timeoutMs: 30_000, what: `local retention of ${topic}-${partition}` }).catch((err: unknown) => {
+      // Local retention may delete the first segment as soon as it is uploaded: wait for both.
+      manifest[partition] = await waitFor(
+        async () => {
+          if (localStart(path.join(broker.dataDir, `${topic}-${partition}`)) === 0) return null;
+          const m = await manifests.load(topicId, partition);
+          return m.segments.length >= 2 ? m : null;
+        },
+        { timeoutMs: 30_000, what: `two uploaded segments and local retention of ${topic}-${partition}` },
+      ).catch((err: unknown) => {
         throw new Error(`${(err as Error).message}\nbroker log tail:\n${broker.logs().slice(-4000)}`);
       });
-      manifest[partition] = await manifests.load(topicId, partition);
       expect(manifest[partition]!.segments.length).toBeGreaterThanOrEqual(2);
     }
 

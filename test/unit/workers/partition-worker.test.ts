@@ -309,3 +309,27 @@ describe('PartitionWorker: maintenance', () => {
     }
   });
 });
+
+describe('PartitionWorker: flush.messages with staged writes', () => {
+  it('never starts an fsync before the staged bytes it covers are written', async () => {
+    const events: string[] = [];
+    const w = new PartitionWorker({ fdatasync: async () => void events.push('fdatasync') });
+    const dir = tempDir();
+    const a = partitionSpec(dir, { flushMessages: 1 }, 'a:0' as PartitionId);
+    value<PartitionState[]>(await w.handle({ op: 'open', partitions: [a] }));
+    const real = fs.writevSync;
+    const writev = vi.spyOn(fs, 'writevSync').mockImplementation((fd, buffers, position) => {
+      events.push('writev');
+      return real(fd, buffers as NodeJS.ArrayBufferView[], position as number);
+    });
+    try {
+      const items = Array.from({ length: 3 }, (_, i) => ({ key: a.key, records: makeBatch(1, { prefix: `f${i}-` }) }));
+      const results = appendItems(await w.handle(appendTask(1, items)));
+      expect(results.map((r) => r.errorCode)).toEqual([0, 0, 0]);
+    } finally {
+      writev.mockRestore();
+    }
+    expect(events[0]).toBe('writev');
+    expect(events).toContain('fdatasync');
+  });
+});
