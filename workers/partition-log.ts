@@ -42,7 +42,7 @@ import {
   type BatchInfo,
 } from '../src/protocol/record-batch.js';
 import { repairMaxTimestamp } from '../src/protocol/batch-timestamps.js';
-import { decodeRecordBatches, findRecordByTimestamp } from '../src/protocol/records.js';
+import { findRecordByTimestamp } from '../src/protocol/records.js';
 import { StrataError, errorMessage, kafkaCodeFor, type StrataErrorCode } from '../src/errors.js';
 import { FileScanner } from './file-scan.js';
 import { GroupCommit } from './group-commit.js';
@@ -959,15 +959,9 @@ export class PartitionLog {
  * its first offset at or above minOffset with the batch's max timestamp.
  */
 function recordAtOrAfter(batch: Buffer, info: BatchInfo, target: number, minOffset: number): { offset: number; timestamp: number } | null {
-  let record: { offset: number; timestamp: number } | null;
   try {
-    record = findRecordByTimestamp(batch, 0, target);
+    return findRecordByTimestamp(batch, 0, target, minOffset);
   } catch {
-    record = null;
+    return { offset: Math.max(info.baseOffset, minOffset), timestamp: info.maxTimestamp };
   }
-  // Records that cannot be decoded: the batch's first offset.
-  if (record === null) return { offset: Math.max(info.baseOffset, minOffset), timestamp: info.maxTimestamp };
-  if (record.offset >= minOffset) return record;
-  for (const r of decodeRecordBatches(batch)[0]?.records ?? []) if (r.offset >= minOffset && r.timestamp >= target) return { offset: r.offset, timestamp: r.timestamp };
-  return null;
 }

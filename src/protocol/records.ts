@@ -338,20 +338,22 @@ function decodeBatchAt(buf: Buffer, pos: number, size: number, maxDecompressedBy
 }
 
 /**
- * Offset and timestamp of the first record with timestamp >= target in the batch at pos, or null
- * when no record qualifies. Decodes every codec (zstd needs codecsReady() on this thread; it
- * throws otherwise, as it does for a corrupt batch).
+ * Offset and timestamp of the first record with timestamp >= target and offset >= minOffset (the
+ * log start, which DeleteRecords may have moved into the batch) in the batch at pos, or null when
+ * no record qualifies: the answer lies in a later batch. Decodes every codec (zstd needs
+ * codecsReady() on this thread; it throws otherwise, as it does for a corrupt batch).
  * Used by ListOffsets to refine a batch-level time-index hit to a record.
  */
 export function findRecordByTimestamp(
   buf: Buffer,
   pos: number,
   targetTimestamp: number,
+  minOffset = 0,
 ): { offset: number; timestamp: number } | null {
   const size = buf.readInt32BE(pos + 8) + LOG_OVERHEAD;
   const batch = decodeBatchAt(buf, pos, size, DEFAULT_MAX_DECOMPRESSED_BYTES);
   for (const r of batch.records) {
-    if (r.timestamp >= targetTimestamp) return { offset: r.offset, timestamp: r.timestamp };
+    if (r.timestamp >= targetTimestamp && r.offset >= minOffset) return { offset: r.offset, timestamp: r.timestamp };
   }
   return null;
 }

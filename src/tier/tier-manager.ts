@@ -21,7 +21,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { PartitionState, SealedSegmentInfo } from '../ipc/tasks.js';
 import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
-import { decodeRecordBatches, findRecordByTimestamp } from '../protocol/records.js';
+import { findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../partitions/partition-engine.js';
 import { BATCH_OFFSETS_PREFIX_BYTES, BATCH_TIMESTAMP_PREFIX_BYTES, readBaseOffset, readBatchFrame, readMaxTimestamp } from '../log-format/batch-header.js';
 import { lookupOffsetIndex } from '../log-format/offset-index.js';
@@ -398,22 +398,14 @@ export class TierManager {
         const maxTimestamp = readMaxTimestamp(header, 0);
         if (maxTimestamp >= target && frame.lastOffset >= floor) {
           const batch = await this.cache.read(seg.logKey, seg.sizeBytes, pos, pos + size, expected);
-          let record: { offset: number; timestamp: number } | null = null;
+          let record: { offset: number; timestamp: number } | null;
           try {
-            record = findRecordByTimestamp(batch, 0, target);
-            if (record !== null && record.offset < floor) {
-              const later = decodeRecordBatches(batch)[0]?.records.find((r) => r.offset >= floor && r.timestamp >= target);
-              if (later === undefined) {
-                pos += size;
-                continue;
-              }
-              record = { offset: later.offset, timestamp: later.timestamp };
-            }
+            record = findRecordByTimestamp(batch, 0, target, floor);
           } catch {
-            record = null;
+            // Records not decodable here (zstd before codecsReady() on this thread, corruption): the batch's base offset.
+            record = { offset: Math.max(readBaseOffset(header, 0), floor), timestamp: maxTimestamp };
           }
-          // Records not decodable here (zstd before codecsReady() on this thread, corruption): the batch's base offset.
-          return record ?? { offset: Math.max(readBaseOffset(header, 0), floor), timestamp: maxTimestamp };
+          if (record !== null) return record;
         }
         pos += size;
       }

@@ -101,6 +101,9 @@ describe('records', () => {
     expect(findRecordByTimestamp(buf, 0, 1500)).toEqual({ offset: 11, timestamp: 3000 });
     expect(findRecordByTimestamp(buf, 0, 0)).toEqual({ offset: 10, timestamp: 1000 });
     expect(findRecordByTimestamp(buf, 0, 5000)).toBeNull();
+    // Below the log start (DeleteRecords inside the batch): the first qualifying record at or above it.
+    expect(findRecordByTimestamp(buf, 0, 1500, 12)).toEqual({ offset: 12, timestamp: 2000 });
+    expect(findRecordByTimestamp(buf, 0, 2500, 12)).toBeNull();
   });
 
   it('finds the record by timestamp inside batches of every codec, not just the batch', async () => {
