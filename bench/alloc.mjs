@@ -10,15 +10,14 @@
 // whole broker (AWS SDK, pino, prom-client, codecs); the others are worker slots.
 //
 // Usage: node bench/alloc.mjs [--seconds=8] [--connections=4] [--inflight=64]
-//          [--main=PATH (a broker's dist/src/main.js; default this checkout's)]
+// Another build (before/after): STRATA_BENCH_MAIN=<its dist/src/main.js> node bench/alloc.mjs
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { startBroker } from './lib/broker.mjs';
 import { fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { REPO_DIR, machineInfo, round, writeResult } from './lib/results.mjs';
 
-export const ALLOC_DEFAULTS = { seconds: 8, connections: 4, inflight: 64, main: path.join(REPO_DIR, 'dist', 'src', 'main.js') };
+export const ALLOC_DEFAULTS = { seconds: 8, connections: 4, inflight: 64 };
 
 const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: ([A-Za-z -]+?) ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/;
 
@@ -40,36 +39,26 @@ export function allocatedPerIsolate(lines) {
 }
 
 function run(cmd, args, onLine) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   let rest = '';
   child.stdout.on('data', (chunk) => {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop();
     for (const l of lines) onLine(l);
   });
-  child.stderr.on('data', () => {});
   return child;
 }
 
 export async function measureAlloc(opts) {
-  const logDir = mkdtempSync(path.join(os.tmpdir(), 'strata-alloc-'));
   const gc = [];
-  let port = 0;
-  let ready;
-  const readyPromise = new Promise((resolve) => (ready = resolve));
-  const broker = run(process.execPath, ['--trace-gc', opts.main, '--listeners=PLAINTEXT://127.0.0.1:0', `--log.dirs=${logDir}`, '--http.listeners=', '--log.level=info'], (line) => {
-    if (line.startsWith('[')) gc.push(line);
-    else if (line.includes('"broker ready"')) {
-      port = JSON.parse(line).port;
-      ready();
-    }
-  });
   const result = { ok: false, failures: [] };
+  let broker = null;
   try {
-    await Promise.race([readyPromise, new Promise((_, reject) => setTimeout(() => reject(new Error('broker not ready in 30 s')), 30_000))]);
+    // V8's GC trace goes to stdout beside the broker's log lines.
+    broker = await startBroker({ nodeArgs: ['--trace-gc'], onStdoutLine: (line) => line.startsWith('[') && gc.push(line) });
     const from = gc.length;
     let summary = '';
-    const load = run(process.execPath, [path.join(REPO_DIR, 'bench', 'produce.mjs'), `--port=${port}`, '--acks=1', '--record-bytes=100', '--batch-bytes=150', `--connections=${opts.connections}`, `--inflight=${opts.inflight}`, `--seconds=${opts.seconds}`], (line) => {
+    const load = run(process.execPath, [path.join(REPO_DIR, 'bench', 'produce.mjs'), `--port=${broker.port}`, '--acks=1', '--record-bytes=100', '--batch-bytes=150', `--connections=${opts.connections}`, `--inflight=${opts.inflight}`, `--seconds=${opts.seconds}`], (line) => {
       if (line.startsWith('produce acks=')) summary = line;
     });
     const code = await new Promise((resolve) => load.on('exit', resolve));
@@ -82,9 +71,7 @@ export async function measureAlloc(opts) {
   } catch (err) {
     result.failures.push(err.message);
   } finally {
-    broker.kill('SIGTERM');
-    await new Promise((resolve) => broker.on('exit', resolve));
-    rmSync(logDir, { recursive: true, force: true });
+    await broker?.stop();
   }
   return result;
 }

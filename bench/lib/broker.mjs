@@ -60,6 +60,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  *   logDir         → reuse a directory instead of a fresh temp one
  *   keepData       → do not delete the log directory on stop
  *   readyTimeoutMs → default 30 s
+ *   onStdoutLine   → called with every stdout line (log lines, and V8 traces such as --trace-gc)
  * Returns { pid, port, host, logDir, stop(), rss(), logTail() }.
  */
 export async function startBroker(opts = {}) {
@@ -117,6 +118,7 @@ export async function startBroker(opts = {}) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
         remember(line);
+        opts.onStdoutLine?.(line);
         if (handle.port === 0 && line.includes('broker ready')) {
           try {
             const rec = JSON.parse(line);
