@@ -6,14 +6,14 @@
 // and the other partition still read byte-exact.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { kcatConsumeFormat, kcatProduce } from '../helpers/kcat.js';
 import { kafkaClient } from '../helpers/kafkajs.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { fetch } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
-import { startS3Target, type S3Target } from '../helpers/s3/s3-target.js';
+import { useS3Target, startS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { ManifestStore, type Manifest } from '../../src/tier/manifest.js';
@@ -23,14 +23,9 @@ let s3: S3Target;
 let store: ObjectStore;
 const prefix = `c${Date.now().toString(36)}/`;
 
-beforeAll(async () => {
-  s3 = await startS3Target();
-  store = s3.store();
-}, 120_000);
-
-afterAll(async () => {
-  store?.destroy();
-  await s3?.stop();
+useS3Target(startS3Target, (target, objects) => {
+  s3 = target;
+  store = objects;
 });
 
 const lines = (n: number) => Array.from({ length: n }, (_, i) => `record-${String(i).padStart(6, '0')}-${'y'.repeat(60 + (i % 37))}`);

@@ -6,7 +6,7 @@
 // the topic must not come back from the bucket at the next start.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import {
   decodeDeleteRecordsResponse,
@@ -25,19 +25,18 @@ import type { ObjectStore } from '../../src/tier/object-store.js';
 import { startBroker, waitFor } from '../helpers/broker.js';
 import { withConnection, type RawKafkaConnection } from '../helpers/raw-kafka.js';
 import { fetch, listOffset, produce } from '../helpers/raw-requests.js';
-import { startFakeS3, type S3Target } from '../helpers/s3/s3-target.js';
+import { startFakeS3, startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
+// Each describe block starts its own server: the real one (radosgw, or AWS_ENDPOINT_URL_S3) where
+// nothing needs injecting, the fault-injecting fake for the outage.
 let s3: S3Target;
 let store: ObjectStore;
-beforeAll(async () => {
-  s3 = await startFakeS3();
-  store = s3.store();
-});
-afterAll(async () => {
-  store?.destroy();
-  await s3?.stop();
-});
+const useServer = (start: () => Promise<S3Target>) =>
+  useS3Target(start, (target, objects) => {
+    s3 = target;
+    store = objects;
+  });
 
 const prefix = 'delete-records/';
 // Recent enough that retention.ms (7 days) keeps every segment.
@@ -52,6 +51,8 @@ function localBases(dir: string): number[] {
 }
 
 describe('DeleteRecords with tiered storage', () => {
+  useServer(startS3Target);
+
   it('refuses remote reads below the new log start, serves them at it, and remote retention drops segments below it', async () => {
     let broker = await startBroker({
       args: [
@@ -130,6 +131,11 @@ describe('DeleteRecords with tiered storage', () => {
     await check();
     await broker.stop();
   }, 90_000);
+
+});
+
+describe('DeleteTopics while object storage is down', () => {
+  useServer(startFakeS3);
 
   it('a topic deleted while object storage is down is not restored from the bucket at the next start', async () => {
     const fake = s3.fake!;

@@ -4,12 +4,12 @@
 // local segments are gone, disk loss, conditional-write fencing, topic deletion.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { kcatConsumeFormat, kcatProduce, kcatQueryOffset } from '../helpers/kcat.js';
 import { kafkaClient } from '../helpers/kafkajs.js';
 import { uniqueTopic } from '../helpers/topics.js';
-import { startS3Target, type S3Target } from '../helpers/s3/s3-target.js';
+import { useS3Target, startS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { ManifestStore, type Manifest } from '../../src/tier/manifest.js';
 import { TierError, TierErrorCode, type ObjectStore } from '../../src/tier/object-store.js';
 
@@ -17,14 +17,9 @@ let s3: S3Target;
 let store: ObjectStore;
 const prefix = `t${Date.now().toString(36)}/`;
 
-beforeAll(async () => {
-  s3 = await startS3Target();
-  store = s3.store();
-}, 120_000);
-
-afterAll(async () => {
-  store?.destroy();
-  await s3?.stop();
+useS3Target(startS3Target, (target, objects) => {
+  s3 = target;
+  store = objects;
 });
 
 function tierArgs(extra: string[] = []): string[] {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectStore } from '../../../src/tier/object-store.js';
+import { afterAll, beforeAll } from 'vitest';
 import { FakeS3 } from './fake-s3.js';
 
 export interface S3Target {
@@ -155,4 +156,22 @@ export async function startS3Target(): Promise<S3Target> {
     }
   }
   throw lastError;
+}
+
+/**
+ * Starts an S3 target (and an ObjectStore on its bucket) before the tests of the file or describe
+ * block it is called in, hands both to `use`, and stops them after those tests.
+ */
+export function useS3Target(start: () => Promise<S3Target>, use: (target: S3Target, store: ObjectStore) => void): void {
+  let target: S3Target | undefined;
+  let store: ObjectStore | undefined;
+  beforeAll(async () => {
+    target = await start();
+    store = target.store();
+    use(target, store);
+  }, 120_000);
+  afterAll(async () => {
+    store?.destroy();
+    await target?.stop();
+  });
 }

@@ -1,10 +1,10 @@
 // Thread: test. Manifest versions (src/tier/manifest.ts) against the in-memory S3 server: v2 is
 // written and read back with its checksums; a v1 manifest (whose `crc32c` held a SHA-256 prefix)
 // still loads, without checksums, and its next write is v2 carrying the old segments over.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManifestStore, type RemoteSegment } from '../../../src/tier/manifest.js';
 import type { ObjectStore } from '../../../src/tier/object-store.js';
-import { startFakeS3, type S3Target } from '../../helpers/s3/s3-target.js';
+import { startFakeS3, useS3Target } from '../../helpers/s3/s3-target.js';
 
 const topicId = 'a'.repeat(32);
 const legacySegment = { baseOffset: 0, endOffset: 10, sizeBytes: 100, maxTimestamp: 5, logKey: 'l0', offsetIndexKey: 'i0', timeIndexKey: 't0', uploadedAtMs: 1 };
@@ -21,15 +21,9 @@ const v2Segment: RemoteSegment = {
 };
 
 describe('manifest versions', () => {
-  let s3: S3Target;
   let store: ObjectStore;
-  beforeAll(async () => {
-    s3 = await startFakeS3();
-    store = s3.store();
-  });
-  afterAll(async () => {
-    store.destroy();
-    await s3.stop();
+  useS3Target(startFakeS3, (_target, objects) => {
+    store = objects;
   });
 
   it('starts empty at v2 and round-trips v2 checksums', async () => {
