@@ -1,5 +1,6 @@
 // Thread: vitest test worker. Runs the built `strata` command (dist/src/cli/strata.js) as a
-// child process with optional stdin and returns its exit code and output.
+// child process with optional stdin and returns its exit code and output (runProcess: any
+// command, the same way).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -10,19 +11,24 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runStrata(args: string[], { input, timeoutMs = 60_000 }: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const entry = path.join(inject('repoRoot'), 'dist', 'src', 'cli', 'strata.js');
+/**
+ * Runs a command to completion with `input` on stdin; rejects (after SIGKILL) when it outlives
+ * timeoutMs, with the tail of its output in the message.
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  { input, env = process.env, cwd, timeoutMs = 60_000, what = `${command} ${args.join(' ')}` }: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; what?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    for (const k of Object.keys(env)) if (k.startsWith('STRATA_')) delete env[k];
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`strata ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${what} did not finish within ${timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -31,6 +37,14 @@ export function runStrata(args: string[], { input, timeoutMs = 60_000 }: { input
     });
     child.stdin.end(input ?? '');
   });
+}
+
+/** The built `strata` with STRATA_* variables removed from its environment. */
+export function runStrata(args: string[], { input, timeoutMs = 60_000 }: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  const entry = path.join(inject('repoRoot'), 'dist', 'src', 'cli', 'strata.js');
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('STRATA_')) delete env[k];
+  return runProcess(process.execPath, [entry, ...args], { input, env, timeoutMs, what: `strata ${args.join(' ')}` });
 }
 
 /** Runs and expects exit 0; returns stdout parsed as JSON when `json`. */

@@ -3,13 +3,13 @@
 // true (none may hang or fail) and the test breaks when the README drifts. A few lines carry
 // extra checks on their output; each check must match a README line, so dropping a documented
 // example fails here too.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../helpers/broker.js';
 import { GROUP_TEST_FLAGS } from '../helpers/groups.js';
+import { runProcess, type CliResult } from '../helpers/strata-cli.js';
 
 let broker: BrokerHandle;
 let binDir: string;
@@ -26,34 +26,15 @@ function readmeCommands(): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliResult;
 
 function sh(line: string, timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRATA_')) env[k] = v;
-    env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
-    env.STRATA_BOOTSTRAP_SERVER = broker.bootstrap;
-    // The README names the default address; point it at this test's broker.
-    const child = spawn('sh', ['-c', line.replaceAll('127.0.0.1:9092', broker.bootstrap)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`README command did not finish within ${timeoutMs} ms: ${line}\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRATA_')) env[k] = v;
+  env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
+  env.STRATA_BOOTSTRAP_SERVER = broker.bootstrap;
+  // The README names the default address; point it at this test's broker.
+  return runProcess('sh', ['-c', line.replaceAll('127.0.0.1:9092', broker.bootstrap)], { env, timeoutMs, what: `README command ${line}` });
 }
 
 /** Extra checks for lines whose text matches the key (each must match some README line). */

@@ -6,7 +6,6 @@
 //   the holder's pid); after the holder is killed with SIGKILL a new broker starts; two
 //   brokers started at the same moment on one directory: exactly one runs.
 // - A listener with a security protocol other than PLAINTEXT stops start-up (exit 2).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { startBroker, waitFor } from '../helpers/broker.js';
 import { LOCAL_STORE_FLAGS } from '../helpers/groups.js';
 import { kcatConsumeJson, kcatProduce, expectKcatOk } from '../helpers/kcat.js';
 import { uniqueTopic } from '../helpers/topics.js';
+import { runProcess } from '../helpers/strata-cli.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -43,24 +43,11 @@ interface Exited {
 
 /** Runs the broker entry with these flags and waits for it to exit (it must not start). */
 function runBrokerExpectingExit(args: string[], timeoutMs = 30_000): Promise<Exited> {
-  const child = spawn(process.execPath, [inject('brokerEntry'), '--http.listeners=', ...LOCAL_STORE_FLAGS, ...args], {
+  return runProcess(process.execPath, [inject('brokerEntry'), '--http.listeners=', ...LOCAL_STORE_FLAGS, ...args], {
     cwd: inject('repoRoot'),
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('STRATA_'))),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`broker did not exit within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+    timeoutMs,
+    what: 'the broker (expected to exit)',
   });
 }
 
