@@ -73,6 +73,11 @@ export class HttpServer {
     return this.pendingCount;
   }
 
+  /** Bind retries waiting on a timer (none once close() was called). */
+  get scheduledRetries(): number {
+    return this.retryTimers.size;
+  }
+
   /**
    * Binds every endpoint it can and resolves with those (port 0 → the one the OS chose).
    * An endpoint that cannot bind is logged once as a warning and, when the cause may pass
