@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LogConfig, PartitionSpec } from '../../../src/ipc/tasks.js';
 import { encodeRecordBatch, type EncodeBatchInput } from '../../../src/protocol/records.js';
+import { PartitionLog, type PartitionLogOptions } from '../../../workers/partition-log.js';
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   return {
@@ -69,4 +70,17 @@ export function makeBatch(count: number, opts: Partial<EncodeBatchInput> & { pre
 export function fakeClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
   let t = start;
   return { now: () => t, advance: (ms) => (t += ms), set: (ms) => (t = ms) };
+}
+
+const openLogs: PartitionLog[] = [];
+
+/** Opens a partition log in `dir`; abandonOpenLogs() (afterEach) closes whatever a test left open. */
+export function openLog(dir: string, overrides: Partial<LogConfig> = {}, opts: PartitionLogOptions = {}): PartitionLog {
+  const log = PartitionLog.open(partitionSpec(dir, overrides), opts);
+  openLogs.push(log);
+  return log;
+}
+
+export function abandonOpenLogs(): void {
+  for (const log of openLogs.splice(0)) if (!log.isClosed) log.abandon();
 }

@@ -4,7 +4,7 @@
 import type { PartitionId } from '../../../src/ipc/partition-id.js';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PartitionLog, type PartitionLogOptions } from '../../../workers/partition-log.js';
+import { PartitionLog } from '../../../workers/partition-log.js';
 import { PartitionWorker } from '../../../workers/partition-worker.js';
 import { LOG_START_OFFSET_FILE } from '../../../workers/log-start-offset.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
@@ -13,25 +13,15 @@ import {
   isPartitionNotOpen,
   type DeleteRecordsItemResult,
   type DescribeProducersItemResult,
-  type LogConfig,
   type LogSizeItemResult,
   type OffsetForLeaderEpochItemResult,
   type TaskResult,
 } from '../../../src/ipc/tasks.js';
-import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
+import { abandonOpenLogs, cleanupDirs, openLog, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
 
 afterEach(() => cleanupDirs());
 
-const open: PartitionLog[] = [];
-afterEach(async () => {
-  for (const log of open.splice(0)) if (!log.isClosed) log.abandon();
-});
-
-function openLog(dir: string, overrides: Partial<LogConfig> = {}, opts: PartitionLogOptions = {}): PartitionLog {
-  const log = PartitionLog.open(partitionSpec(dir, overrides), opts);
-  open.push(log);
-  return log;
-}
+afterEach(() => abandonOpenLogs());
 
 function append(log: PartitionLog, ...batches: Buffer[]) {
   return log.append(Buffer.from(Buffer.concat(batches)), 1).result;

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PartitionLog, type PartitionLogOptions } from '../../../workers/partition-log.js';
+import { PartitionLog } from '../../../workers/partition-log.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type LogConfig } from '../../../src/ipc/tasks.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../../src/ipc/tasks.js';
 import {
   LEGACY_MAGIC_MESSAGE,
   MAX_TIMESTAMP_OFFSET,
@@ -22,20 +22,11 @@ import {
 } from '../../../src/protocol/record-batch.js';
 import { codecsReady } from '../../../src/protocol/compression.js';
 import { decodeRecordBatches } from '../../../src/protocol/records.js';
-import { cleanupDirs, fakeClock, makeBatch, partitionSpec, tempDir } from './log-fixtures.js';
+import { abandonOpenLogs, cleanupDirs, openLog, fakeClock, makeBatch, tempDir } from './log-fixtures.js';
 
 afterEach(() => cleanupDirs());
 
-const open: PartitionLog[] = [];
-afterEach(async () => {
-  for (const log of open.splice(0)) if (!log.isClosed) log.abandon();
-});
-
-function openLog(dir: string, overrides: Partial<LogConfig> = {}, opts: PartitionLogOptions = {}): PartitionLog {
-  const log = PartitionLog.open(partitionSpec(dir, overrides), opts);
-  open.push(log);
-  return log;
-}
+afterEach(() => abandonOpenLogs());
 
 function read(log: PartitionLog, fetchOffset: number, maxBytes = 1 << 20, minOneBatch = true): { errorCode: number; records: Buffer } {
   const plan = log.planRead(fetchOffset, maxBytes, minOneBatch);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina, transferableSymbol, valueSymbol } from 'piscina';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PartitionWorker, transferResult } from '../../../workers/partition-worker.js';
+import { copyIntoFreshBuffer } from '../../../src/partitions/append-buffers.js';
 import { isPartitionNotOpen, type AppendItemResult, type AppendResult, type PartitionState, type ReadResult, type TaskResult, type WorkerTask } from '../../../src/ipc/tasks.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { decodeRecordBatches } from '../../../src/protocol/records.js';
@@ -13,18 +14,10 @@ import { cleanupDirs, makeBatch, partitionSpec, tempDir } from './log-fixtures.j
 
 afterEach(() => cleanupDirs());
 
+/** The task the router sends (src/partitions/append-buffers.ts lays the items out). */
 function appendTask(acks: number, items: Array<{ key: PartitionId; records: Buffer }>): WorkerTask {
-  const total = items.reduce((n, i) => n + i.records.length, 0);
-  const buffer = new ArrayBuffer(total);
-  const view = new Uint8Array(buffer);
-  let offset = 0;
-  const slices = items.map((i) => {
-    view.set(i.records, offset);
-    const s = { key: i.key, offset, length: i.records.length };
-    offset += i.records.length;
-    return s;
-  });
-  return { op: 'append', acks, buffer, items: slices };
+  const { buffer, sliceTable } = copyIntoFreshBuffer(items);
+  return { op: 'append', acks, buffer, items: sliceTable };
 }
 
 /** Append results come back with the (transferred) buffer; these tests look at the items. */
