@@ -7,6 +7,11 @@ import { z } from 'zod';
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
 
 const int = (min: number, max = LONG_MAX) => z.coerce.number().int().min(min).max(max);
+/** A fraction of time, 0..1 (utilisation thresholds). */
+const fraction = () => z.coerce.number().min(0).max(1);
+/** Upper bound of every worker-slot count setting. */
+export const MAX_SLOTS = 256;
+const defaultMaxSlots = Math.min(MAX_SLOTS, os.availableParallelism());
 const bool = () => z.union([z.boolean(), z.stringbool()]);
 const listenerList = z
   .string()
@@ -47,8 +52,27 @@ export const brokerConfigSchema = z.strictObject({
   'log.message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime']).default('CreateTime'),
   'log.flush.interval.messages': int(1).default(LONG_MAX),
   'log.flush.interval.ms': int(0).default(LONG_MAX),
-  /** Partition worker threads (Piscina slots); each partition is owned by exactly one. */
-  'worker.threads': int(1, 256).default(os.availableParallelism()),
+  /** Partition worker threads (Piscina slots); each partition is owned by exactly one. Given
+   *  explicitly, a fixed slot count (min = max = it); otherwise slots are elastic between
+   *  worker.threads.min and worker.threads.max (src/config/worker-slots.ts). The default here is
+   *  kept so that the value is always a number; workerSlotRange() tells set from defaulted. */
+  'worker.threads': int(1, MAX_SLOTS).default(defaultMaxSlots),
+  /** Fewest worker slots while elastic (ignored when worker.threads is set). */
+  'worker.threads.min': int(1, MAX_SLOTS).default(1),
+  /** Most worker slots while elastic (ignored when worker.threads is set); unset → cores, raised to min. */
+  'worker.threads.max': int(1, MAX_SLOTS).default(defaultMaxSlots),
+  /** A slot busy at least this fraction of the time for a whole window is hot: move load off it or add a slot. */
+  'worker.scale.up.utilization': fraction().default(0.75),
+  /** A slot busy at most this fraction for a whole window is cool (a move target); when every
+   *  slot's busy fractions summed stay at most this × (slots − 1), a slot is retired. */
+  'worker.scale.down.utilization': fraction().default(0.25),
+  /** How long a hot, cool or idle condition must hold before slots are added, moved or retired. */
+  'worker.scale.window.ms': int(0, 24 * 3600_000).default(10_000),
+  /** Sampling period of slot utilisation and per-partition load for the scaling policy. */
+  'worker.scale.interval.ms': int(10, 3600_000).default(1_000),
+  /** How long a produce, fetch or ListOffsets waits for a partition being moved between slots
+   *  before it is answered with a retriable error. */
+  'partition.move.timeout.ms': int(1, 600_000).default(5_000),
   /** Newest record batches kept on the main thread so tailing consumers skip the worker hop (0 disables). */
   'tail.cache.bytes': int(0, 2 ** 40).default(64 * 1024 * 1024),
   /** Tasks one worker thread may have in flight (appends awaiting group-commit fsync, reads). */

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { StrataError } from '../errors.js';
 import { brokerConfigKeys, brokerConfigSchema, type BrokerConfig } from './broker-config.js';
 import { listenerSecurityProblems } from './listener-security.js';
+import { workerSlotProblems } from './worker-slots.js';
 
 export class ConfigError extends StrataError {
   constructor(readonly problems: string[]) {
@@ -125,6 +126,7 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
     }
   } else {
     problems.push(...listenerSecurityProblems(parsed.data));
+    problems.push(...workerSlotProblems(parsed.data, explicit));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: parsed.data!, explicit, warnings };
