@@ -128,7 +128,7 @@ export class ScalingPolicy {
     const { minSlots, maxSlots, windowMs, scaleUpUtilization: up, scaleDownUtilization: down } = this.settings;
     const slotCount = latest.slotUtilization.length;
     if (slotCount < minSlots) {
-      return { kind: 'grow', newSlot: slotCount, moves: [], reason: `${slotCount} slots, below worker.threads.min ${minSlots}: adding slot ${slotCount}` };
+      return { kind: 'grow', newSlot: slotCount, moves: [], reason: `${slotCount} slot${slotCount === 1 ? '' : 's'}, below worker.threads.min ${minSlots}: adding slot ${slotCount}` };
     }
     if (slotCount > maxSlots) return this.retireHighest(latest, `${slotCount} slots, above worker.threads.max ${maxSlots}`);
 

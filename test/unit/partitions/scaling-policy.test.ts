@@ -288,7 +288,7 @@ describe('ScalingPolicy: idle slots', () => {
 describe('ScalingPolicy: guards and settings', () => {
   it('grows at once, without moves, below minSlots', () => {
     const policy = new ScalingPolicy({ ...SETTINGS, minSlots: 2 });
-    expect(policy.observe(sample(0, [0], [[0, 0, MB]]))).toEqual({ kind: 'grow', newSlot: 1, moves: [], reason: '1 slots, below worker.threads.min 2: adding slot 1' });
+    expect(policy.observe(sample(0, [0], [[0, 0, MB]]))).toEqual({ kind: 'grow', newSlot: 1, moves: [], reason: '1 slot, below worker.threads.min 2: adding slot 1' });
   });
 
   it('retires at once above maxSlots', () => {
