@@ -1,17 +1,23 @@
-// Thread: main. The one place where placement decisions are made: which slot a new
-// partition goes to. Today a partition is placed once, on the slot that owns the fewest
-// partitions, and stays there for the life of the process; moving partitions between slots by
-// measured load (elastic slots) and between brokers (the cluster) are decided here next.
+// Thread: main. Where a new partition is placed: on the slot that owns the fewest partitions,
+// never on a slot being retired. Moving placed partitions by measured load (grow, shrink,
+// rebalance) is decided by the scaling policy (scaling-policy.ts) and carried out by the
+// elastic-slot controller (elastic-slots.ts) through the engine's moves.
 import type { PlacementTable } from './placement-table.js';
 
 export class Balancer {
+  /** A slot being emptied to be retired: new partitions go elsewhere. */
+  retiringSlot: number | undefined;
+
   constructor(private readonly table: PlacementTable) {}
 
   /** Slot for a partition that is not placed yet: the least loaded, lowest index on ties. */
   slotForNewPartition(): number {
     const counts = this.table.partitionsPerSlot();
-    let best = 0;
-    for (let slot = 1; slot < counts.length; slot++) if (counts[slot]! < counts[best]!) best = slot;
-    return best;
+    let best = -1;
+    for (let slot = 0; slot < counts.length; slot++) {
+      if (slot === this.retiringSlot) continue;
+      if (best === -1 || counts[slot]! < counts[best]!) best = slot;
+    }
+    return Math.max(best, 0);
   }
 }

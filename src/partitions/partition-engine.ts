@@ -1,8 +1,18 @@
 // Thread: main. The router's one entry point to the partition logs. Composes the parts of
 // this folder — the slots (slot-pool.ts), the placement table and the balancer that fills it,
 // the router-side partition state (offsets, long polls, tail cache) — and adds what spans
-// them: splitting a request by slot and restoring its order, and transparently reopening
-// partitions on a slot whose thread was replaced (nothing was written for such an item).
+// them: splitting a request by slot and restoring its order, transparently reopening
+// partitions on a slot whose thread was replaced (nothing was written for such an item), and
+// moving a partition between slots (movePartition) and adding or retiring slots.
+//
+// A move: new work for the partition waits at its gate (move-gates.ts); the work already
+// routed to the old slot finishes (partition-traffic.ts counts it); the old slot closes the
+// log (flush, checkpoint, producer-state snapshot); the placement table points at the new
+// slot, which opens the log from the files (recovery from the checkpoint is cheap); the gate
+// opens. High watermark, tail cache and long polls live on this thread and never move.
+// Nothing is written while the partition is between slots, so no record can be lost,
+// duplicated or reordered; a slot thread dying during a move only loses what was never
+// acknowledged (the files are recovered on open, as after a crash).
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import type { PartitionId } from '../ipc/partition-id.js';
@@ -23,6 +33,8 @@ import { canTransferInPlace, copyIntoFreshBuffer, sliceInPlace, type AppendReque
 import { AppendCoalescer, type CoalescerStats } from './append-coalescer.js';
 import { Balancer } from './balancer.js';
 import { EngineError } from './engine-error.js';
+import { MoveGates } from './move-gates.js';
+import { PartitionTraffic } from './partition-traffic.js';
 import { PartitionStates, type LongPoll, type ReadOutcome, type ReadRequestItem } from './partition-states.js';
 import { PlacementTable } from './placement-table.js';
 import { runPlanned } from './slot-planner.js';
@@ -34,6 +46,34 @@ export type { ReadOutcome, ReadRequestItem } from './partition-states.js';
 export { EngineError } from './engine-error.js';
 
 const MAX_REOPEN_ATTEMPTS = 3;
+/** Default bound on how long work for a moving partition waits (partition.move.timeout.ms). */
+export const DEFAULT_MOVE_TIMEOUT_MS = 5000;
+
+/** One finished move, for logs, metrics and the admin view. */
+export interface MoveReport {
+  partition: PartitionId;
+  topic: string | undefined;
+  partitionIndex: number | undefined;
+  from: number;
+  to: number;
+  /** How long work for the partition was held (gate closed to gate open), ms. */
+  pauseMs: number;
+  reason: string;
+}
+
+/** Where every partition lives, for the admin view. */
+export interface PlacementView {
+  slots: Array<{ slot: number; retiring: boolean; utilization: number; partitions: Array<{ id: PartitionId; topic: string; partition: number; bytesPerSec: number }> }>;
+  moving: PartitionId[];
+  movesTotal: number;
+}
+
+/** What the elastic-slot controller samples: the slots' utilisation and each partition's load. */
+export interface EngineLoadSample {
+  nowMs: number;
+  slotUtilization: number[];
+  partitions: Array<{ id: PartitionId; slot: number; bytesPerSec: number }>;
+}
 
 export interface EngineParts {
   slots: SlotRunner;
@@ -43,6 +83,10 @@ export interface EngineParts {
   logger: Logger;
   /** How an append batch waits for the end of the turn (tests: a manual scheduler). */
   scheduleAppend?: (run: () => void) => void;
+  /** partition.move.timeout.ms (default DEFAULT_MOVE_TIMEOUT_MS). */
+  moveTimeoutMs?: number;
+  /** Called after each move (metrics). */
+  onMove?: (report: MoveReport) => void;
 }
 
 export interface EngineOptions {
@@ -56,6 +100,8 @@ export interface EngineOptions {
   onSyncPass?: (ms: number) => void;
   /** Tests only: lets crashSlot() end a worker thread abruptly. */
   faultInjection?: boolean;
+  moveTimeoutMs?: number;
+  onMove?: (report: MoveReport) => void;
 }
 
 /** Per slot, for /metrics: partitions, local segments, queued tasks and thread utilisation. */
@@ -75,6 +121,14 @@ export class PartitionEngine {
   private readonly specs = new Map<PartitionId, PartitionSpec>();
   /** One per slot: the appends of one turn cross to the slot as one task. */
   private readonly coalescers: AppendCoalescer[];
+  private readonly gates = new MoveGates();
+  private readonly traffic = new PartitionTraffic();
+  private readonly moveTimeoutMs: number;
+  private readonly onMove: ((report: MoveReport) => void) | undefined;
+  private readonly scheduleAppend: ((run: () => void) => void) | undefined;
+  private movesTotal = 0;
+  /** The latest load sample (admin view). */
+  private lastLoad: EngineLoadSample | undefined;
 
   /** The engine over real worker threads. */
   static create(opts: EngineOptions): PartitionEngine {
@@ -87,6 +141,8 @@ export class PartitionEngine {
       balancer: new Balancer(table),
       states: new PartitionStates(tail),
       logger: opts.logger,
+      ...(opts.moveTimeoutMs !== undefined ? { moveTimeoutMs: opts.moveTimeoutMs } : {}),
+      ...(opts.onMove ? { onMove: opts.onMove } : {}),
     });
   }
 
@@ -96,10 +152,14 @@ export class PartitionEngine {
     this.balancer = parts.balancer;
     this.states = parts.states;
     this.logger = parts.logger;
-    this.coalescers = Array.from(
-      { length: this.slots.slotCount },
-      (_, slot) => new AppendCoalescer((acks, items, owned) => this.appendOnSlot(slot, acks, items, owned), parts.scheduleAppend),
-    );
+    this.moveTimeoutMs = parts.moveTimeoutMs ?? DEFAULT_MOVE_TIMEOUT_MS;
+    this.onMove = parts.onMove;
+    this.scheduleAppend = parts.scheduleAppend;
+    this.coalescers = Array.from({ length: this.slots.slotCount }, (_, slot) => this.coalescerFor(slot));
+  }
+
+  private coalescerFor(slot: number): AppendCoalescer {
+    return new AppendCoalescer((acks, items, owned) => this.appendOnSlot(slot, acks, items, owned), this.scheduleAppend);
   }
 
   get slotCount(): number {
@@ -147,38 +207,43 @@ export class PartitionEngine {
     for (const spec of specs) {
       if (this.table.lookup(spec.key) === undefined) this.table.assign(spec.key, this.balancer.slotForNewPartition());
       this.specs.set(spec.key, spec);
+      this.traffic.track(spec.key);
     }
-    await runPlanned(specs, (id) => this.requireSlot(id), async (slot, list) => {
-      const states = await this.slots.run(slot, { op: 'open', partitions: list });
-      for (const s of states) this.states.update(s);
-      return list;
-    });
+    await this.guarded(specs, () =>
+      runPlanned(specs, (id) => this.requireSlot(id), async (slot, list) => {
+        const states = await this.slots.run(slot, { op: 'open', partitions: list });
+        for (const s of states) this.states.update(s);
+        return list;
+      }),
+    );
   }
 
   async configure(spec: PartitionSpec): Promise<void> {
     this.specs.set(spec.key, spec);
-    const slot = this.requireSlot(spec.key);
-    try {
-      this.states.update(await this.slots.run(slot, { op: 'configure', key: spec.key, config: spec.config }));
-    } catch (err) {
-      // A replaced thread reopens the partition with the stored (new) spec on first use.
-      if (!(err instanceof EngineError && isPartitionNotOpen(err))) throw err;
-    }
+    await this.guarded([spec], async () => {
+      const slot = this.requireSlot(spec.key);
+      try {
+        this.states.update(await this.slots.run(slot, { op: 'configure', key: spec.key, config: spec.config }));
+      } catch (err) {
+        // A replaced thread (or the new slot of a move) opens the partition with the stored (new) spec.
+        if (!(err instanceof EngineError && isPartitionNotOpen(err))) throw err;
+      }
+    });
   }
 
   async delete(ids: PartitionId[]): Promise<void> {
-    await runPlanned(
-      ids.map((key) => ({ key })),
-      (id) => this.requireSlot(id),
-      async (slot, list) => {
+    const items = ids.map((key) => ({ key }));
+    await this.guarded(items, () =>
+      runPlanned(items, (id) => this.requireSlot(id), async (slot, list) => {
         await this.slots.run(slot, { op: 'delete', keys: list.map((i) => i.key) });
         return list;
-      },
+      }),
     );
     for (const id of ids) {
       this.table.remove(id);
       this.specs.delete(id);
       this.states.remove(id);
+      this.traffic.forget(id);
     }
   }
 
@@ -191,9 +256,15 @@ export class PartitionEngine {
    * hands back afterwards.
    */
   async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
-    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.coalescers[slot]!.submit(acks, slotItems, slotItems.length === items.length ? ownedBuffer : undefined),
-    );
+    if (this.gates.size > 0) await this.untilNotMoving(items);
+    this.traffic.enter(items, (i) => items[i]!.records.length);
+    try {
+      return await runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
+        this.coalescers[slot]!.submit(acks, slotItems, slotItems.length === items.length ? ownedBuffer : undefined),
+      );
+    } finally {
+      this.traffic.leave(items);
+    }
   }
 
   /** Append tasks dispatched and produce submissions they carried, over every slot. */
@@ -230,10 +301,11 @@ export class PartitionEngine {
     const cached = items.map((item) => this.states.readFromTail(item));
     if (cached.every((c) => c !== null)) return cached as ReadOutcome[];
     const missing = items.filter((_, i) => cached[i] === null);
-    const fromWorkers = await runPlanned(missing, (id) => this.requireSlot(id), (slot, slotItems) =>
+    const fromWorkers = await this.guarded(missing, () => runPlanned(missing, (id) => this.requireSlot(id), (slot, slotItems) =>
       this.withReopen(slot, slotItems, async (subset) => {
         const value = await this.slots.run(slot, { op: 'read', items: subset });
         const buffer = Buffer.from(value.buffer);
+        for (const r of value.items) if (r.recordsLength > 0) this.traffic.addBytes(r.key, r.recordsLength);
         return value.items.map((r) => ({
           key: r.key,
           errorCode: r.errorCode,
@@ -244,15 +316,13 @@ export class PartitionEngine {
           records: r.recordsLength > 0 ? buffer.subarray(r.recordsOffset, r.recordsOffset + r.recordsLength) : null,
         }));
       }),
-    );
+    ));
     let next = 0;
     return cached.map((c) => c ?? fromWorkers[next++]!);
   }
 
   async listOffsets(items: Array<{ key: PartitionId; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
-    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'listOffsets', items: subset })),
-    );
+    return this.guardedPlanned(items, (slot, subset) => this.slots.run(slot, { op: 'listOffsets', items: subset }));
   }
 
   // --- Admin APIs (DeleteRecords, OffsetForLeaderEpoch, DescribeLogDirs, DescribeProducers) ---
@@ -262,32 +332,24 @@ export class PartitionEngine {
    * it before answering. The cached state (and so the tail cache's lower bound) follows.
    */
   async deleteRecords(items: Array<{ key: PartitionId; offset: number }>): Promise<DeleteRecordsItemResult[]> {
-    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, async (subset) => {
-        const results = await this.slots.run(slot, { op: 'deleteRecords', items: subset });
-        for (const r of results) if (r.state !== null) this.states.update(r.state);
-        return results;
-      }),
-    );
+    return this.guardedPlanned(items, async (slot, subset) => {
+      const results = await this.slots.run(slot, { op: 'deleteRecords', items: subset });
+      for (const r of results) if (r.state !== null) this.states.update(r.state);
+      return results;
+    });
   }
 
   async offsetForLeaderEpoch(items: Array<{ key: PartitionId; leaderEpoch: number }>): Promise<OffsetForLeaderEpochItemResult[]> {
-    return runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'offsetForLeaderEpoch', items: subset })),
-    );
+    return this.guardedPlanned(items, (slot, subset) => this.slots.run(slot, { op: 'offsetForLeaderEpoch', items: subset }));
   }
 
   /** Bytes on local disk per partition. */
   async logSize(ids: PartitionId[]): Promise<LogSizeItemResult[]> {
-    return runPlanned(ids.map((key) => ({ key })), (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'logSize', items: subset })),
-    );
+    return this.guardedPlanned(ids.map((key) => ({ key })), (slot, subset) => this.slots.run(slot, { op: 'logSize', items: subset }));
   }
 
   async describeProducers(ids: PartitionId[]): Promise<DescribeProducersItemResult[]> {
-    return runPlanned(ids.map((key) => ({ key })), (id) => this.requireSlot(id), (slot, slotItems) =>
-      this.withReopen(slot, slotItems, (subset) => this.slots.run(slot, { op: 'describeProducers', items: subset })),
-    );
+    return this.guardedPlanned(ids.map((key) => ({ key })), (slot, subset) => this.slots.run(slot, { op: 'describeProducers', items: subset }));
   }
 
   // --- end of admin APIs ---
@@ -302,6 +364,10 @@ export class PartitionEngine {
 
   /** Tiered storage: segments ending at or below uploadedEndOffset are uploaded; local retention may delete them. */
   async markUploaded(id: PartitionId, uploadedEndOffset: number): Promise<void> {
+    await this.guarded([{ key: id }], () => this.markUploadedOnSlot(id, uploadedEndOffset));
+  }
+
+  private async markUploadedOnSlot(id: PartitionId, uploadedEndOffset: number): Promise<void> {
     const slot = this.requireSlot(id);
     await this.withReopen(slot, [{ key: id }], async (): Promise<Array<{ key: PartitionId; errorCode: number; strataCode?: string }>> => {
       try {
@@ -335,6 +401,142 @@ export class PartitionEngine {
   /** Wakes every parked long poll (shutdown): they answer with what they have. */
   wakeAllWaiters(): void {
     this.states.wakeAll();
+  }
+
+  // --- Moves and elastic slots ---
+
+  /**
+   * Moves a partition to another slot (see the header): waits for the work already routed to
+   * its slot, closes it there, opens it on `to`. Work arriving meanwhile waits (bounded by
+   * partition.move.timeout.ms). Refuses an unknown partition or slot, a partition already
+   * moving, and a move to the slot it is on.
+   */
+  async movePartition(id: PartitionId, to: number, reason = 'requested'): Promise<MoveReport> {
+    const from = this.table.lookup(id);
+    if (from === undefined) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${id} is not open`, { strataCode: 'STRATA_ERR_PARTITION_NOT_PLACED' });
+    const refuse = (why: string) => new EngineError(ErrorCode.INVALID_REQUEST, `cannot move partition ${id} to slot ${to}: ${why}`, { strataCode: 'STRATA_ERR_MOVE_REFUSED' });
+    if (!Number.isInteger(to) || to < 0 || to >= this.slots.slotCount) throw refuse(`slots are 0..${this.slots.slotCount - 1}`);
+    if (to === from) throw refuse('it is already there');
+    if (to === this.balancer.retiringSlot) throw refuse('that slot is being retired');
+    if (this.gates.isMoving(id)) throw refuse('it is already moving');
+    const started = performance.now();
+    this.gates.close(id);
+    try {
+      await this.traffic.drained(id);
+      try {
+        await this.slots.run(from, { op: 'close', keys: [id] });
+      } catch (err) {
+        // The old thread died or the close failed: either way it no longer holds the log, and
+        // the new slot recovers the files as after a crash (only unacknowledged bytes can go).
+        this.logger.warn({ err, partition: id, slot: from }, 'closing a moving partition on its old slot failed; the new slot recovers it from disk');
+      }
+      this.table.assign(id, to);
+      const spec = this.specs.get(id);
+      if (spec !== undefined) {
+        try {
+          for (const state of await this.slots.run(to, { op: 'open', partitions: [spec] })) this.states.update(state);
+        } catch (err) {
+          // The next request for it reopens it there (withReopen), or answers a retriable error.
+          this.logger.error({ err, partition: id, slot: to }, 'opening a moved partition on its new slot failed; the next request retries');
+        }
+      }
+    } finally {
+      this.gates.open(id);
+    }
+    const spec = this.specs.get(id);
+    const report: MoveReport = { partition: id, topic: spec?.topic, partitionIndex: spec?.partition, from, to, pauseMs: performance.now() - started, reason };
+    this.movesTotal++;
+    this.onMove?.(report);
+    this.logger.info({ partition: id, topic: report.topic, index: report.partitionIndex, from, to, pauseMs: Math.round(report.pauseMs * 100) / 100, reason }, 'partition moved between worker slots');
+    return report;
+  }
+
+  /** Starts one more slot (numbered slotCount) with no partitions; returns its number. */
+  addSlot(): number {
+    const slot = this.slots.addSlot();
+    const tableSlot = this.table.addSlot();
+    if (tableSlot !== slot) throw new Error(`slot numbering diverged: pool ${slot}, table ${tableSlot}`);
+    this.coalescers.push(this.coalescerFor(slot));
+    return slot;
+  }
+
+  /**
+   * Retires the last slot: moves its partitions (to the slots `targetOf` names, else the
+   * least-loaded), then stops its thread. New partitions are not placed on it meanwhile.
+   */
+  async retireLastSlot(targetOf: (id: PartitionId) => number | undefined = () => undefined, reason = 'retiring the slot'): Promise<MoveReport[]> {
+    const last = this.slots.slotCount - 1;
+    if (last === 0) throw new EngineError(ErrorCode.INVALID_REQUEST, 'the only worker slot cannot be retired', { strataCode: 'STRATA_ERR_MOVE_REFUSED' });
+    this.balancer.retiringSlot = last;
+    const reports: MoveReport[] = [];
+    try {
+      for (const id of this.table.partitionsOf(last)) {
+        if (this.gates.isMoving(id)) await this.gates.blockerOf([{ key: id }], Date.now() + this.moveTimeoutMs)?.catch(() => undefined);
+        if (this.table.lookup(id) !== last) continue;
+        const wanted = targetOf(id);
+        const to = wanted !== undefined && wanted !== last && wanted < last ? wanted : this.balancer.slotForNewPartition();
+        reports.push(await this.movePartition(id, to, reason));
+      }
+      if (this.table.partitionsOf(last).length > 0) throw new Error(`slot ${last} still owns partitions after moving them away`);
+      this.coalescers.pop();
+      this.table.removeLastSlot();
+      await this.slots.retireLastSlot();
+    } finally {
+      this.balancer.retiringSlot = undefined;
+    }
+    return reports;
+  }
+
+  /** Slot utilisation and per-partition load since the previous sample (the elastic-slot controller's input). */
+  sampleLoad(nowMs = Date.now()): EngineLoadSample {
+    const load = this.traffic.sampleLoad();
+    const partitions: EngineLoadSample['partitions'] = [];
+    for (const [id, slot] of this.table.entries()) partitions.push({ id, slot, bytesPerSec: load.get(id) ?? 0 });
+    this.lastLoad = { nowMs, slotUtilization: this.slots.sampleUtilization(), partitions };
+    return this.lastLoad;
+  }
+
+  /** Where every partition lives, with the latest sampled load. */
+  placement(): PlacementView {
+    const loadOf = new Map(this.lastLoad?.partitions.map((p) => [p.id, p.bytesPerSec]) ?? []);
+    const slots: PlacementView['slots'] = Array.from({ length: this.slots.slotCount }, (_, slot) => ({
+      slot,
+      retiring: slot === this.balancer.retiringSlot,
+      utilization: this.lastLoad?.slotUtilization[slot] ?? 0,
+      partitions: [],
+    }));
+    for (const [id, slot] of this.table.entries()) {
+      const spec = this.specs.get(id);
+      slots[slot]?.partitions.push({ id, topic: spec?.topic ?? '', partition: spec?.partition ?? -1, bytesPerSec: loadOf.get(id) ?? 0 });
+    }
+    for (const s of slots) s.partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    const moving = [...this.table.entries()].map(([id]) => id).filter((id) => this.gates.isMoving(id));
+    return { slots, moving, movesTotal: this.movesTotal };
+  }
+
+  /** Runs work for these partitions once none of them is moving, counted as in flight meanwhile. */
+  private async guarded<I extends { key: PartitionId }, R>(items: readonly I[], run: () => Promise<R>): Promise<R> {
+    if (this.gates.size > 0) await this.untilNotMoving(items);
+    this.traffic.enter(items);
+    try {
+      return await run();
+    } finally {
+      this.traffic.leave(items);
+    }
+  }
+
+  /** guarded() around the usual split by slot with reopen on replaced threads. */
+  private guardedPlanned<I extends { key: PartitionId }, R extends { key: PartitionId; errorCode: number }>(
+    items: I[],
+    task: (slot: number, subset: I[]) => Promise<R[]>,
+  ): Promise<R[]> {
+    return this.guarded(items, () => runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) => this.withReopen(slot, slotItems, (subset) => task(slot, subset))));
+  }
+
+  /** Waits while any item's partition is moving; returns in the turn it finds none moving. */
+  private async untilNotMoving(items: ReadonlyArray<{ key: PartitionId }>): Promise<void> {
+    const deadline = Date.now() + this.moveTimeoutMs;
+    for (let blocker = this.gates.blockerOf(items, deadline); blocker !== undefined; blocker = this.gates.blockerOf(items, deadline)) await blocker;
   }
 
   /** Tests only: ends the slot's thread as a fatal bug would; Piscina starts a new one. */

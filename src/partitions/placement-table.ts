@@ -20,6 +20,27 @@ export class PlacementTable {
     return this.slotOf.get(id);
   }
 
+  /** A new slot, numbered slotCount, owning nothing yet. */
+  addSlot(): number {
+    this.counts.push(0);
+    return this.counts.length - 1;
+  }
+
+  /** Drops the last slot; it must own no partition (the engine moved them first). */
+  removeLastSlot(): void {
+    const last = this.counts.length - 1;
+    if (last === 0) throw new RangeError('the last slot cannot be removed');
+    if (this.counts[last] !== 0) throw new Error(`slot ${last} still owns ${this.counts[last]} partitions`);
+    this.counts.pop();
+  }
+
+  /** Partitions the slot owns. */
+  partitionsOf(slot: number): PartitionId[] {
+    const out: PartitionId[] = [];
+    for (const [id, s] of this.slotOf) if (s === slot) out.push(id);
+    return out;
+  }
+
   /** Records that `slot` owns the partition (replacing any earlier owner). */
   assign(id: PartitionId, slot: number): void {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.counts.length) throw new RangeError(`slot ${slot} outside [0, ${this.counts.length})`);

@@ -1,7 +1,9 @@
 // Thread: main. The worker slots: one single-thread Piscina pool per slot (so each partition
 // has exactly one writer), each behind a strictly FIFO admission gate. Piscina replaces a
 // thread that dies; the replacement holds no open partitions and answers PARTITION_NOT_OPEN,
-// which the engine turns into a reopen from disk (partition-engine.ts).
+// which the engine turns into a reopen from disk (partition-engine.ts). Slots are numbered
+// 0..slotCount-1: elastic scaling adds a slot at the end and retires only the last one (after
+// the engine moved its partitions away), so the numbers stay dense.
 import { Piscina } from 'piscina';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
@@ -25,6 +27,15 @@ export interface SlotRunner {
   readonly slotCount: number;
   run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]>;
   stats(): SlotStats[];
+  /** Starts one more slot (numbered slotCount) and returns its number. */
+  addSlot(): number;
+  /** Stops the last slot once its queued tasks are done; it must hold no partitions. */
+  retireLastSlot(): Promise<void>;
+  /**
+   * Per slot, the fraction of time its thread was busy since the previous call (event-loop
+   * utilisation of the worker thread: CPU work, not time spent waiting for fsync).
+   */
+  sampleUtilization(): number[];
   crash(slot: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,27 +52,57 @@ interface Gate {
   waiting: Array<() => void>;
 }
 
+type Elu = ReturnType<typeof performance.eventLoopUtilization>;
+
 export class SlotPool implements SlotRunner {
   private readonly pools: Piscina[] = [];
-  private readonly gates: Gate[];
+  private readonly gates: Gate[] = [];
+  /** Per slot: the worker thread's event-loop utilisation at the previous sample. */
+  private readonly lastElu: Array<{ thread: unknown; elu: Elu } | undefined> = [];
 
   constructor(private readonly opts: SlotPoolOptions) {
-    this.gates = Array.from({ length: opts.slots }, () => ({ running: 0, waiting: [] }));
-    for (let slot = 0; slot < opts.slots; slot++) {
-      const pool = new Piscina({
-        filename: opts.workerFile.href,
-        minThreads: 1,
-        maxThreads: 1,
-        concurrentTasksPerWorker: opts.concurrentTasksPerSlot,
-        atomics: 'disabled',
-        idleTimeout: Number.MAX_SAFE_INTEGER,
-        // Unbounded here: each connection's in-flight byte budget is what bounds queued work.
-        maxQueue: Number.POSITIVE_INFINITY,
-        workerData: { slot, faultInjection: opts.faultInjection === true },
-      });
-      pool.on('error', (err: unknown) => opts.logger.error({ err, slot }, 'partition worker failed; it is replaced'));
-      this.pools.push(pool);
-    }
+    for (let slot = 0; slot < opts.slots; slot++) this.addSlot();
+  }
+
+  addSlot(): number {
+    const slot = this.pools.length;
+    const pool = new Piscina({
+      filename: this.opts.workerFile.href,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: this.opts.concurrentTasksPerSlot,
+      atomics: 'disabled',
+      idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Unbounded here: each connection's in-flight byte budget is what bounds queued work.
+      maxQueue: Number.POSITIVE_INFINITY,
+      workerData: { slot, faultInjection: this.opts.faultInjection === true },
+    });
+    pool.on('error', (err: unknown) => this.opts.logger.error({ err, slot }, 'partition worker failed; it is replaced'));
+    this.pools.push(pool);
+    this.gates.push({ running: 0, waiting: [] });
+    this.lastElu.push(undefined);
+    return slot;
+  }
+
+  async retireLastSlot(): Promise<void> {
+    if (this.pools.length <= 1) throw new RangeError('the last worker slot cannot be retired');
+    const pool = this.pools.pop()!;
+    this.gates.pop();
+    this.lastElu.pop();
+    await pool.close({ force: false }).catch(() => undefined);
+  }
+
+  sampleUtilization(): number[] {
+    return this.pools.map((pool, slot) => {
+      const thread = pool.threads[0];
+      if (thread === undefined) return 0;
+      const now = thread.performance.eventLoopUtilization();
+      const last = this.lastElu[slot];
+      this.lastElu[slot] = { thread, elu: now };
+      // A replaced thread starts a new count: its first sample measures from its start.
+      const delta = last !== undefined && last.thread === thread ? thread.performance.eventLoopUtilization(now, last.elu) : now;
+      return Number.isFinite(delta.utilization) ? delta.utilization : 0;
+    });
   }
 
   get slotCount(): number {

@@ -10,7 +10,7 @@ import { Balancer } from '../../../src/partitions/balancer.js';
 import { PartitionEngine } from '../../../src/partitions/partition-engine.js';
 import { PartitionStates } from '../../../src/partitions/partition-states.js';
 import { PlacementTable } from '../../../src/partitions/placement-table.js';
-import type { SlotRunner, SlotStats } from '../../../src/partitions/slot-pool.js';
+import { FakeSlotBase } from './fixtures/fake-slot-base.js';
 import { TailCache } from '../../../src/partitions/tail-cache.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 
@@ -18,24 +18,9 @@ const p = (n: number) => partitionId('34'.repeat(16), n);
 const NOT_OPEN = { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, cause: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, strataCode: PARTITION_NOT_OPEN, message: 'not open' } };
 
 /** Each partition: a log end offset of 10 and a log start offset DeleteRecords moves. */
-class FakeSlots implements SlotRunner {
-  readonly open: Array<Set<PartitionId>>;
+class FakeSlots extends FakeSlotBase {
   readonly starts = new Map<PartitionId, number>();
   readonly ops: Array<{ slot: number; op: string; keys: PartitionId[] }> = [];
-
-  constructor(readonly slotCount: number) {
-    this.open = Array.from({ length: slotCount }, () => new Set());
-  }
-
-  stats(): SlotStats[] {
-    return this.open.map(() => ({ queueSize: 0, utilization: 0 }));
-  }
-
-  async crash(slot: number): Promise<void> {
-    this.open[slot]!.clear();
-  }
-
-  async close(): Promise<void> {}
 
   private state(key: PartitionId): PartitionState {
     const start = this.starts.get(key) ?? 0;

@@ -1,130 +1,20 @@
-// The engine over a fake slot runner: an in-memory "worker" per slot that keeps each
-// partition's log as a list of batches, and can forget its open partitions as a replaced
-// thread would.
+// The engine over a fake slot runner (fixtures/fake-log-slots.ts): an in-memory "worker" per
+// slot that keeps each partition's log as a list of batches, and can forget its open
+// partitions as a replaced thread would.
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { partitionId, type PartitionId } from '../../../src/ipc/partition-id.js';
-import { PARTITION_NOT_OPEN, type PartitionSpec, type PartitionState, type TaskValues, type WorkerTask } from '../../../src/ipc/tasks.js';
+import { partitionId } from '../../../src/ipc/partition-id.js';
+import type { PartitionSpec } from '../../../src/ipc/tasks.js';
 import { Balancer } from '../../../src/partitions/balancer.js';
 import { EngineError, PartitionEngine } from '../../../src/partitions/partition-engine.js';
 import { PartitionStates } from '../../../src/partitions/partition-states.js';
 import { PlacementTable } from '../../../src/partitions/placement-table.js';
-import type { SlotRunner, SlotStats } from '../../../src/partitions/slot-pool.js';
+import { FakeLogSlots as FakeSlots } from './fixtures/fake-log-slots.js';
 import { TailCache } from '../../../src/partitions/tail-cache.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import { decodeRecordBatches, encodeRecordBatch } from '../../../src/protocol/records.js';
 
 const p = (n: number) => partitionId('12'.repeat(16), n);
-/** What a slot answers for an item it does not hold: a real Kafka code plus the internal signal. */
-const NOT_OPEN = { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, cause: { code: ErrorCode.NOT_LEADER_OR_FOLLOWER, strataCode: PARTITION_NOT_OPEN, message: 'not open' } };
-
-class FakeSlots implements SlotRunner {
-  readonly logs = new Map<PartitionId, Buffer[]>();
-  readonly open: Array<Set<PartitionId>>;
-  readonly tasks: Array<{ slot: number; op: string; keys: PartitionId[]; transferred: ArrayBuffer | undefined }> = [];
-  /** Slots that answer PARTITION_NOT_OPEN for every item, however often they are reopened. */
-  readonly broken = new Set<number>();
-  /** What the next maintenance task answers (default: nothing). */
-  maintenanceStates: PartitionState[] = [];
-
-  constructor(readonly slotCount: number) {
-    this.open = Array.from({ length: slotCount }, () => new Set());
-  }
-
-  forget(slot: number): void {
-    this.open[slot]!.clear();
-  }
-
-  stats(): SlotStats[] {
-    return this.open.map(() => ({ queueSize: 0, utilization: 0 }));
-  }
-
-  async crash(slot: number): Promise<void> {
-    this.forget(slot);
-  }
-
-  async close(): Promise<void> {}
-
-  private stateOf(key: PartitionId): PartitionState {
-    const batches = this.logs.get(key) ?? [];
-    return { key, logStartOffset: 0, highWatermark: batches.length, lastStableOffset: batches.length, sizeBytes: 0, segmentCount: 1 };
-  }
-
-  private isOpen(slot: number, key: PartitionId): boolean {
-    return !this.broken.has(slot) && this.open[slot]!.has(key);
-  }
-
-  async run<T extends WorkerTask>(slot: number, task: T, transferList?: ArrayBuffer[]): Promise<TaskValues[T['op']]> {
-    const t = task as WorkerTask;
-    const keysOf = (): PartitionId[] => {
-      if (t.op === 'append' || t.op === 'read' || t.op === 'listOffsets') return t.items.map((i) => i.key);
-      if (t.op === 'open') return t.partitions.map((s) => s.key);
-      if (t.op === 'delete' || t.op === 'close') return t.keys ?? [];
-      if (t.op === 'configure' || t.op === 'markUploaded') return [t.key];
-      return [];
-    };
-    this.tasks.push({ slot, op: t.op, keys: keysOf(), transferred: transferList?.[0] });
-    let value: unknown;
-    switch (t.op) {
-      case 'open':
-        value = t.partitions.map((s: PartitionSpec) => {
-          this.open[slot]!.add(s.key);
-          if (!this.logs.has(s.key)) this.logs.set(s.key, []);
-          return this.stateOf(s.key);
-        });
-        break;
-      case 'append': {
-        const bytes = Buffer.from(t.buffer);
-        const items = t.items.map((item) => {
-          if (!this.isOpen(slot, item.key)) return { key: item.key, ...NOT_OPEN, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, highWatermark: -1, recordErrors: [] };
-          const log = this.logs.get(item.key)!;
-          const baseOffset = log.length;
-          // One record per batch: rewrite the base offset in place as the worker does.
-          bytes.writeBigInt64BE(BigInt(baseOffset), item.offset);
-          log.push(Buffer.from(bytes.subarray(item.offset, item.offset + item.length)));
-          return { key: item.key, errorCode: ErrorCode.NONE, errorMessage: null, baseOffset, logAppendTimeMs: -1, logStartOffset: 0, highWatermark: log.length, recordErrors: [], written: true };
-        });
-        value = { items, buffer: t.buffer };
-        break;
-      }
-      case 'read': {
-        const chunks: Buffer[] = [];
-        let offset = 0;
-        const items = t.items.map((item) => {
-          if (!this.isOpen(slot, item.key)) return { key: item.key, ...NOT_OPEN, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, recordsOffset: 0, recordsLength: 0 };
-          const records = Buffer.concat(this.logs.get(item.key)!.slice(item.fetchOffset));
-          chunks.push(records);
-          const r = { ...this.stateOf(item.key), errorCode: ErrorCode.NONE, recordsOffset: offset, recordsLength: records.length };
-          offset += records.length;
-          return r;
-        });
-        const all = Buffer.concat(chunks);
-        value = { items, buffer: all.buffer.slice(all.byteOffset, all.byteOffset + all.length) };
-        break;
-      }
-      case 'listOffsets':
-        value = t.items.map((i) => (this.isOpen(slot, i.key) ? { key: i.key, errorCode: ErrorCode.NONE, offset: this.logs.get(i.key)!.length, timestamp: -1 } : { key: i.key, ...NOT_OPEN, offset: -1, timestamp: -1 }));
-        break;
-      case 'delete':
-        for (const key of t.keys) {
-          this.open[slot]!.delete(key);
-          this.logs.delete(key);
-        }
-        value = null;
-        break;
-      case 'markUploaded':
-        if (!this.isOpen(slot, t.key)) throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'not open', { strataCode: PARTITION_NOT_OPEN });
-        value = this.stateOf(t.key);
-        break;
-      case 'maintenance':
-        value = slot === 0 ? this.maintenanceStates : [];
-        break;
-      default:
-        value = t.op === 'tierState' ? [] : null;
-    }
-    return value as TaskValues[T['op']];
-  }
-}
 
 function setup(slotCount = 2, logLines: Array<Record<string, unknown>> = []): { engine: PartitionEngine; slots: FakeSlots; table: PlacementTable } {
   const slots = new FakeSlots(slotCount);
