@@ -46,4 +46,25 @@ describe('SlotPool', () => {
     pool = new SlotPool({ workerFile, slots: 1, concurrentTasksPerSlot: 1, logger: pino({ level: 'silent' }) });
     await expect(pool.run(3, task({ op: 'x', n: 0 }))).rejects.toThrow(RangeError);
   });
+
+  it('adds a slot numbered after the others and retires the last one', async () => {
+    pool = new SlotPool({ workerFile, slots: 1, concurrentTasksPerSlot: 1, logger: pino({ level: 'silent' }) });
+    expect(pool.addSlot()).toBe(1);
+    expect(pool.slotCount).toBe(2);
+    expect(await pool.run(1, task({ op: 'x', n: 7 }))).toBe(7);
+    await pool.retireLastSlot();
+    expect(pool.slotCount).toBe(1);
+    await expect(pool.run(1, task({ op: 'x', n: 0 }))).rejects.toThrow(RangeError);
+    await expect(pool.retireLastSlot()).rejects.toThrow(/cannot be retired/);
+  });
+
+  it('samples the busy fraction of each slot thread since the previous sample', async () => {
+    pool = new SlotPool({ workerFile, slots: 2, concurrentTasksPerSlot: 1, logger: pino({ level: 'silent' }) });
+    await Promise.all([pool.run(0, task({ op: 'x', n: 0 })), pool.run(1, task({ op: 'x', n: 0 }))]);
+    pool.sampleUtilization();
+    await pool.run(0, task({ op: 'spin', ms: 200 }));
+    const [busy, idle] = pool.sampleUtilization();
+    expect(busy).toBeGreaterThan(0.5);
+    expect(idle).toBeLessThan(0.2);
+  });
 });
