@@ -104,7 +104,36 @@ function slotGauge(name: string, help: string, pick: (s: ReturnType<MetricsSourc
 slotGauge('strata_worker_slot_partitions', 'Partitions owned by each worker slot', (s) => s.partitions);
 slotGauge('strata_worker_slot_segments', 'Log segments on local disk across the partitions of each worker slot', (s) => s.segments);
 slotGauge('strata_worker_slot_queue_depth', 'Tasks waiting in each worker slot queue', (s) => s.queueSize);
-slotGauge('strata_worker_slot_utilization', 'Piscina utilisation (0..1) of each worker slot thread', (s) => s.utilization);
+slotGauge('strata_worker_slot_utilization', 'Busy fraction (0..1) of each worker slot thread over the last sampling interval (worker.scale.interval.ms)', (s) => s.utilization);
+
+new client.Gauge({
+  name: 'strata_worker_slots',
+  help: 'Worker slots (partition threads) running now',
+  registers: [registry],
+  collect() {
+    this.set(source?.slotStats().length ?? 0);
+  },
+});
+
+const partitionMoves = new client.Counter({
+  name: 'strata_partition_moves_total',
+  help: 'Partitions moved between worker slots, by why (grow, shrink, rebalance, requested)',
+  labelNames: ['reason'],
+  registers: [registry],
+});
+
+const partitionMovePause = new client.Histogram({
+  name: 'strata_partition_move_pause_seconds',
+  help: 'How long a partition move held the work for that partition',
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+/** Counts a finished partition move (kind: grow, shrink, rebalance or requested). */
+export function observePartitionMove(kind: string, pauseMs: number): void {
+  partitionMoves.labels(kind).inc();
+  partitionMovePause.observe(pauseMs / 1000);
+}
 
 new client.Gauge({
   name: 'strata_consumer_group_lag',

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import { MAX_ADMIN_BODY_BYTES, handleAdmin, type AdminApi } from './admin-api.js';
 import { registry } from './metrics.js';
 
 export interface ReadinessCheck {
@@ -66,6 +67,8 @@ export class HttpServer {
     private readonly readiness: ReadinessCheck[],
     private readonly logger: Logger,
     private readonly retry: BindRetryPolicy = DEFAULT_BIND_RETRY,
+    /** The /admin JSON API (admin-api.ts); absent: no /admin routes. */
+    private readonly admin?: AdminApi,
   ) {}
 
   /** Endpoints not bound yet (their port was busy at start-up; retrying). */
@@ -152,9 +155,13 @@ export class HttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
+      if (this.admin !== undefined && path.startsWith('/admin/')) {
+        const answer = await handleAdmin(this.admin, req.method ?? 'GET', path, () => readBody(req, MAX_ADMIN_BODY_BYTES));
+        if (answer !== undefined) return send(res, answer.status, 'application/json', JSON.stringify(answer.body) + '\n');
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
       switch (path) {
         case '/healthz':
           return send(res, 200, 'application/json', JSON.stringify({ status: 'ok' }) + '\n');
@@ -167,7 +174,7 @@ export class HttpServer {
         case '/metrics':
           return send(res, 200, registry.contentType, await registry.metrics());
         default:
-          return send(res, 404, 'text/plain', 'not found: try /healthz, /readyz or /metrics\n');
+          return send(res, 404, 'text/plain', `not found: try /healthz, /readyz, /metrics${this.admin ? ' or /admin/placement' : ''}\n`);
       }
     } catch (err) {
       this.logger.warn({ err, path }, 'http request failed');
@@ -221,6 +228,25 @@ function safe(fn: () => boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/** The request body as text; rejects (→ 400 by the caller) past maxBytes. */
+function readBody(req: http.IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new Error(`request body over ${maxBytes} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function send(res: http.ServerResponse, status: number, contentType: string, body: string): void {
