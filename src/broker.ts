@@ -8,12 +8,18 @@ import { MetadataStore } from './metadata/metadata-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Dispatcher } from './router/dispatch.js';
 import { PartitionEngine } from './partitions/partition-engine.js';
+import { ElasticSlots } from './partitions/elastic-slots.js';
+import { ScalingPolicy } from './partitions/scaling-policy.js';
+import { scalingSettings, workerSlotRange } from './config/worker-slots.js';
+import type { AdminApi } from './http/admin-api.js';
 import { KafkaServer } from './router/server.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, parseHttpListeners } from './http/server.js';
-import { attachMetricsSource, observeSyncPass, type MetricsSource } from './http/metrics.js';
+import { attachMetricsSource, observePartitionMove, observeSyncPass, type MetricsSource } from './http/metrics.js';
 import { partitionId } from './ipc/partition-id.js';
+import { EngineError } from './partitions/engine-error.js';
+import { ErrorCode } from './protocol/generated/error-codes.js';
 import { TierManager } from './tier/tier-manager.js';
 import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
 import { acquireLogDirLocks, type LogDirLock } from './util/log-dir-lock.js';
@@ -33,6 +39,8 @@ export class Broker implements BrokerContext, MetricsSource {
   /** Set once every partition log is recovered (readiness). */
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  /** Samples slot and partition load; grows and shrinks the slots when elastic. */
+  private readonly elastic: ElasticSlots;
   private readonly logDir: string;
   /** `.lock` in every log dir, taken before anything else touches them; released by stop(). */
   private readonly logDirLocks: LogDirLock[];
@@ -47,13 +55,22 @@ export class Broker implements BrokerContext, MetricsSource {
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
     this.logDir = logDir;
     this.metadata = MetadataStore.open(logDir, config['cluster.id']);
+    const slotRange = workerSlotRange(config, explicitKeys);
     this.engine = PartitionEngine.create({
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
-      slots: config['worker.threads'],
+      slots: slotRange.min,
       concurrentTasksPerSlot: config['worker.concurrent.tasks'],
       tailCacheBytes: config['tail.cache.bytes'],
       onSyncPass: observeSyncPass,
+      moveTimeoutMs: config['partition.move.timeout.ms'],
+      onMove: (m) => observePartitionMove(m.reason, m.pauseMs),
       logger,
+    });
+    this.elastic = new ElasticSlots({
+      engine: this.engine,
+      policy: slotRange.min < slotRange.max ? new ScalingPolicy(scalingSettings(config, explicitKeys)) : undefined,
+      intervalMs: config['worker.scale.interval.ms'],
+      logger: logger.child({ component: 'elastic-slots' }),
     });
     this.tier = TierManager.create(config, this.engine, logDir, logger);
     this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
@@ -75,6 +92,7 @@ export class Broker implements BrokerContext, MetricsSource {
     const partitions = await this.topics.openAll({ pageCacheIntact: intact });
     writeBootMarker(this.logDir, bootId);
     this.tier?.startUploader();
+    this.elastic.start();
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, pageCacheIntact: intact, crc32c: crc32cImplementation }, 'logs recovered');
     this.recovered = true;
     await this.groups.start();
@@ -120,12 +138,28 @@ export class Broker implements BrokerContext, MetricsSource {
     if (usesRedis) checks.push({ name: 'redis', ok: () => this.groups.available() });
     const tier = this.tier;
     if (tier) checks.push({ name: 'object-storage', ok: () => tier.store.reachable });
-    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }));
+    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }), undefined, this.adminApi());
     const bound = await this.http.listen();
     attachMetricsSource(this);
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
     // A busy HTTP port was logged as a warning by the server, which keeps retrying it.
     return bound[0]?.boundPort;
+  }
+
+  /** The /admin JSON API: placement of partitions on worker slots, and moving one by hand. */
+  private adminApi(): AdminApi {
+    return {
+      placement: () => {
+        const view = this.engine.placement();
+        return { ...view, moving: view.moving.length, slots: view.slots.map((s) => ({ ...s, partitions: s.partitions.map(({ topic, partition, bytesPerSec }) => ({ topic, partition, bytesPerSec: Math.round(bytesPerSec) })) })) };
+      },
+      movePartition: async (topicName, partition, slot) => {
+        const topic = this.topics.get(topicName);
+        if (topic === undefined || partition >= topic.partitions) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicName}-${partition}`, { strataCode: 'STRATA_ERR_PARTITION_NOT_PLACED' });
+        const report = await this.engine.movePartition(partitionId(topic.topicId, partition), slot, 'requested');
+        return { topic: topicName, partition, from: report.from, to: report.to, pauseMs: Math.round(report.pauseMs * 100) / 100 };
+      },
+    };
   }
 
   remoteStorageStats(): ReturnType<MetricsSource['remoteStorageStats']> {
@@ -179,6 +213,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.shuttingDown = true;
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    await this.elastic.stop();
     this.engine.wakeAllWaiters();
     this.groups.shutdown();
     if (this.server) {

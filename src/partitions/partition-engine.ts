@@ -189,7 +189,9 @@ export class PartitionEngine {
 
   slotStats(): SlotReport[] {
     const perSlot = this.table.partitionsPerSlot();
-    const stats = this.slots.stats().map((s, slot) => ({ partitions: perSlot[slot] ?? 0, segments: 0, queueSize: s.queueSize, utilization: s.utilization }));
+    // Utilisation over the last sampling interval (sampleLoad), else Piscina's since start.
+    const sampled = this.lastLoad?.slotUtilization;
+    const stats = this.slots.stats().map((s, slot) => ({ partitions: perSlot[slot] ?? 0, segments: 0, queueSize: s.queueSize, utilization: sampled?.[slot] ?? s.utilization }));
     for (const [id, slot] of this.table.entries()) {
       const s = this.states.get(id);
       if (s && stats[slot]) stats[slot].segments += s.segmentCount;

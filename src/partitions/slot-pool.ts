@@ -101,7 +101,8 @@ export class SlotPool implements SlotRunner {
       this.lastElu[slot] = { thread, elu: now };
       // A replaced thread starts a new count: its first sample measures from its start.
       const delta = last !== undefined && last.thread === thread ? thread.performance.eventLoopUtilization(now, last.elu) : now;
-      return Number.isFinite(delta.utilization) ? delta.utilization : 0;
+      // Clamped: the difference of two samples can come out a hair below 0 on an idle thread.
+      return Number.isFinite(delta.utilization) ? Math.min(1, Math.max(0, delta.utilization)) : 0;
     });
   }
 
