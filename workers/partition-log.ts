@@ -17,6 +17,7 @@ import {
   type DeleteRecordsItemResult,
   type DescribeProducersItemResult,
   type LogConfig,
+  type LogHandoff,
   type LogSizeItemResult,
   type OffsetForLeaderEpochItemResult,
   type ListOffsetsItemResult,
@@ -149,7 +150,7 @@ export class PartitionLog {
     this.fdatasync = opts.fdatasync ?? defaultFdatasync;
     this.producers = new ProducerStateManager();
     this.deleteRecordsOffset = readLogStartOffset(spec.dir);
-    let recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0, spec.pageCacheIntact === true);
+    let recovered = recoverLog(spec.dir, this.config, this.producers, scannerForRecovery(), scannerForWalk(), spec.initialOffset ?? 0, spec.pageCacheIntact === true, spec.handoff);
     if (this.deleteRecordsOffset > recovered.nextOffset) recovered = this.restartAt(spec, recovered, this.deleteRecordsOffset);
     this.segments = recovered.segments;
     this.nextOffset = recovered.nextOffset;
@@ -908,6 +909,39 @@ export class PartitionLog {
       await final;
     } finally {
       await this.groupCommit.idle();
+      this.closeFds();
+    }
+  }
+
+  /**
+   * Hands the log to another slot of this process (a partition move): stops writes, lets a
+   * sync pass or checkpoint already under way finish, writes the index bytes to the page cache,
+   * closes the files without fsync and answers the log's exact end and producer state, which
+   * the new owner opens from (recovery.ts). No fsync: the move does not wait for the disk, and
+   * what acks=1 wrote stays as (non-)durable as before — the new owner's first sync pass
+   * covers everything after the durable checkpoint.
+   */
+  async release(): Promise<LogHandoff> {
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
+    this.closed = true;
+    try {
+      await this.groupCommit.idle();
+      await this.checkpointChain.catch(() => undefined);
+      const seg = this.active;
+      seg.persistIndexes();
+      return {
+        checkpoint: {
+          segmentBaseOffset: seg.baseOffset,
+          position: seg.size,
+          nextOffset: this.nextOffset,
+          maxTimestampSoFar: seg.maxTimestampSoFar,
+          offsetOfMaxTimestampSoFar: seg.offsetOfMaxTimestampSoFar,
+          bytesSinceLastIndexEntry: seg.bytesSinceLastIndexEntry,
+          rollBaseMs: seg.rollBaseMs,
+        },
+        producerSnapshot: this.producers.serialize(),
+      };
+    } finally {
       this.closeFds();
     }
   }

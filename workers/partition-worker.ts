@@ -25,6 +25,7 @@ import {
   type OffsetForLeaderEpochItemResult,
   type ListOffsetsItemResult,
   type ListOffsetsTask,
+  type LogHandoff,
   type PartitionSpec,
   type PartitionState,
   type ReadItemResult,
@@ -92,6 +93,8 @@ export class PartitionWorker {
         case 'close':
           await this.remove(task.keys ?? [...this.logs.keys()], false);
           return ok(null);
+        case 'release':
+          return ok(await this.release(task.keys));
         default:
           throw new StrataError('STRATA_ERR_INVALID_TASK', `unknown task op ${(task as { op?: unknown }).op}`);
       }
@@ -288,6 +291,26 @@ export class PartitionWorker {
     // A failure is the partition's, not the task's: its state goes back with the cause, which the
     // router logs (partition-engine.ts), and the other partitions' maintenance still runs.
     return Promise.all(logs.map((log) => log.maintenance(nowMs).catch((err: unknown): PartitionState => ({ ...log.state(), maintenanceError: toTaskError(err) }))));
+  }
+
+  /** Hands partitions to another slot (PartitionLog.release); null for a key not held here. */
+  private async release(keys: PartitionId[]): Promise<Array<LogHandoff | null>> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const log = this.logs.get(key);
+        if (log === undefined) return null;
+        this.logs.delete(key);
+        const done = log.release();
+        // An open of the same key on this slot waits for the release to finish.
+        const settled = done.then(() => undefined, () => undefined);
+        this.closing.set(key, settled);
+        try {
+          return await done;
+        } finally {
+          if (this.closing.get(key) === settled) this.closing.delete(key);
+        }
+      }),
+    );
   }
 
   /** Close (flush + checkpoint) or delete partitions; unknown keys are ignored. */

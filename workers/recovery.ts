@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '../src/protocol/crc32c.js';
 import { readBatchInfo, type BatchFailure } from '../src/log-format/batch-header.js';
-import type { LogConfig } from '../src/ipc/tasks.js';
+import type { LogConfig, LogHandoff } from '../src/ipc/tasks.js';
 import { FileScanner } from './file-scan.js';
 import { OffsetIndex } from './offset-index.js';
 import { ProducerStateManager, listSnapshots, snapshotPath } from './producer-state.js';
@@ -121,6 +121,7 @@ export function recoverLog(
   headerScanner: FileScanner = scanner,
   initialOffset = 0,
   pageCacheIntact = false,
+  handoff?: LogHandoff,
 ): RecoveredLog {
   fs.mkdirSync(dir, { recursive: true });
   const names = fs.readdirSync(dir);
@@ -148,24 +149,38 @@ export function recoverLog(
   }
   const segments = bases.map((base) => new Segment(dir, base, fs.statSync(path.join(dir, `${String(base).padStart(20, '0')}${LOG_SUFFIX}`)).size, indexConfig));
 
-  // Where the CRC-validated scan starts.
-  const cp = readCheckpoint(dir);
+  // Where the CRC-validated scan starts: a handoff from another slot of this process (the log's
+  // exact end, in the page cache), else the durable checkpoint file.
+  const diskCp = readCheckpoint(dir);
+  const usable = (c: RecoveryCheckpoint | null): number => {
+    const idx = c === null ? -1 : segments.findIndex((s) => s.baseOffset === c.segmentBaseOffset);
+    return c !== null && idx >= 0 && segments[idx].size >= c.position && c.nextOffset >= c.segmentBaseOffset ? idx : -1;
+  };
+  const handoffIdx = handoff === undefined ? -1 : usable(handoff.checkpoint);
+  const cp = handoffIdx >= 0 ? handoff!.checkpoint : diskCp;
+  const cpIdx = handoffIdx >= 0 ? handoffIdx : usable(diskCp);
   let startIdx = segments.length - 1;
   let startPos = 0;
   let nextOffset = segments[startIdx].baseOffset;
-  const cpIdx = cp === null ? -1 : segments.findIndex((s) => s.baseOffset === cp.segmentBaseOffset);
-  if (cp !== null && cpIdx >= 0 && segments[cpIdx].size >= cp.position && cp.nextOffset >= cp.segmentBaseOffset) {
+  if (cp !== null && cpIdx >= 0) {
     startIdx = cpIdx;
     startPos = cp.position;
     nextOffset = cp.nextOffset;
     stats.checkpointUsed = true;
   }
+  if (handoffIdx >= 0) pageCacheIntact = true;
 
-  // Producer state: newest snapshot at or below the scan start, then header-only replay up to it.
+  // Producer state: the handoff's, else the newest snapshot at or below the scan start, then
+  // header-only replay up to it.
   const snapshotOffsets = listSnapshots(names);
   let replayFrom = segments[0].baseOffset;
   producers.clear();
-  for (let i = snapshotOffsets.length - 1; i >= 0; i--) {
+  const fromHandoff = handoffIdx >= 0 && producers.load(Buffer.from(handoff!.producerSnapshot.buffer, handoff!.producerSnapshot.byteOffset, handoff!.producerSnapshot.byteLength));
+  if (fromHandoff) {
+    replayFrom = nextOffset;
+    stats.snapshotOffset = nextOffset;
+  }
+  for (let i = snapshotOffsets.length - 1; i >= 0 && !fromHandoff; i--) {
     const offset = snapshotOffsets[i];
     if (offset > nextOffset) continue;
     let data: Buffer | null = null;
@@ -245,7 +260,14 @@ export function recoverLog(
 
   // A snapshot beyond the recovered end describes data that no longer exists.
   for (const offset of snapshotOffsets) if (offset > nextOffset) fs.rmSync(snapshotPath(dir, offset), { force: true });
-  const unflushed = stats.scannedBytes > 0 || stats.truncatedBytes > 0 ? segments.slice(startIdx) : [];
+  let unflushed = stats.scannedBytes > 0 || stats.truncatedBytes > 0 ? segments.slice(startIdx) : [];
+  if (handoffIdx >= 0) {
+    // Everything after the durable checkpoint may still be only in the page cache: the new
+    // owner's next sync pass (before any checkpoint of its own) must cover it.
+    const durableIdx = usable(diskCp);
+    const sameEnd = durableIdx >= 0 && diskCp!.segmentBaseOffset === cp!.segmentBaseOffset && diskCp!.position === cp!.position;
+    if (!sameEnd) unflushed = segments.slice(Math.max(0, durableIdx));
+  }
   return { segments, nextOffset, stats, unflushed };
 }
 

@@ -58,6 +58,28 @@ export interface PartitionSpec {
    * recovery checks CRC-32C only near the end of what it scans (workers/recovery.ts).
    */
   pageCacheIntact?: boolean;
+  /**
+   * A move between slots of this process: the previous owner's in-memory end of the log
+   * (ReleaseTask). The new owner opens from it without scanning and without any fsync having
+   * happened; the checkpoint file on disk stays the last durable one.
+   */
+  handoff?: LogHandoff;
+}
+
+/** The end of a log as its previous owner (a slot of this process) left it. */
+export interface LogHandoff {
+  /** Same fields as workers/recovery.ts RecoveryCheckpoint, not promised durable. */
+  checkpoint: {
+    segmentBaseOffset: number;
+    position: number;
+    nextOffset: number;
+    maxTimestampSoFar: number;
+    offsetOfMaxTimestampSoFar: number;
+    bytesSinceLastIndexEntry: number;
+    rollBaseMs: number | null;
+  };
+  /** ProducerStateManager.serialize() at that end. */
+  producerSnapshot: Uint8Array;
 }
 
 /** A sealed, flushed segment not yet confirmed uploaded (tiered storage). */
@@ -320,6 +342,16 @@ export interface DeleteTask {
   keys: PartitionId[];
 }
 
+/**
+ * Hands partitions over to another slot: stop writing, let a sync pass or checkpoint already
+ * under way finish, close the files without fsync, answer each log's end (LogHandoff; null for
+ * a partition this slot does not hold).
+ */
+export interface ReleaseTask {
+  op: 'release';
+  keys: PartitionId[];
+}
+
 export interface CloseTask {
   /** Flush (fsync) and close; all open partitions of the slot when keys is omitted. */
   op: 'close';
@@ -342,6 +374,7 @@ export type WorkerTask =
   | MarkUploadedTask
   | DeleteTask
   | CloseTask
+  | ReleaseTask
   | DeleteRecordsTask
   | OffsetForLeaderEpochTask
   | LogSizeTask
@@ -375,6 +408,7 @@ export interface TaskValues {
   markUploaded: PartitionState;
   delete: null;
   close: null;
+  release: Array<LogHandoff | null>;
   deleteRecords: DeleteRecordsItemResult[];
   offsetForLeaderEpoch: OffsetForLeaderEpochItemResult[];
   logSize: LogSizeItemResult[];

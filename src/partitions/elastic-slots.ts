@@ -66,7 +66,7 @@ export class ElasticSlots {
       reports.push(...(await engine.retireLastSlot((id) => targets.get(id), 'shrink')));
     } else {
       let newSlot: number | undefined;
-      if (decision.kind === 'grow') newSlot = engine.addSlot();
+      if (decision.kind === 'grow') newSlot = await engine.addSlot();
       for (const move of decision.moves) {
         // Moves to the policy's new slot go to the slot actually added.
         const to = decision.kind === 'grow' && move.to === decision.newSlot ? newSlot! : move.to;

@@ -6,10 +6,10 @@
 // moving a partition between slots (movePartition) and adding or retiring slots.
 //
 // A move: new work for the partition waits at its gate (move-gates.ts); the work already
-// routed to the old slot finishes (partition-traffic.ts counts it); the old slot closes the
-// log (flush, checkpoint, producer-state snapshot); the placement table points at the new
-// slot, which opens the log from the files (recovery from the checkpoint is cheap); the gate
-// opens. High watermark, tail cache and long polls live on this thread and never move.
+// routed to the old slot finishes (partition-traffic.ts counts it); the old slot releases the
+// log (closes its files without fsync and answers the log's exact end and producer state);
+// the placement table points at the new slot, which opens the log from that handoff without
+// scanning (the bytes are in the page cache of this same process); the gate opens. High watermark, tail cache and long polls live on this thread and never move.
 // Nothing is written while the partition is between slots, so no record can be lost,
 // duplicated or reordered; a slot thread dying during a move only loses what was never
 // acknowledged (the files are recovered on open, as after a crash).
@@ -24,6 +24,7 @@ import {
   type ListOffsetsItemResult,
   type LogSizeItemResult,
   type OffsetForLeaderEpochItemResult,
+  type LogHandoff,
   type PartitionSpec,
   type PartitionState,
   type WorkerTask,
@@ -58,6 +59,8 @@ export interface MoveReport {
   to: number;
   /** How long work for the partition was held (gate closed to gate open), ms. */
   pauseMs: number;
+  /** Of which: waiting for work already routed to the old slot, closing there, opening on the new slot. */
+  phasesMs: { drain: number; close: number; open: number };
   reason: string;
 }
 
@@ -422,43 +425,57 @@ export class PartitionEngine {
     if (to === this.balancer.retiringSlot) throw refuse('that slot is being retired');
     if (this.gates.isMoving(id)) throw refuse('it is already moving');
     const started = performance.now();
+    const marks = [started, started, started];
     this.gates.close(id);
     try {
       await this.traffic.drained(id);
+      marks[0] = performance.now();
+      let handoff: LogHandoff | undefined;
       try {
-        await this.slots.run(from, { op: 'close', keys: [id] });
+        handoff = (await this.slots.run(from, { op: 'release', keys: [id] }))[0] ?? undefined;
       } catch (err) {
-        // The old thread died or the close failed: either way it no longer holds the log, and
+        // The old thread died or the release failed: either way it no longer holds the log, and
         // the new slot recovers the files as after a crash (only unacknowledged bytes can go).
-        this.logger.warn({ err, partition: id, slot: from }, 'closing a moving partition on its old slot failed; the new slot recovers it from disk');
+        this.logger.warn({ err, partition: id, slot: from }, 'releasing a moving partition on its old slot failed; the new slot recovers it from disk');
       }
+      marks[1] = performance.now();
       this.table.assign(id, to);
       const spec = this.specs.get(id);
       if (spec !== undefined) {
         try {
-          for (const state of await this.slots.run(to, { op: 'open', partitions: [spec] })) this.states.update(state);
+          // The handoff goes with this open only; a later reopen recovers from the files.
+          const opening: PartitionSpec = handoff !== undefined ? { ...spec, handoff } : spec;
+          for (const state of await this.slots.run(to, { op: 'open', partitions: [opening] })) this.states.update(state);
         } catch (err) {
           // The next request for it reopens it there (withReopen), or answers a retriable error.
           this.logger.error({ err, partition: id, slot: to }, 'opening a moved partition on its new slot failed; the next request retries');
         }
       }
+      marks[2] = performance.now();
     } finally {
       this.gates.open(id);
     }
     const spec = this.specs.get(id);
-    const report: MoveReport = { partition: id, topic: spec?.topic, partitionIndex: spec?.partition, from, to, pauseMs: performance.now() - started, reason };
+    const ended = performance.now();
+    const phasesMs = { drain: round2(marks[0]! - started), close: round2(marks[1]! - marks[0]!), open: round2(marks[2]! - marks[1]!) };
+    const report: MoveReport = { partition: id, topic: spec?.topic, partitionIndex: spec?.partition, from, to, pauseMs: ended - started, phasesMs, reason };
     this.movesTotal++;
     this.onMove?.(report);
-    this.logger.info({ partition: id, topic: report.topic, index: report.partitionIndex, from, to, pauseMs: Math.round(report.pauseMs * 100) / 100, reason }, 'partition moved between worker slots');
+    this.logger.info({ partition: id, topic: report.topic, index: report.partitionIndex, from, to, pauseMs: round2(report.pauseMs), phasesMs, reason }, 'partition moved between worker slots');
     return report;
   }
 
-  /** Starts one more slot (numbered slotCount) with no partitions; returns its number. */
-  addSlot(): number {
+  /**
+   * Starts one more slot (numbered slotCount) with no partitions and returns its number once
+   * its thread is up and warm (module loaded, codecs initialised by an empty open), so the
+   * first partition moved onto it does not pay for the thread's start in its pause.
+   */
+  async addSlot(): Promise<number> {
     const slot = this.slots.addSlot();
     const tableSlot = this.table.addSlot();
     if (tableSlot !== slot) throw new Error(`slot numbering diverged: pool ${slot}, table ${tableSlot}`);
     this.coalescers.push(this.coalescerFor(slot));
+    await this.slots.run(slot, { op: 'open', partitions: [] });
     return slot;
   }
 
@@ -592,4 +609,8 @@ export class PartitionEngine {
     }
     return results;
   }
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }

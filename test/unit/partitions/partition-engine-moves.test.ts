@@ -47,8 +47,8 @@ describe('PartitionEngine moves', () => {
     expect(engine.slotOf(p(0))).toBe(1);
     expect(slots.open[0]!.has(p(0))).toBe(false);
     expect(slots.open[1]!.has(p(0))).toBe(true);
-    const order = slots.tasks.filter((t) => t.op === 'close' || t.op === 'open').map((t) => `${t.op}@${t.slot}`);
-    expect(order.slice(-2)).toEqual(['close@0', 'open@1']);
+    const order = slots.tasks.filter((t) => t.op === 'release' || t.op === 'open').map((t) => `${t.op}@${t.slot}`);
+    expect(order.slice(-2)).toEqual(['release@0', 'open@1']);
     const [after] = await engine.append(1, [{ key: p(0), records: record('b') }]);
     expect(after!.baseOffset).toBe(1);
     expect(slots.tasks.at(-1)).toMatchObject({ op: 'append', slot: 1 });
@@ -64,18 +64,18 @@ describe('PartitionEngine moves', () => {
     await settle();
     const move = engine.movePartition(p(0), 1);
     await settle();
-    expect(slots.tasks.some((t) => t.op === 'close')).toBe(false);
+    expect(slots.tasks.some((t) => t.op === 'release')).toBe(false);
     release();
     expect((await inFlight)[0]!.baseOffset).toBe(0);
     await move;
-    expect(slots.tasks.filter((t) => t.op === 'close').map((t) => t.slot)).toEqual([0]);
+    expect(slots.tasks.filter((t) => t.op === 'release').map((t) => t.slot)).toEqual([0]);
   });
 
   it('holds work that arrives during the move and runs it on the new slot afterwards', async () => {
     const { engine, slots } = setup(2);
     await engine.open([spec(0)]);
     await engine.append(1, [{ key: p(0), records: record('a') }]);
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const move = engine.movePartition(p(0), 1);
     await settle();
     const during = engine.append(1, [{ key: p(0), records: record('b') }]);
@@ -95,7 +95,7 @@ describe('PartitionEngine moves', () => {
   it('answers waiting work NOT_LEADER_OR_FOLLOWER (retriable) when the move outlasts partition.move.timeout.ms', async () => {
     const { engine, slots } = setup(2, 30);
     await engine.open([spec(0)]);
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const move = engine.movePartition(p(0), 1);
     await settle();
     const err = await engine.append(1, [{ key: p(0), records: record('late') }]).catch((e: unknown) => e);
@@ -125,7 +125,7 @@ describe('PartitionEngine moves', () => {
     const engine = new PartitionEngine({ slots, table, balancer: new Balancer(table), states: new PartitionStates(new TailCache({ maxBytes: 1 << 20, maxBytesPerPartition: 1 << 20 })), logger: pino({ level: 'silent' }) });
     await engine.open([spec(0)]);
     await engine.append(1, ['a', 'b'].map((v) => ({ key: p(0), records: record(v) })));
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const move = engine.movePartition(p(0), 1);
     await settle();
     const [tail] = await engine.read([{ key: p(0), fetchOffset: 1, maxBytes: 1 << 20, minOneBatch: true }]);
@@ -145,7 +145,7 @@ describe('PartitionEngine moves', () => {
     expect((await refused(() => engine.movePartition(p(0), 0))).message).toMatch(/already there/);
     expect((await refused(() => engine.movePartition(p(0), 2))).strataCode).toBe('STRATA_ERR_MOVE_REFUSED');
     expect((await refused(() => engine.movePartition(p(9), 1))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const move = engine.movePartition(p(0), 1);
     expect((await refused(() => engine.movePartition(p(0), 1))).message).toMatch(/already moving/);
     release();
@@ -155,7 +155,7 @@ describe('PartitionEngine moves', () => {
   it('a topic deleted during a move is deleted after it, on the new slot', async () => {
     const { engine, slots } = setup(2);
     await engine.open([spec(0)]);
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const move = engine.movePartition(p(0), 1);
     await settle();
     const deleted = engine.delete([p(0)]);
@@ -172,7 +172,7 @@ describe('PartitionEngine elastic slots', () => {
   it('adds a slot that new partitions and moves can use', async () => {
     const { engine } = setup(1);
     await engine.open([spec(0), spec(1)]);
-    expect(engine.addSlot()).toBe(1);
+    expect(await engine.addSlot()).toBe(1);
     expect(engine.slotCount).toBe(1 + 1);
     await engine.movePartition(p(1), 1);
     await engine.open([spec(2)]);
@@ -198,7 +198,7 @@ describe('PartitionEngine elastic slots', () => {
   it('places no new partition on a slot being retired', async () => {
     const { engine, slots } = setup(2);
     await engine.open([spec(0), spec(1)]);
-    const release = slots.hold('close');
+    const release = slots.hold('release');
     const retiring = engine.retireLastSlot();
     await settle();
     await engine.open([spec(2)]);
