@@ -51,6 +51,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'dry-run', help: 'reset-offsets: print the plan only (the default)' },
     ],
   },
+  placement: {
+    name: 'placement',
+    summary: "show which worker slot holds each partition, move one by hand (the broker's HTTP listener)",
+    actions: [
+      { name: 'show', args: [], usage: 'strata placement [show] [--http HOST:PORT]' },
+      { name: 'move', args: ['TOPIC', 'PARTITION'], usage: 'strata placement move TOPIC PARTITION --slot N [--http HOST:PORT]' },
+    ],
+    usage: [],
+    options: [
+      { name: 'http', value: 'HOST:PORT', help: "the broker's http.listeners address (default 127.0.0.1:8080, or env STRATA_HTTP)" },
+      { name: 'slot', value: 'N', help: 'move: the worker slot to move the partition to' },
+    ],
+  },
   produce: {
     name: 'produce',
     summary: 'produce one record per stdin line',

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Thread: main (CLI process). The `strata` command: `strata broker` starts a broker exactly
-// as `node dist/src/main.js` does (same flags, env and config file); every other subcommand
-// is a Kafka client that speaks only the Kafka protocol, so it works against any broker.
+// as `node dist/src/main.js` does (same flags, env and config file); `strata placement` talks
+// to the broker's operator HTTP listener (worker-slot placement is Strata's own); every other
+// subcommand is a Kafka client that speaks only the Kafka protocol, so it works against any broker.
 // Exit codes: 0 ok, 1 failure (broker unreachable, Kafka error), 2 usage error.
 import { checkPositionals, findCommand, Options, parseCliArgs } from './args.js';
 import { CliError } from './client/connection.js';
@@ -10,6 +11,7 @@ import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import { brokerHelp } from './commands/broker-help.js';
 import { consumeCommand } from './commands/consume.js';
 import { groupsCommand } from './commands/groups.js';
+import { placementCommand } from './commands/placement.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 import type { OutputFormat } from './output.js';
@@ -59,6 +61,11 @@ async function run(argv: string[]): Promise<number> {
   checkPositionals(spec, o.positional);
   const format = (o.str('output') ?? 'table') as OutputFormat;
   if (format !== 'table' && format !== 'json') throw new CliError(`--output: table or json, got "${format}"`, 'STRATA_ERR_CLI_USAGE');
+  // Strata-specific: speaks to the broker's HTTP listener, not the Kafka port.
+  if (spec.name === 'placement') {
+    await placementCommand(o, format);
+    return 0;
+  }
   const bootstrap = o.str('bootstrap-server') ?? process.env.STRATA_BOOTSTRAP_SERVER ?? '127.0.0.1:9092';
   // consume reads --timeout-ms itself (idle timeout); elsewhere it bounds each request.
   const requestTimeoutMs = command === 'consume' ? 30_000 : (o.int('timeout-ms', 1) ?? 30_000);

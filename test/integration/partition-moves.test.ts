@@ -8,7 +8,8 @@ import { startBroker, type BrokerHandle } from '../helpers/broker.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeJson } from '../helpers/kcat.js';
 import { httpPortOf, scrapeMetrics } from '../helpers/metrics.js';
-import { getPlacement, movePartition, slotOf } from '../helpers/placement.js';
+import { getPlacement, movePartition, slotOf, type PlacementView } from '../helpers/placement.js';
+import { runStrata, strataJson, strataOk } from '../helpers/strata-cli.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
 const SLOTS = 3;
@@ -124,5 +125,30 @@ describe('partition moves between worker slots', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: string }).error).toMatch(/topic/);
     expect(slotOf(await getPlacement(broker), topic, 0)).toBe(here);
+  });
+
+  it('strata placement shows the slots and moves a partition by hand', async () => {
+    const topic = uniqueTopic('cli');
+    await createTopicOn(broker.bootstrap, topic, 2);
+    const http = `127.0.0.1:${httpPortOf(broker)}`;
+    const shown = await strataOk(['placement', '--http', http]);
+    expect(shown.stdout).toMatch(/^SLOT\s+BUSY\s+STATE\s+TOPIC\s+PARTITION\s+BYTES\/S/);
+    expect(shown.stdout).toContain(topic);
+    expect(shown.stdout).toMatch(new RegExp(`${SLOTS} slot\\(s\\)`));
+    const here = slotOf(await getPlacement(broker), topic, 1)!;
+    const to = (here + 1) % SLOTS;
+    const moved = await strataOk(['placement', 'move', topic, '1', '--slot', String(to), '--http', http]);
+    expect(moved.stdout).toContain(`moved ${topic}-1 from slot ${here} to slot ${to}`);
+    const view = await strataJson<PlacementView>(['placement', '--http', http, '--output', 'json']);
+    expect(slotOf(view, topic, 1)).toBe(to);
+    const refused = await runStrata(['placement', 'move', topic, '1', '--slot', String(to), '--http', http]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/already there/);
+    const usage = await runStrata(['placement', 'move', topic, '1', '--http', http]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--slot N is required/);
+    const unreachable = await runStrata(['placement', '--http', '127.0.0.1:1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the broker's HTTP listener/);
   });
 });
