@@ -19,7 +19,7 @@
 // broker grows and moves partitions without a dip, not a throughput gain.
 //
 // Usage: node bench/slot-moves.mjs [--quick] [--only=pause,growth] [--seconds=10] [--moves=200]
-//          [--growth-seconds=30] [--window-ms=3000] [--up=0.5]
+//          [--growth-seconds=30] [--window-ms=3000] [--up=0.15 (scale-up threshold of the elastic run)]
 import { MiB, fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { buildBatch } from './lib/batches.mjs';
 import { startBroker } from './lib/broker.mjs';
@@ -29,7 +29,7 @@ import { ApiKey, createTopic, produceBody } from './lib/kafka-client.mjs';
 import { machineInfo, round, writeResult } from './lib/results.mjs';
 import { connectAll } from './produce.mjs';
 
-const DEFAULTS = { quick: false, only: 'pause,growth', seconds: 10, moves: 200, 'growth-seconds': 30, 'window-ms': 3000, up: 0.5, partitions: 8 };
+const DEFAULTS = { quick: false, only: 'pause,growth', seconds: 10, moves: 200, 'growth-seconds': 30, 'window-ms': 3000, up: 0.15, partitions: 8 };
 
 function httpPort(broker) {
   for (const line of broker.logTail().split('\n')) {
@@ -127,7 +127,7 @@ async function pausePart(opts) {
     await createTopic(admin, topic, opts.partitions);
     admin.close();
     const pauses = new Histogram();
-    const phases = [];
+    const phases = { drain: new Histogram(), close: new Histogram(), open: new Histogram() };
     let moves = 0;
     let stop = false;
     const mover = (async () => {
@@ -141,6 +141,7 @@ async function pausePart(opts) {
         const body = await res.json();
         if (res.status !== 200) throw new Error(`move failed: ${res.status} ${JSON.stringify(body)}`);
         pauses.record(Math.round(body.pauseMs * 1000));
+        for (const k of Object.keys(phases)) phases[k].record(Math.round(body.phasesMs[k] * 1000));
         moves++;
       }
     })();
@@ -160,9 +161,9 @@ async function pausePart(opts) {
       produceLatencyP99Ms: round(r.latency.percentile(99) / 1000, 2),
       errors: r.errors,
       problems: [...r.problems, ...r.runErrors],
-      phases,
+      phasesP99Ms: Object.fromEntries(Object.entries(phases).map(([k, h]) => [k, round(h.percentile(99) / 1000, 2)])),
     };
-    console.log(`pause: ${moves} moves under ${fmt(out.ingestRecordsPerSec)} rec/s (${out.ingestMBps} MiB/s): pause p50 ${out.pauseP50Ms} ms, p99 ${out.pauseP99Ms} ms, max ${out.pauseMaxMs} ms; produce p99 ${out.produceLatencyP99Ms} ms; ${out.problems.length === 0 && Object.keys(r.errors).length === 0 ? 'all acknowledged offsets dense' : `PROBLEMS ${JSON.stringify(out.problems)} ${JSON.stringify(r.errors)}`}`);
+    console.log(`pause: ${moves} moves under ${fmt(out.ingestRecordsPerSec)} rec/s (${out.ingestMBps} MiB/s): pause p50 ${out.pauseP50Ms} ms, p99 ${out.pauseP99Ms} ms, max ${out.pauseMaxMs} ms (p99 of phases: drain ${out.phasesP99Ms.drain}, release ${out.phasesP99Ms.close}, open ${out.phasesP99Ms.open} ms); produce p99 ${out.produceLatencyP99Ms} ms; ${out.problems.length === 0 && Object.keys(r.errors).length === 0 ? 'all acknowledged offsets dense' : `PROBLEMS ${JSON.stringify(out.problems)} ${JSON.stringify(r.errors)}`}`);
     return out;
   } finally {
     await broker.stop();
@@ -171,7 +172,7 @@ async function pausePart(opts) {
 
 async function growthRun(opts, elastic) {
   const config = elastic
-    ? { 'worker.threads.min': 1, 'worker.threads.max': 2, 'worker.scale.window.ms': opts['window-ms'], 'worker.scale.interval.ms': 250, 'worker.scale.up.utilization': opts.up }
+    ? { 'worker.threads.min': 1, 'worker.threads.max': 2, 'worker.scale.window.ms': opts['window-ms'], 'worker.scale.interval.ms': 250, 'worker.scale.up.utilization': opts.up, 'worker.scale.down.utilization': opts.up / 4 }
     : {};
   const broker = await startBroker({ workerThreads: elastic ? undefined : 2, config });
   try {
@@ -182,6 +183,7 @@ async function growthRun(opts, elastic) {
     admin.close();
     const third = opts['growth-seconds'] / 3;
     const slots = [];
+    const busy = [];
     const r = await ingest({
       broker,
       topic,
@@ -189,13 +191,20 @@ async function growthRun(opts, elastic) {
       maxConnections: 4,
       startAt: (ci) => (ci === 0 ? 0 : ci === 1 ? third : 2 * third),
       seconds: opts['growth-seconds'],
-      onSecond: (sec) => void placement(port).then((v) => (slots[sec] = v.slots.length)).catch(() => undefined),
+      onSecond: (sec) =>
+        void placement(port)
+          .then((v) => {
+            slots[sec] = v.slots.length;
+            busy[sec] = v.slots.map((x) => round(x.utilization, 2)).join('+');
+          })
+          .catch(() => undefined),
     });
     const view = await placement(port);
     return {
       label: elastic ? 'elastic 1..2' : 'fixed 2',
       MBpsPerSecond: r.perSecond.map((n) => round((n * 100) / MiB, 1)),
       slotsPerSecond: slots,
+      slotBusyPerSecond: busy,
       finalSlots: view.slots.length,
       movesTotal: view.movesTotal,
       problems: [...r.problems, ...r.runErrors],
@@ -214,7 +223,7 @@ async function main() {
   if (only.has('pause')) result.pause = await pausePart(opts);
   if (only.has('growth')) {
     result.growth = [await growthRun(opts, true), await growthRun(opts, false)];
-    for (const g of result.growth) console.log(`growth ${g.label}: MiB/s per second [${g.MBpsPerSecond.join(' ')}], slots [${g.slotsPerSecond.join(' ')}], moves ${g.movesTotal}${g.problems.length ? ` PROBLEMS ${g.problems.join('; ')}` : ''}`);
+    for (const g of result.growth) console.log(`growth ${g.label}: MiB/s per second [${g.MBpsPerSecond.join(' ')}], slots [${g.slotsPerSecond.join(' ')}], slot busy [${g.slotBusyPerSecond.join(' ')}], moves ${g.movesTotal}${g.problems.length ? ` PROBLEMS ${g.problems.join('; ')}` : ''}`);
   }
   const file = writeResult('slot-moves', result);
   console.log(`wrote ${file}`);

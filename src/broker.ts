@@ -157,7 +157,7 @@ export class Broker implements BrokerContext, MetricsSource {
         const topic = this.topics.get(topicName);
         if (topic === undefined || partition >= topic.partitions) throw new EngineError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `no partition ${topicName}-${partition}`, { strataCode: 'STRATA_ERR_PARTITION_NOT_PLACED' });
         const report = await this.engine.movePartition(partitionId(topic.topicId, partition), slot, 'requested');
-        return { topic: topicName, partition, from: report.from, to: report.to, pauseMs: Math.round(report.pauseMs * 100) / 100 };
+        return { topic: topicName, partition, from: report.from, to: report.to, pauseMs: Math.round(report.pauseMs * 100) / 100, phasesMs: report.phasesMs };
       },
     };
   }
