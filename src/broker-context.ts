@@ -7,6 +7,7 @@ import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
 import type { TopicManager } from './metadata/topic-manager.js';
 import type { PartitionEngine } from './partitions/partition-engine.js';
+import type { FetchSessionCache } from './router/fetch-sessions.js';
 import type { TierManager } from './tier/tier-manager.js';
 
 export interface AdvertisedEndpoint {
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly metadata: MetadataStore;
   readonly topics: TopicManager;
   readonly engine: PartitionEngine;
+  /** KIP-227 incremental fetch sessions of every client (src/router/fetch-sessions.ts). */
+  readonly fetchSessions: FetchSessionCache;
   /** Consumer groups and committed offsets (src/groups). */
   readonly groups: GroupCoordinator;
   /** Tiered storage (src/tier); undefined without remote.storage.s3.bucket. */

@@ -13,6 +13,7 @@ import { ScalingPolicy } from './partitions/scaling-policy.js';
 import { scalingSettings, workerSlotRange } from './config/worker-slots.js';
 import type { AdminApi } from './http/admin-api.js';
 import { KafkaServer } from './router/server.js';
+import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, parseHttpListeners } from './http/server.js';
@@ -31,6 +32,7 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly engine: PartitionEngine;
   readonly topics: TopicManager;
   readonly groups: GroupCoordinator;
+  readonly fetchSessions: FetchSessionCache;
   readonly tier: TierManager | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
@@ -75,6 +77,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.tier = TierManager.create(config, this.engine, logDir, logger);
     this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
+    this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
   }
 
   get clusterId(): string {
@@ -181,6 +184,10 @@ export class Broker implements BrokerContext, MetricsSource {
 
   appendCoalescing(): ReturnType<MetricsSource['appendCoalescing']> {
     return this.engine.appendCoalescing();
+  }
+
+  fetchSessionStats(): ReturnType<MetricsSource['fetchSessionStats']> {
+    return { sessions: this.fetchSessions.size, evictions: this.fetchSessions.evictions };
   }
 
   openConnections(): number {

@@ -75,6 +75,12 @@ export const brokerConfigSchema = z.strictObject({
   'partition.move.timeout.ms': int(1, 600_000).default(5_000),
   /** Newest record batches kept on the main thread so tailing consumers skip the worker hop (0 disables). */
   'tail.cache.bytes': int(0, 2 ** 40).default(64 * 1024 * 1024),
+  /**
+   * Incremental fetch sessions (KIP-227) the broker keeps at most, across all clients; a full
+   * cache evicts as Kafka does (src/router/fetch-sessions.ts), else answers without a session.
+   * 0 disables sessions (every fetch is a full fetch).
+   */
+  'max.incremental.fetch.session.cache.slots': int(0, 2 ** 31 - 1).default(1000),
   /** Tasks one worker thread may have in flight (appends awaiting group-commit fsync, reads). */
   'worker.concurrent.tasks': int(1, 4096).default(64),
   'log.level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

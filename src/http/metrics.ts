@@ -71,6 +71,8 @@ export interface MetricsSource {
   remoteUploadLag(): Promise<{ segments: number; bytes: number } | undefined>;
   /** Append tasks sent to the worker slots and the produce submissions they carried (coalescing). */
   appendCoalescing(): { tasks: number; submissions: number };
+  /** KIP-227 fetch sessions held now, and sessions evicted since start. */
+  fetchSessionStats(): { sessions: number; evictions: number };
 }
 
 let source: MetricsSource | undefined;
@@ -180,6 +182,24 @@ for (const [name, help, pick] of [
     },
   });
 }
+
+new client.Gauge({
+  name: 'strata_fetch_sessions',
+  help: 'Incremental fetch sessions (KIP-227) held by the broker',
+  registers: [registry],
+  collect() {
+    this.set(source?.fetchSessionStats().sessions ?? 0);
+  },
+});
+new client.Counter({
+  name: 'strata_fetch_session_evictions_total',
+  help: 'Incremental fetch sessions evicted to make room for new ones (max.incremental.fetch.session.cache.slots)',
+  registers: [registry],
+  collect() {
+    this.reset();
+    if (source) this.inc(source.fetchSessionStats().evictions);
+  },
+});
 
 function uploadLagGauge(name: string, help: string, pick: (lag: { segments: number; bytes: number }) => number): void {
   new client.Gauge({
