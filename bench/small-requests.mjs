@@ -67,7 +67,7 @@ export const SMALL_DEFAULTS = {
 // ---- broker with its metrics endpoint ---------------------------------------------------------
 
 /** Fresh broker + admin connection; fn({ broker, port, admin, metrics }) ; always cleaned up. */
-async function withBroker(opts, fn) {
+export async function withBroker(opts, fn) {
   let broker = null;
   let admin = null;
   const out = { failures: [] };
@@ -119,7 +119,7 @@ async function httpPortOf(broker) {
  * Runs fn() as the measured window: broker CPU seconds (/proc) and the Produce/Fetch requests
  * the broker counted over it, plus CpuMeter's cores (load generator, other processes).
  */
-async function measured(broker, metrics, fn) {
+export async function measured(broker, metrics, fn) {
   const before = await metrics();
   const cpu = new CpuMeter(broker.pid);
   const c0 = processCpuSeconds(broker.pid);
@@ -137,7 +137,7 @@ async function measured(broker, metrics, fn) {
   return { value, wallSeconds, brokerCpuSeconds: c0 === null || c1 === null ? null : c1 - c0, usage, brokerProduceRequests: diff('Produce'), brokerFetchRequests: diff('Fetch') };
 }
 
-const connectN = async (port, n, clientId) => {
+export const connectN = async (port, n, clientId) => {
   const cs = await Promise.all(Array.from({ length: n }, () => KafkaClient.connect({ port, clientId })));
   await Promise.all(cs.map((c) => c.apiVersions()));
   return cs;
@@ -217,7 +217,7 @@ async function runRaw(opts, plan, connections) {
   return finishRun(run, res);
 }
 
-function finishRun(run, res) {
+export function finishRun(run, res) {
   run.failures.push(...(res.failures ?? []));
   if (res.brokerLogTail) run.brokerLogTail = res.brokerLogTail;
   run.brokerRssBytes = res.brokerRssBytes ?? null;
