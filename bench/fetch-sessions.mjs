@@ -16,7 +16,8 @@
 //
 // Usage: node bench/fetch-sessions.mjs [--quick] [--partitions=1,64] [--modes=sessionless,session]
 //          [--consumers=16] [--rate=500 (produce requests/s, each one record per consumer)]
-//          [--seconds=8] [--worker-threads=N] [--cpu-prof-dir=DIR]
+//          [--seconds=8] [--repeat=1 (runs per mode and P, interleaved; medians reported)]
+//          [--worker-threads=N] [--cpu-prof-dir=DIR]
 import path from 'node:path';
 import { fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
@@ -32,6 +33,8 @@ export const FETCH_SESSIONS_DEFAULTS = {
   consumers: 16,
   rate: 500,
   seconds: 8,
+  /** Runs per (mode, P), interleaved; the summary gives the median µs per fetch. */
+  repeat: 1,
   'record-bytes': 100,
   'worker-threads': 0,
   'cpu-prof-dir': '',
@@ -283,12 +286,35 @@ export async function runFetchSessions(o = {}) {
   const brokerMain = process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
   const result = { workload: 'fetch-sessions', ok: false, failures: [], options: opts, brokerMain, runs: [] };
   const t0 = performance.now();
+  for (let rep = 0; rep < Math.max(1, opts.repeat); rep++) {
+    for (const P of partitions) {
+      for (const mode of modes) {
+        const r = await runOne(opts, mode, P);
+        result.runs.push(r);
+        for (const f of r.failures) result.failures.push(`${mode} P=${P}: ${f}`);
+        printRun(r);
+      }
+    }
+  }
+  result.summary = [];
   for (const P of partitions) {
     for (const mode of modes) {
-      const r = await runOne(opts, mode, P);
-      result.runs.push(r);
-      for (const f of r.failures) result.failures.push(`${mode} P=${P}: ${f}`);
-      printRun(r);
+      const ok = result.runs.filter((r) => r.ok && r.mode === mode && r.partitionsPerConsumer === P);
+      const median = (pick) => {
+        const v = ok.map(pick).sort((a, b) => a - b);
+        return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : round((v[v.length / 2 - 1] + v[v.length / 2]) / 2, 1);
+      };
+      result.summary.push({
+        mode,
+        partitionsPerConsumer: P,
+        runs: ok.length,
+        brokerMicrosPerFetch: median((r) => r.brokerMicrosPerFetch),
+        allMicrosPerFetch: ok.map((r) => r.brokerMicrosPerFetch),
+        fetchesPerSec: median((r) => r.fetchesPerSec),
+        partitionsPerRequest: median((r) => r.partitionsPerRequest),
+        partitionsPerResponse: median((r) => r.partitionsPerResponse),
+        recordsPerFetch: median((r) => r.recordsPerFetch),
+      });
     }
   }
   result.totalSeconds = round((performance.now() - t0) / 1000, 1);
@@ -309,9 +335,9 @@ function printRun(r) {
 
 export function printFetchSessions(res) {
   console.log(`\nfetch sessions (KIP-227), ${res.options.seconds} s per run, broker ${path.relative(process.cwd(), res.brokerMain) || res.brokerMain}: ${res.ok ? 'all records verified' : `FAILURE (${res.failures.length} problem(s))`}`);
-  for (const r of res.runs) {
-    const label = `${r.mode}, ${r.consumers} × ${r.partitionsPerConsumer}`;
-    console.log(`  ${label.padEnd(22)} ${r.ok ? `${fmt(r.fetchesPerSec).padStart(7)} fetch/s ${String(r.brokerMicrosPerFetch).padStart(7)} µs/fetch  ${r.partitionsPerRequest} → ${r.partitionsPerResponse} partitions req → resp` : 'FAILURE'}`);
+  for (const s of res.summary) {
+    const label = `${s.mode}, ${res.options.consumers} × ${s.partitionsPerConsumer}`;
+    console.log(`  ${label.padEnd(22)} ${s.runs > 0 ? `${fmt(s.fetchesPerSec).padStart(7)} fetch/s ${String(s.brokerMicrosPerFetch).padStart(7)} µs/fetch (median of ${s.runs}: ${s.allMicrosPerFetch.join(', ')})  ${s.partitionsPerRequest} → ${s.partitionsPerResponse} partitions req → resp, ${s.recordsPerFetch} rec/fetch` : 'FAILURE'}`);
   }
 }
 

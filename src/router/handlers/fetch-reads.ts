@@ -28,6 +28,7 @@ export interface FetchReadLimits {
   budgetStart: number;
 }
 
+/** A partition answered from the engine's cached offsets, without a read. */
 function fromState(ctx: RequestContext, key: PartitionId, errorCode: number): ReadOutcome {
   const s = ctx.broker.engine.state(key);
   return {
@@ -41,10 +42,14 @@ function fromState(ctx: RequestContext, key: PartitionId, errorCode: number): Re
 }
 
 /**
- * One outcome per read, index-aligned. Records beyond the response budget are dropped (records
- * null): the first partition with data in budget order always keeps its batches, as Kafka
- * guarantees progress. When max.wait.ms passes the last read is the answer, or, when every
- * partition was caught up and not read, offsets from the engine's cache. An engine failure answers every partition with its Kafka code.
+ * One outcome per read, index-aligned. A partition whose fetch offset is its high watermark has
+ * nothing to return and is not read: its answer is the engine's cached offsets, taken before the
+ * other partitions' read so that an append racing that read still wakes the long poll (the tail
+ * cache cannot answer a read at the high watermark: each would be a worker round trip, and a
+ * consumer of many partitions at the tail has most of them there). Records beyond the response
+ * budget are dropped (records null): the first partition with data in budget order always keeps
+ * its batches, as Kafka guarantees progress. When max.wait.ms passes the last answer stands.
+ * An engine failure answers every partition with its Kafka code.
  */
 export async function readForFetch(ctx: RequestContext, set: FetchReadSet, limits: FetchReadLimits): Promise<ReadOutcome[]> {
   const { broker } = ctx;
@@ -52,21 +57,30 @@ export async function readForFetch(ctx: RequestContext, set: FetchReadSet, limit
   const { reads, keys } = set;
   const n = reads.length;
   const deadline = Date.now() + Math.max(0, limits.maxWaitMs);
-  /** High watermark each partition had when last read: an append racing the read wakes us. */
+  /** High watermark each partition had when last answered: an append after that wakes us. */
   const seen = new Array<number>(n);
-  for (let i = 0; i < n; i++) seen[i] = engine.state(keys[i]!)?.highWatermark ?? -1;
-  /** The last read's outcomes (fewer than min.bytes): the answer if max.wait.ms passes. */
-  let last: ReadOutcome[] | null = null;
   for (;;) {
-    // Skip the worker round trip while every partition is known to be caught up.
-    let caughtUp = limits.minBytes > 0;
-    for (let i = 0; caughtUp && i < n; i++) caughtUp = engine.state(keys[i]!)?.highWatermark === reads[i]!.fetchOffset;
-    if (!caughtUp) {
+    let out = new Array<ReadOutcome>(n);
+    let pending: ReadRequestItem[] | null = null;
+    let pendingAt: number[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const read = reads[i]!;
+      const state = engine.state(keys[i]!);
+      if (state !== undefined && state.highWatermark === read.fetchOffset) {
+        out[i] = { key: read.key, errorCode: ErrorCode.NONE, highWatermark: state.highWatermark, lastStableOffset: state.lastStableOffset, logStartOffset: state.logStartOffset, records: null };
+      } else {
+        (pending ??= []).push(read);
+        (pendingAt ??= []).push(i);
+      }
+    }
+    if (pending !== null) {
+      const all = pending.length === n;
+      const items = all ? reads : pending;
       let results: ReadOutcome[];
       try {
-        results = await engine.read(reads);
+        results = await engine.read(items);
         // Offsets below the local log start: from object storage (async; local reads never wait on it).
-        if (broker.tier) await broker.tier.fillFetch(reads, results);
+        if (broker.tier) await broker.tier.fillFetch(items, results);
       } catch (err) {
         const code = toKafkaErrorCode(err);
         logRequestFailure(ctx, err, code, { partitions: n });
@@ -74,42 +88,31 @@ export async function readForFetch(ctx: RequestContext, set: FetchReadSet, limit
         for (let i = 0; i < n; i++) failed[i] = fromState(ctx, keys[i]!, code);
         return failed;
       }
-      let budget = limits.responseMaxBytes;
-      let total = 0;
-      let anyData = false;
-      let anyError = false;
-      const start = n === 0 ? 0 : limits.budgetStart % n;
-      for (let j = 0; j < n; j++) {
-        const i = start + j < n ? start + j : start + j - n;
-        const r = results[i]!;
-        seen[i] = r.highWatermark;
-        if (r.errorCode !== ErrorCode.NONE) anyError = true;
-        const records = r.records;
-        if (records && records.length > 0 && (!anyData || records.length <= budget)) {
-          budget -= records.length;
-          total += records.length;
-          anyData = true;
-        } else r.records = null;
-      }
-      if (total >= limits.minBytes || anyError) return results;
-      last = results;
+      if (all) out = results;
+      else for (let j = 0; j < results.length; j++) out[pendingAt![j]!] = results[j]!;
     }
+    let budget = limits.responseMaxBytes;
+    let total = 0;
+    let anyData = false;
+    let anyError = false;
+    const start = n === 0 ? 0 : limits.budgetStart % n;
+    for (let j = 0; j < n; j++) {
+      const i = start + j < n ? start + j : start + j - n;
+      const r = out[i]!;
+      seen[i] = r.highWatermark;
+      if (r.errorCode !== ErrorCode.NONE) anyError = true;
+      const records = r.records;
+      if (records && records.length > 0 && (!anyData || records.length <= budget)) {
+        budget -= records.length;
+        total += records.length;
+        anyData = true;
+      } else r.records = null;
+    }
+    if (total >= limits.minBytes || anyError) return out;
     const remaining = deadline - Date.now();
-    if (remaining <= 0 || broker.shuttingDown || ctx.conn.closed) {
-      if (!caughtUp && last) return last;
-      // A caught-up partition was never read: its offsets come from the engine's cache.
-      const out = new Array<ReadOutcome>(n);
-      for (let i = 0; i < n; i++) out[i] = fromState(ctx, keys[i]!, ErrorCode.NONE);
-      return out;
-    }
+    if (remaining <= 0 || broker.shuttingDown || ctx.conn.closed) return out;
     let moved = false;
-    for (let i = 0; i < n; i++) {
-      const hwm = engine.state(keys[i]!)?.highWatermark ?? -1;
-      if (hwm !== seen[i]) {
-        moved = true;
-        seen[i] = hwm;
-      }
-    }
+    for (let i = 0; i < n && !moved; i++) moved = (engine.state(keys[i]!)?.highWatermark ?? -1) !== seen[i];
     if (moved) continue;
     await engine.waitForAppend(keys, remaining).promise;
   }
