@@ -8,13 +8,19 @@
 //   session      the first fetch opens a session (epoch 0), then each fetch is incremental:
 //                only the partitions whose position moved since the last request, as the Java
 //                client's FetchSessionHandler sends them, and the answer carries only changed ones.
-// Each (mode, P) run gets a fresh broker (127.0.0.1, fresh log directory, stopped by PID). The
-// same producer alone first (another topic of the same shape) gives the baseline broker CPU;
-// broker µs per fetch = (broker cores with consumers − baseline cores) / fetches per s.
+// Parts (--parts=tail,idle):
+//   tail   the above; broker µs per fetch = (broker cores with consumers − baseline cores) /
+//          fetches per s, the baseline being the same producer alone first (another topic of the
+//          same shape). On a busy machine the subtraction is noisy (± tens of µs).
+//   idle   no producer: every fetch long-polls --idle-wait-ms (1) at the tail and times out, so
+//          the broker's CPU is all the fetches' and µs per fetch = broker CPU / fetches, with no
+//          baseline to subtract: the per-request cost a fleet of idle tailing consumers pays.
+// Each (part, mode, P) run gets a fresh broker (127.0.0.1, fresh log directory, stopped by PID).
 // Verified: every consumer read every record of each of its partitions, no gap or overlap;
 // ListOffsets = records acknowledged; in session mode every answer kept the session.
 //
-// Usage: node bench/fetch-sessions.mjs [--quick] [--partitions=1,64] [--modes=sessionless,session]
+// Usage: node bench/fetch-sessions.mjs [--quick] [--parts=tail,idle] [--partitions=1,64]
+//          [--modes=sessionless,session] [--idle-wait-ms=1]
 //          [--consumers=16] [--rate=500 (produce requests/s, each one record per consumer)]
 //          [--seconds=8] [--repeat=1 (runs per mode and P, interleaved; medians reported)]
 //          [--worker-threads=N] [--cpu-prof-dir=DIR]
@@ -30,6 +36,9 @@ export const FETCH_SESSIONS_DEFAULTS = {
   quick: false,
   partitions: '1,64',
   modes: 'sessionless,session',
+  parts: 'tail,idle',
+  /** idle part: maxWaitMs of each long poll (nothing is produced, so every fetch waits it out). */
+  'idle-wait-ms': 1,
   consumers: 16,
   rate: 500,
   seconds: 8,
@@ -98,12 +107,12 @@ function scheduledProducer({ client, tpls, partitions, rate, seconds }) {
   });
 }
 
-function fetchBody({ id, first, offsets, indexes, sessionId, epoch }) {
+function fetchBody({ id, first, offsets, indexes, sessionId, epoch, maxWaitMs }) {
   return {
     clusterId: null,
     replicaId: -1,
     replicaState: { replicaId: -1, replicaEpoch: -1n },
-    maxWaitMs: MAX_WAIT_MS,
+    maxWaitMs,
     minBytes: 1,
     maxBytes: MiB,
     isolationLevel: 0,
@@ -132,10 +141,12 @@ function fetchBody({ id, first, offsets, indexes, sessionId, epoch }) {
   };
 }
 
-async function runOne(opts, mode, P) {
+async function runOne(opts, part, mode, P) {
+  const idle = part === 'idle';
+  const maxWaitMs = idle ? opts['idle-wait-ms'] : MAX_WAIT_MS;
   const consumers = opts.consumers;
   const total = consumers * P;
-  const run = { ok: false, failures: [], mode, partitionsPerConsumer: P, consumers, rate: opts.rate, seconds: opts.seconds, maxWaitMs: MAX_WAIT_MS };
+  const run = { ok: false, failures: [], part, mode, partitionsPerConsumer: P, consumers, rate: idle ? 0 : opts.rate, seconds: opts.seconds, maxWaitMs };
   const res = await withBroker(opts, async ({ broker, port, admin, metrics }) => {
     const stamp = Date.now();
     const { batch } = buildBatch({ count: 1, recordBytes: opts['record-bytes'] });
@@ -150,17 +161,21 @@ async function runOne(opts, mode, P) {
     producer.coalesceWrites();
     const conns = await connectN(port, consumers, 'strata-bench-session-consumer');
     try {
-      const baseTopic = `bench-sessions-base-${stamp}`;
-      await createTopic(admin, baseTopic, total);
-      const base = await measured(broker, metrics, () => scheduledProducer({ client: producer, tpls: makeTpls(baseTopic), partitions: total, rate: opts.rate, seconds: opts.seconds }));
-      run.failures.push(...base.value.failures);
+      let base = null;
+      if (!idle) {
+        const baseTopic = `bench-sessions-base-${stamp}`;
+        await createTopic(admin, baseTopic, total);
+        base = await measured(broker, metrics, () => scheduledProducer({ client: producer, tpls: makeTpls(baseTopic), partitions: total, rate: opts.rate, seconds: opts.seconds }));
+        run.failures.push(...base.value.failures);
+      }
 
       const topic = `bench-sessions-${stamp}`;
       await createTopic(admin, topic, total);
       const id = await topicId(admin, topic);
       const stats = conns.map(() => ({ offsets: new Array(P).fill(0), records: 0, fetches: 0, empty: 0, discontinuities: 0, answeredPartitions: 0, requestPartitions: 0, sessionId: 0, epoch: 0 }));
       let producerDone = null;
-      const m = await measured(broker, metrics, async () => {
+      const m = await measured(broker, metrics, async (t0) => {
+        const stopAt = t0 + opts.seconds * 1000;
         const consumerLoop = async (ci) => {
           const s = stats[ci];
           const first = ci * P;
@@ -169,6 +184,7 @@ async function runOne(opts, mode, P) {
           let moved = new Set(all);
           let drainUntil = Infinity;
           while (run.failures.length === 0) {
+            if (idle && performance.now() >= stopAt) return;
             if (producerDone) {
               let behind = false;
               for (let i = 0; i < P; i++) if (s.offsets[i] < producerDone.ackedByPartition[first + i]) behind = true;
@@ -180,9 +196,9 @@ async function runOne(opts, mode, P) {
               }
             }
             let body;
-            if (mode === 'sessionless') body = fetchBody({ id, first, offsets: s.offsets, indexes: all, sessionId: 0, epoch: -1 });
+            if (mode === 'sessionless') body = fetchBody({ id, first, offsets: s.offsets, indexes: all, sessionId: 0, epoch: -1, maxWaitMs });
             else {
-              body = fetchBody({ id, first, offsets: s.offsets, indexes: s.sessionId === 0 ? all : [...moved], sessionId: s.sessionId, epoch: s.epoch });
+              body = fetchBody({ id, first, offsets: s.offsets, indexes: s.sessionId === 0 ? all : [...moved], sessionId: s.sessionId, epoch: s.epoch, maxWaitMs });
               moved = new Set();
             }
             s.requestPartitions += body.topics[0]?.partitions.length ?? 0;
@@ -229,6 +245,10 @@ async function runOne(opts, mode, P) {
           }
         };
         const loops = conns.map((_, ci) => consumerLoop(ci));
+        if (idle) {
+          await Promise.all(loops);
+          return { requests: 0, acked: 0, ackedByPartition: new Array(total).fill(0), failures: [] };
+        }
         producerDone = await scheduledProducer({ client: producer, tpls: makeTpls(topic), partitions: total, rate: opts.rate, seconds: opts.seconds });
         run.failures.push(...producerDone.failures);
         await Promise.all(loops);
@@ -246,7 +266,8 @@ async function runOne(opts, mode, P) {
       const empty = stats.reduce((a, s) => a + s.empty, 0);
       const fetchesPerSec = fetches / m.wallSeconds;
       const cores = m.brokerCpuSeconds / m.wallSeconds;
-      const baseCores = base.brokerCpuSeconds / base.wallSeconds;
+      // Idle: nothing else runs in the broker, so all its CPU is the fetches'.
+      const baseCores = base ? base.brokerCpuSeconds / base.wallSeconds : 0;
       Object.assign(run, {
         topic,
         fetchVersion,
@@ -282,29 +303,34 @@ export async function runFetchSessions(o = {}) {
   if (opts.quick) opts.seconds = Math.min(opts.seconds, 2);
   const partitions = String(opts.partitions).split(',').map(Number);
   const modes = String(opts.modes).split(',').map((s) => s.trim());
+  const parts = String(opts.parts).split(',').map((s) => s.trim());
+  for (const part of parts) if (part !== 'tail' && part !== 'idle') throw new Error(`unknown part ${part} (tail, idle)`);
   for (const mode of modes) if (mode !== 'sessionless' && mode !== 'session') throw new Error(`unknown mode ${mode} (sessionless, session)`);
   const brokerMain = process.env.STRATA_BENCH_MAIN ?? path.join(REPO_DIR, 'dist', 'src', 'main.js');
   const result = { workload: 'fetch-sessions', ok: false, failures: [], options: opts, brokerMain, runs: [] };
   const t0 = performance.now();
   for (let rep = 0; rep < Math.max(1, opts.repeat); rep++) {
-    for (const P of partitions) {
-      for (const mode of modes) {
-        const r = await runOne(opts, mode, P);
-        result.runs.push(r);
-        for (const f of r.failures) result.failures.push(`${mode} P=${P}: ${f}`);
-        printRun(r);
+    for (const part of parts) {
+      for (const P of partitions) {
+        for (const mode of modes) {
+          const r = await runOne(opts, part, mode, P);
+          result.runs.push(r);
+          for (const f of r.failures) result.failures.push(`${part} ${mode} P=${P}: ${f}`);
+          printRun(r);
+        }
       }
     }
   }
   result.summary = [];
-  for (const P of partitions) {
+  for (const part of parts) for (const P of partitions) {
     for (const mode of modes) {
-      const ok = result.runs.filter((r) => r.ok && r.mode === mode && r.partitionsPerConsumer === P);
+      const ok = result.runs.filter((r) => r.ok && r.part === part && r.mode === mode && r.partitionsPerConsumer === P);
       const median = (pick) => {
         const v = ok.map(pick).sort((a, b) => a - b);
         return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : round((v[v.length / 2 - 1] + v[v.length / 2]) / 2, 1);
       };
       result.summary.push({
+        part,
         mode,
         partitionsPerConsumer: P,
         runs: ok.length,
@@ -323,21 +349,22 @@ export async function runFetchSessions(o = {}) {
 }
 
 function printRun(r) {
-  const label = `${r.mode}, ${r.consumers} consumers × ${r.partitionsPerConsumer} partition(s)`;
+  const label = `${r.part} ${r.mode}, ${r.consumers} consumers × ${r.partitionsPerConsumer} partition(s)`;
   if (!r.ok) {
     console.log(`${label}: FAILURE\n  ${r.failures.join('\n  ')}`);
     if (r.brokerLogTail) console.log(r.brokerLogTail);
     return;
   }
   console.log(`${label}: ${fmt(r.fetchesPerSec)} fetches/s, ${r.partitionsPerRequest} partitions per request, ${r.partitionsPerResponse} per response, ${r.recordsPerFetch} records per non-empty fetch (${fmt(r.emptyFetches)} empty of ${fmt(r.fetches)})`);
-  console.log(`  broker ${r.brokerCores} cores (${r.baselineBrokerCores} with the producer alone) → ${r.brokerMicrosPerFetch} µs per fetch; producer ${fmt(r.rate)} requests/s × ${r.consumers} records; other processes ${r.cpu?.otherProcessesCores ?? '—'} cores`);
+  if (r.part === 'idle') console.log(`  broker ${r.brokerCores} cores → ${r.brokerMicrosPerFetch} µs per fetch (no producer; each fetch long-polls ${r.maxWaitMs} ms at the tail); load generator ${r.cpu?.loadGeneratorCores ?? '—'} cores, other processes ${r.cpu?.otherProcessesCores ?? '—'} cores`);
+  else console.log(`  broker ${r.brokerCores} cores (${r.baselineBrokerCores} with the producer alone) → ${r.brokerMicrosPerFetch} µs per fetch; producer ${fmt(r.rate)} requests/s × ${r.consumers} records; other processes ${r.cpu?.otherProcessesCores ?? '—'} cores`);
 }
 
 export function printFetchSessions(res) {
   console.log(`\nfetch sessions (KIP-227), ${res.options.seconds} s per run, broker ${path.relative(process.cwd(), res.brokerMain) || res.brokerMain}: ${res.ok ? 'all records verified' : `FAILURE (${res.failures.length} problem(s))`}`);
   for (const s of res.summary) {
-    const label = `${s.mode}, ${res.options.consumers} × ${s.partitionsPerConsumer}`;
-    console.log(`  ${label.padEnd(22)} ${s.runs > 0 ? `${fmt(s.fetchesPerSec).padStart(7)} fetch/s ${String(s.brokerMicrosPerFetch).padStart(7)} µs/fetch (median of ${s.runs}: ${s.allMicrosPerFetch.join(', ')})  ${s.partitionsPerRequest} → ${s.partitionsPerResponse} partitions req → resp, ${s.recordsPerFetch} rec/fetch` : 'FAILURE'}`);
+    const label = `${s.part} ${s.mode}, ${res.options.consumers} × ${s.partitionsPerConsumer}`;
+    console.log(`  ${label.padEnd(28)} ${s.runs > 0 ? `${fmt(s.fetchesPerSec).padStart(7)} fetch/s ${String(s.brokerMicrosPerFetch).padStart(7)} µs/fetch (median of ${s.runs}: ${s.allMicrosPerFetch.join(', ')})  ${s.partitionsPerRequest} → ${s.partitionsPerResponse} partitions req → resp, ${s.recordsPerFetch} rec/fetch` : 'FAILURE'}`);
   }
 }
 

@@ -52,13 +52,12 @@ export class CachedPartition {
   highWatermark = -1;
   lastStableOffset = -1;
   logStartOffset = -1;
+  private wire: Buffer | undefined;
 
   constructor(
     readonly topic: string,
     /** 32 hex characters. */
     readonly topicId: string,
-    /** The topic id as the 16 bytes a v13+ response carries. */
-    readonly topicIdWire: Buffer,
     readonly partition: number,
     key: PartitionId,
     fetchOffset: number,
@@ -70,6 +69,11 @@ export class CachedPartition {
 
   get key(): PartitionId {
     return this.read.key;
+  }
+
+  /** The topic id as the 16 bytes a response carries (made when first answered). */
+  get topicIdWire(): Buffer {
+    return (this.wire ??= Buffer.from(this.topicId, 'hex'));
   }
 
   /**
@@ -139,7 +143,7 @@ export class FetchSession {
       cp.partitionMaxBytes = partitionMaxBytes;
       return cp;
     }
-    const added = new CachedPartition(topic, topicId, Buffer.from(topicId, 'hex'), partition, key, fetchOffset, partitionMaxBytes);
+    const added = new CachedPartition(topic, topicId, partition, key, fetchOffset, partitionMaxBytes);
     this.byKey.set(key, added);
     this.dirty = true;
     return added;
