@@ -2,6 +2,7 @@
 // collaborators. The Broker (broker.ts) implements it; handlers and the dispatcher depend on
 // this interface only, so they can be tested against a fake.
 import type { Logger } from 'pino';
+import type { ClusterView } from './cluster/cluster-membership.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -33,6 +34,8 @@ export interface BrokerContext {
   /** Tiered storage (src/tier); undefined without remote.storage.s3.bucket. */
   readonly tier: TierManager | undefined;
   readonly logger: Logger;
+  /** Cluster mode's live brokers and controller (src/cluster); undefined for a single broker. */
+  readonly cluster?: ClusterView | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

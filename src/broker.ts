@@ -25,6 +25,8 @@ import { TierManager } from './tier/tier-manager.js';
 import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-marker.js';
 import { acquireLogDirLocks, type LogDirLock } from './util/log-dir-lock.js';
 import { listenFailure } from './util/startup-error.js';
+import { ClusterMembership } from './cluster/cluster-membership.js';
+import { clusterSettings } from './config/cluster-settings.js';
 
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
@@ -34,6 +36,8 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly groups: GroupCoordinator;
   readonly fetchSessions: FetchSessionCache;
   readonly tier: TierManager | undefined;
+  /** Cluster mode only (cluster.enable + Redis): registration, live brokers, controller lease. */
+  readonly cluster: ClusterMembership | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
@@ -78,6 +82,8 @@ export class Broker implements BrokerContext, MetricsSource {
     this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
     this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
+    const cluster = clusterSettings(config);
+    this.cluster = cluster && new ClusterMembership(cluster, logger.child({ component: 'cluster' }));
   }
 
   get clusterId(): string {
@@ -120,6 +126,9 @@ export class Broker implements BrokerContext, MetricsSource {
       const host = first.host === '0.0.0.0' || first.host === '::' ? '127.0.0.1' : first.host;
       this.advertised = { host, port: first.boundPort };
     }
+    // Registered only once the advertised endpoint is known; a live broker holding our node.id
+    // makes start() fail here (STRATA_ERR_NODE_ID_IN_USE, exit 1).
+    await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, rack: this.config['broker.rack'], httpPort });
     const interval = this.config['log.retention.check.interval.ms'];
     this.maintenanceTimer = setInterval(() => {
       this.engine.maintenance(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'log maintenance failed'));
@@ -139,6 +148,8 @@ export class Broker implements BrokerContext, MetricsSource {
     const usesRedis = resolveRedisUrl(this.config) !== undefined;
     const checks = [{ name: 'logs', ok: () => this.recovered && !this.shuttingDown }];
     if (usesRedis) checks.push({ name: 'redis', ok: () => this.groups.available() });
+    const cluster = this.cluster;
+    if (cluster) checks.push({ name: 'cluster', ok: () => cluster.registered });
     const tier = this.tier;
     if (tier) checks.push({ name: 'object-storage', ok: () => tier.store.reachable });
     this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }), undefined, this.adminApi());
@@ -220,6 +231,9 @@ export class Broker implements BrokerContext, MetricsSource {
     this.shuttingDown = true;
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    // Leave the cluster first so the others drop this broker (and take the controller lease) at
+    // once. Controlled shutdown (handing partitions over) will come before this.
+    await this.cluster?.stop();
     await this.elastic.stop();
     this.engine.wakeAllWaiters();
     this.groups.shutdown();

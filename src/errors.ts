@@ -8,7 +8,7 @@
 import { ErrorCode, errorTable } from './protocol/generated/error-codes.js';
 
 /** Where a code is raised: the docs table groups by it. */
-export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'tiered storage' | 'config' | 'start-up' | 'cli';
+export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'tiered storage' | 'config' | 'start-up' | 'cluster' | 'cli';
 
 export interface ErrorDefinition {
   readonly area: ErrorArea;
@@ -76,6 +76,14 @@ export const ERRORS = {
   // ---- start-up (src/util)
   STRATA_ERR_LISTEN: { area: 'start-up', meaning: 'A Kafka listener cannot bind its address (in use, no permission, no such address): start-up stops (exit 1).', kafka: null, retriable: false },
   STRATA_ERR_LOG_DIR_LOCKED: { area: 'start-up', meaning: 'Another running broker holds the log directory\'s .lock: start-up refuses (exit 1).', kafka: null, retriable: false },
+  // ---- cluster (src/cluster)
+  STRATA_ERR_NODE_ID_IN_USE: {
+    area: 'cluster',
+    meaning: 'Cluster mode: a live broker is already registered with this node.id under the same Redis prefix: start-up refuses (exit 1).',
+    kafka: null,
+    retriable: false,
+  },
+  STRATA_ERR_CLUSTER_REDIS_UNAVAILABLE: { area: 'cluster', meaning: 'Cluster mode: Redis cannot be reached at start-up, so the broker cannot register: start-up stops (exit 1).', kafka: null, retriable: true },
   // ---- cli (src/cli)
   STRATA_ERR_CLI: { area: 'cli', meaning: 'The strata command failed.', kafka: null, retriable: false },
   STRATA_ERR_CLI_USAGE: { area: 'cli', meaning: 'Bad command line (exit code 2).', kafka: null, retriable: false },

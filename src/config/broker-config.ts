@@ -92,6 +92,18 @@ export const brokerConfigSchema = z.strictObject({
   'redis.key.prefix': z.string().default('strata:'),
   /** Bound on one Redis command; a slower or unreachable Redis makes group requests fail fast. */
   'redis.command.timeout.ms': int(1, 600_000).default(2_000),
+  /** Cluster mode (src/cluster): with a Redis (`redis.url` or REDIS_URL) this broker registers
+   *  itself under `redis.key.prefix`, heartbeats, and takes part in the controller lease. Off by
+   *  default: a broker with Redis but without this setting stays a single broker. */
+  'cluster.enable': bool().default(false),
+  /** Cluster mode: how often this broker refreshes its registration and the controller lease, and
+   *  re-reads the live brokers. Must be below broker.session.timeout.ms. */
+  'broker.heartbeat.interval.ms': int(10, 3600_000).default(2_000),
+  /** Cluster mode: a broker that has not refreshed its registration for this long is gone (its key
+   *  expires); also the controller lease. */
+  'broker.session.timeout.ms': int(20, 3600_000).default(9_000),
+  /** Rack of this broker (DescribeCluster and the cluster registration); unset = no rack. */
+  'broker.rack': z.string().min(1).max(255).optional(),
   /** Committed offsets of an empty group expire this long after the group emptied (or the commit). */
   'offsets.retention.minutes': int(1).default(10080),
   /** How often expired offsets, expired groups and offsets of deleted topics are cleaned up. */

@@ -47,6 +47,8 @@ const EXPECTED: Record<StrataErrorCode, number | null> = {
   STRATA_ERR_CONFIG: null,
   STRATA_ERR_LISTEN: null,
   STRATA_ERR_LOG_DIR_LOCKED: null,
+  STRATA_ERR_NODE_ID_IN_USE: null,
+  STRATA_ERR_CLUSTER_REDIS_UNAVAILABLE: null,
   STRATA_ERR_CLI: null,
   STRATA_ERR_CLI_USAGE: null,
   STRATA_ERR_CLI_KAFKA: null,

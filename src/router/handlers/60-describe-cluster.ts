@@ -1,6 +1,8 @@
 // Thread: main. DescribeCluster (key 60), versions 0–1.
-// One broker, which is also the controller. v1 endpoint type 1 (brokers) only; asking for
-// controllers (2) answers UNSUPPORTED_ENDPOINT_TYPE as a broker does.
+// Single broker: itself, which is also the controller. Cluster mode (src/cluster): every live
+// broker as of the last heartbeat (this one always included: it is answering) and the holder
+// of the controller lease (-1 while none is known). v1 endpoint type 1 (brokers) only; asking
+// for controllers (2) answers UNSUPPORTED_ENDPOINT_TYPE as a broker does.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDescribeClusterRequest,
@@ -22,15 +24,16 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
   encodeResponse: encodeDescribeClusterResponse,
   handle(ctx, req) {
     const { broker } = ctx;
-    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId: broker.nodeId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
+    const cluster = broker.cluster;
+    const controllerId = cluster ? cluster.controllerId() : broker.nodeId;
+    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
     if (req.endpointType !== 1) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints (type 1) can be described', brokers: [] };
     }
-    return {
-      ...base,
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      brokers: [{ brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
-    };
+    const self = { brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: broker.config['broker.rack'] ?? null };
+    const brokers = cluster ? cluster.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [];
+    if (!brokers.some((b) => b.brokerId === self.brokerId)) brokers.push(self);
+    brokers.sort((a, b) => a.brokerId - b.brokerId);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers };
   },
 });
