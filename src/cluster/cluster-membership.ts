@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterSettings } from '../config/cluster-settings.js';
 import { StrataError } from '../errors.js';
+import { redactUrl } from '../groups/redis-offset-store.js';
 import type { BrokerInfo } from './broker-info.js';
 import { BrokerRegistry } from './broker-registry.js';
 import { ControllerLease, type ControllerState } from './controller-lease.js';
@@ -62,12 +63,12 @@ export class ClusterMembership implements ClusterView {
   async start(self: SelfEndpoint): Promise<void> {
     const { settings } = this;
     try {
-      await this.redis.connect();
+      await connectWithin(this.redis, settings.commandTimeoutMs + 1_000);
     } catch (err) {
       this.redis.disconnect();
       throw new StrataError(
         'STRATA_ERR_CLUSTER_REDIS_UNAVAILABLE',
-        `cluster.enable=true but Redis cannot be reached (${(err as Error).message}); a cluster broker must register in Redis before serving: start Redis or fix redis.url`,
+        `cluster.enable=true but Redis at ${redactUrl(settings.redisUrl)} cannot be reached (${(err as Error).message}); a cluster broker must register in Redis before serving: start Redis or fix redis.url`,
         { cause: err },
       );
     }
@@ -155,5 +156,18 @@ export class ClusterMembership implements ClusterView {
     }
     if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
     else this.redis.disconnect();
+  }
+}
+
+/** The first connection, or a rejection after `timeoutMs` (ioredis keeps no offline queue here). */
+async function connectWithin(redis: Redis, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([redis.connect(), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

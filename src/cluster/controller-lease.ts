@@ -66,9 +66,9 @@ export class ControllerLease {
     return this.current?.nodeId ?? -1;
   }
 
-  /** Epoch of the controller as last seen (0 before any). */
+  /** Epoch of the controller as last seen; with none, the highest seen (0 before any). */
   get epoch(): number {
-    return this.current?.epoch ?? 0;
+    return this.current?.epoch ?? this.highestEpochSeen;
   }
 
   state(): ControllerState {
@@ -126,6 +126,10 @@ export class ControllerLease {
     if (!this.holds(this.current)) return false;
     this.heldUntilMs = 0;
     const answer = scriptAnswer(await this.opts.redis.eval(DELETE_IF_HOLDER_LUA, 1, controllerKey(this.opts.keyPrefix), this.opts.incarnation));
+    if (answer.status === 1) {
+      this.opts.logger.info({ nodeId: this.opts.nodeId, epoch: this.epoch }, 'gave up the controller lease');
+      this.current = undefined; // no controller until another broker takes the lease
+    }
     this.report();
     return answer.status === 1;
   }

@@ -151,7 +151,9 @@ describe('ControllerLease against Redis', () => {
     expect(await redis.pttl(controllerKey(prefix))).toBeLessThanOrEqual(1_000);
 
     expect(await a.release()).toBe(true);
-    expect(a.isController).toBe(false);
+    expect(await redis.exists(controllerKey(prefix))).toBe(0);
+    expect(a.state()).toEqual({ controllerId: -1, epoch: 1, isController: false });
+    expect(await b.release()).toBe(false); // not b's to give up
     expect(await b.tick(true)).toEqual({ controllerId: 2, epoch: 2, isController: true });
     expect(await a.tick(true)).toEqual({ controllerId: 2, epoch: 2, isController: false });
     expect(seen).toEqual(['1/1/false', '2/2/true']);
