@@ -100,10 +100,12 @@ export class ClusterMembership implements ClusterView {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.inFlight = this.round().finally(() => {
-        this.inFlight = undefined;
-        this.schedule();
-      });
+      this.inFlight = this.round()
+        .catch((err: unknown) => this.logger.error({ err }, 'cluster heartbeat round failed'))
+        .finally(() => {
+          this.inFlight = undefined;
+          this.schedule();
+        });
     }, this.settings.heartbeatIntervalMs);
     this.timer.unref();
   }
