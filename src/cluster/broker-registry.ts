@@ -1,7 +1,9 @@
 // Thread: main. This broker's registration in the cluster (`<prefix>cluster:broker:<nodeId>`,
 // JSON BrokerInfo, TTL = session timeout) and the cached view of every live broker.
-// - register(): SET NX PX at start-up; a live broker already holding the node id makes start-up
-//   refuse (STRATA_ERR_NODE_ID_IN_USE) — a broker never takes over a live id.
+// - register(): SET NX PX at start-up. When the id is held, the holder is watched for up to a
+//   session timeout: a live holder refreshes its key (its TTL goes up) and start-up refuses
+//   (STRATA_ERR_NODE_ID_IN_USE) — a broker never takes over a live id; a dead holder's key (this
+//   very broker killed and restarted at once) expires and the id is taken.
 // - heartbeat(): one Lua compare-and-refresh on our incarnation (never another process's key);
 //   a lost registration (expired while paused, Redis flushed) is registered again when the id
 //   is free, else an error is logged and the next heartbeat tries again. Then the view of live
@@ -22,6 +24,8 @@ export interface BrokerRegistryOptions {
   /** What this broker registers, without the fields the registry fills in. */
   self: Omit<BrokerInfo, 'incarnation' | 'startedAtMs'>;
   sessionTimeoutMs: number;
+  /** How often brokers refresh their registration (bounds how long a live holder takes to show itself). */
+  heartbeatIntervalMs: number;
   logger: Logger;
   /** Clock (tests). */
   now?: () => number;
@@ -49,13 +53,34 @@ export class BrokerRegistry {
     return this.registeredNow;
   }
 
-  /** Registers with SET NX PX; refuses when a live broker holds this node id. */
+  /**
+   * Registers with SET NX PX. A held id is watched (GET + PTTL every quarter heartbeat): a live
+   * holder refreshes it within one heartbeat (TTL up, or another process's value) and this
+   * refuses; a dead holder's key expires within one session timeout and the id is taken.
+   */
   async register(): Promise<void> {
+    const { redis, sessionTimeoutMs, heartbeatIntervalMs } = this.opts;
+    const now = this.opts.now ?? Date.now;
     const json = JSON.stringify(this.info);
-    const ok = await this.opts.redis.set(this.key, json, 'PX', this.opts.sessionTimeoutMs, 'NX');
-    if (ok !== 'OK') {
-      const holder = parseBrokerInfo(await this.opts.redis.get(this.key));
-      throw new StrataError('STRATA_ERR_NODE_ID_IN_USE', nodeIdInUseMessage(this.opts.self.nodeId, this.opts.keyPrefix, holder, this.opts.sessionTimeoutMs));
+    const deadline = now() + sessionTimeoutMs + heartbeatIntervalMs;
+    const pollMs = Math.max(5, Math.min(250, Math.floor(heartbeatIntervalMs / 4)));
+    let last: { value: string; ttlMs: number } | undefined;
+    for (;;) {
+      if ((await redis.set(this.key, json, 'PX', sessionTimeoutMs, 'NX')) === 'OK') break;
+      const [[, value], [, ttlMs]] = ((await redis.multi().get(this.key).pttl(this.key).exec()) ?? []) as Array<[Error | null, unknown]>;
+      if (typeof value !== 'string') continue; // expired just now: try again at once
+      const ttl = typeof ttlMs === 'number' ? ttlMs : -1;
+      // Without a refresh, successive PTTL readings only go down; a live holder's refresh (or
+      // another process taking the id) shows within one heartbeat.
+      const alive = last !== undefined && (value !== last.value || ttl > last.ttlMs);
+      if (alive || ttl < 0 || now() >= deadline) {
+        throw new StrataError('STRATA_ERR_NODE_ID_IN_USE', nodeIdInUseMessage(this.opts.self.nodeId, this.opts.keyPrefix, parseBrokerInfo(value), sessionTimeoutMs));
+      }
+      if (last === undefined) {
+        this.opts.logger.info({ nodeId: this.info.nodeId, holder: parseBrokerInfo(value), ttlMs: ttl }, 'node.id is registered: waiting to see whether its holder is alive (it refreshes) or gone (it expires)');
+      }
+      last = { value, ttlMs: ttl };
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     this.registeredNow = true;
     await this.refreshView();

@@ -73,7 +73,7 @@ export class ClusterMembership implements ClusterView {
       );
     }
     const info = { nodeId: self.nodeId, host: self.host, port: self.port, ...(self.rack !== undefined ? { rack: self.rack } : {}), ...(self.httpPort !== undefined ? { httpPort: self.httpPort } : {}) };
-    const registry = new BrokerRegistry({ redis: this.redis, keyPrefix: settings.keyPrefix, self: info, sessionTimeoutMs: settings.sessionTimeoutMs, logger: this.logger });
+    const registry = new BrokerRegistry({ redis: this.redis, keyPrefix: settings.keyPrefix, self: info, sessionTimeoutMs: settings.sessionTimeoutMs, heartbeatIntervalMs: settings.heartbeatIntervalMs, logger: this.logger });
     try {
       await registry.register();
     } catch (err) {

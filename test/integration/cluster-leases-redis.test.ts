@@ -9,7 +9,7 @@
 //   even when Redis loses the counter; release hands over at once.
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { BrokerRegistry } from '../../src/cluster/broker-registry.js';
 import { brokerKey, controllerEpochKey, controllerKey } from '../../src/cluster/cluster-keys.js';
 import { ControllerLease } from '../../src/cluster/controller-lease.js';
@@ -25,8 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => redis.disconnect());
 
-function registry(prefix: string, nodeId: number, sessionTimeoutMs = 5_000, port = 9000 + nodeId): BrokerRegistry {
-  return new BrokerRegistry({ redis, keyPrefix: prefix, self: { nodeId, host: '127.0.0.1', port, rack: 'r1' }, sessionTimeoutMs, logger });
+function registry(prefix: string, nodeId: number, sessionTimeoutMs = 5_000, port = 9000 + nodeId, heartbeatIntervalMs = 100): BrokerRegistry {
+  return new BrokerRegistry({ redis, keyPrefix: prefix, self: { nodeId, host: '127.0.0.1', port, rack: 'r1' }, sessionTimeoutMs, heartbeatIntervalMs, logger });
 }
 
 function lease(prefix: string, nodeId: number, incarnation: string, leaseMs = 5_000): ControllerLease {
@@ -38,6 +38,9 @@ describe('BrokerRegistry against Redis', () => {
     const prefix = uniqueRedisPrefix();
     const a = registry(prefix, 1);
     await a.register();
+    // a is alive: it heartbeats (every 100 ms) while b watches the id.
+    const beating = setInterval(() => void a.heartbeat(), 100);
+    onTestFinished(() => clearInterval(beating));
     const stored = JSON.parse((await redis.get(brokerKey(prefix, 1)))!) as Record<string, unknown>;
     expect(stored).toMatchObject({ nodeId: 1, host: '127.0.0.1', port: 9001, rack: 'r1', incarnation: a.incarnation });
     const ttl = await redis.pttl(brokerKey(prefix, 1));
@@ -55,6 +58,22 @@ describe('BrokerRegistry against Redis', () => {
     expect(err?.message).toContain(a.incarnation);
     // The refused broker changed nothing.
     expect(JSON.parse((await redis.get(brokerKey(prefix, 1)))!)).toMatchObject({ incarnation: a.incarnation, port: 9001 });
+  });
+
+  it('takes over the node id of a dead registration (a broker killed and restarted at once) once it expires', async () => {
+    const prefix = uniqueRedisPrefix();
+    const dead = registry(prefix, 5, 600);
+    await dead.register(); // and never heartbeats again
+    const restarted = registry(prefix, 5, 600, 9555);
+    await restarted.register();
+    expect(JSON.parse((await redis.get(brokerKey(prefix, 5)))!)).toMatchObject({ incarnation: restarted.incarnation, port: 9555 });
+    expect(restarted.registered).toBe(true);
+  });
+
+  it('refuses a key without expiry (never a broker registration) rather than wait for ever', async () => {
+    const prefix = uniqueRedisPrefix();
+    await redis.set(brokerKey(prefix, 6), JSON.stringify({ nodeId: 6, host: 'h', port: 1, startedAtMs: 0, incarnation: 'x' }));
+    await expect(registry(prefix, 6).register()).rejects.toMatchObject({ code: 'STRATA_ERR_NODE_ID_IN_USE' });
   });
 
   it('heartbeat refreshes only its own registration and never takes over a live id', async () => {

@@ -2,11 +2,13 @@
 // Redis prefix (cluster.enable=true, heartbeat 200 ms, session 1000 ms).
 // - DescribeCluster (v0 and v1, raw requests) through each broker lists all three, with their
 //   advertised endpoints and racks, and the same controller.
-// - A fourth broker with a node.id already live refuses to start: exit 1, one readable line
-//   naming node.id; the live broker's registration is untouched.
+// - A fourth broker with a node.id already live refuses to start (the holder keeps refreshing
+//   its registration): exit 1, one readable line naming node.id; the live one is untouched.
 // - A registration lost from Redis (deleted by hand) comes back at the next heartbeat.
 // - SIGKILL of the controller: another broker takes the lease (higher epoch) and the dead broker
 //   leaves every list, within a bound (polled).
+// - A broker killed and restarted at once with its node.id is not refused: it waits for its dead
+//   registration to expire (it is not refreshed), then registers.
 // - Redis unreachable at start-up: exit 1 with one line naming Redis.
 // - SIGTERM: the broker deletes its registration and gives up the lease before it exits, so the
 //   keys are gone the moment the process is, and the last broker becomes controller.
@@ -131,6 +133,19 @@ describe('cluster membership (three brokers, one Redis prefix)', () => {
     expect(lease.epoch).toBeGreaterThan(oldEpoch);
     expect(await redis.exists(brokerKey(prefix, oldController))).toBe(0);
     console.log(`controller failover after SIGKILL: ${failoverMs} ms (heartbeat ${HEARTBEAT_MS} ms, session ${SESSION_MS} ms)`);
+  });
+
+  it('a broker killed and restarted at once with its node.id starts once its old registration expires', async () => {
+    const controller = await agreedView(brokers, 'a controller among the survivors');
+    const [otherId] = [...brokers.keys()].filter((id) => id !== controller);
+    const other = brokers.get(otherId!)!;
+    const oldIncarnation = (JSON.parse((await redis.get(brokerKey(prefix, otherId!)))!) as { incarnation: string }).incarnation;
+    await other.kill9();
+    await other.restart(); // same node.id, data dir and port; its dead registration is still there
+    expect(other.logs()).toContain('waiting to see whether its holder is alive');
+    const now = JSON.parse((await redis.get(brokerKey(prefix, otherId!)))!) as { incarnation: string };
+    expect(now.incarnation).not.toBe(oldIncarnation);
+    expect(await agreedView(brokers, 'both listed again, controller unchanged')).toBe(controller);
   });
 
   it('SIGTERM removes the broker and its controller lease at once', async () => {
