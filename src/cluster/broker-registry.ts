@@ -67,7 +67,9 @@ export class BrokerRegistry {
     let last: { value: string; ttlMs: number } | undefined;
     for (;;) {
       if ((await redis.set(this.key, json, 'PX', sessionTimeoutMs, 'NX')) === 'OK') break;
-      const [[, value], [, ttlMs]] = ((await redis.multi().get(this.key).pttl(this.key).exec()) ?? []) as Array<[Error | null, unknown]>;
+      const replies = await redis.multi().get(this.key).pttl(this.key).exec();
+      const value = replies?.[0]?.[1];
+      const ttlMs = replies?.[1]?.[1];
       if (typeof value !== 'string') continue; // expired just now: try again at once
       const ttl = typeof ttlMs === 'number' ? ttlMs : -1;
       // Without a refresh, successive PTTL readings only go down; a live holder's refresh (or
