@@ -56,13 +56,16 @@ export class BrokerRegistry {
   /**
    * Registers with SET NX PX. A held id is watched (GET + PTTL every quarter heartbeat): a live
    * holder refreshes it within one heartbeat (TTL up, or another process's value) and this
-   * refuses; a dead holder's key expires within one session timeout and the id is taken.
+   * refuses; a dead holder's key expires (within its TTL, at most a session timeout when the
+   * holder had the same settings) and the id is taken.
    */
   async register(): Promise<void> {
     const { redis, sessionTimeoutMs, heartbeatIntervalMs } = this.opts;
     const now = this.opts.now ?? Date.now;
     const json = JSON.stringify(this.info);
-    const deadline = now() + sessionTimeoutMs + heartbeatIntervalMs;
+    // Bound on the watch: the key's own TTL (or a session timeout) plus a heartbeat. SET NX never
+    // takes a held key, so the bound only decides when to give up, never whether to steal.
+    let deadline = now() + sessionTimeoutMs + heartbeatIntervalMs;
     const pollMs = Math.max(5, Math.min(250, Math.floor(heartbeatIntervalMs / 4)));
     let last: { value: string; ttlMs: number } | undefined;
     for (;;) {
@@ -79,6 +82,7 @@ export class BrokerRegistry {
         throw new StrataError('STRATA_ERR_NODE_ID_IN_USE', nodeIdInUseMessage(this.opts.self.nodeId, this.opts.keyPrefix, parseBrokerInfo(value), sessionTimeoutMs));
       }
       if (last === undefined) {
+        deadline = Math.max(deadline, now() + ttl + heartbeatIntervalMs);
         this.opts.logger.info({ nodeId: this.info.nodeId, holder: parseBrokerInfo(value), ttlMs: ttl }, 'node.id is registered: waiting to see whether its holder is alive (it refreshes) or gone (it expires)');
       }
       last = { value, ttlMs: ttl };
