@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AdvertisedEndpoint, BrokerContext } from './broker-context.js';
 import { parseListeners, type BrokerConfig } from './config/broker-config.js';
-import { MetadataStore } from './metadata/metadata-store.js';
+import { LocalMetadataStore } from './metadata/local-metadata-store.js';
+import type { MetadataStore } from './metadata/metadata-store.js';
+import { RedisMetadataStore } from './metadata/redis-metadata-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Dispatcher } from './router/dispatch.js';
 import { PartitionEngine } from './partitions/partition-engine.js';
@@ -27,6 +29,24 @@ import { acquireLogDirLocks, type LogDirLock } from './util/log-dir-lock.js';
 import { listenFailure } from './util/startup-error.js';
 import { ClusterMembership } from './cluster/cluster-membership.js';
 import { clusterSettings } from './config/cluster-settings.js';
+import { StrataError } from './errors.js';
+
+/**
+ * The metadata store `cluster.metadata.store` names: `local` (default), one JSON file under the
+ * first log dir; `redis`, shared by every broker on the same Redis and `redis.key.prefix`.
+ */
+export function createMetadataStore(config: BrokerConfig, logDir: string, logger: Logger): MetadataStore {
+  if (config['cluster.metadata.store'] === 'local') return LocalMetadataStore.open(logDir, config['cluster.id']);
+  const url = resolveRedisUrl(config);
+  if (url === undefined) throw new StrataError('STRATA_ERR_CONFIG', 'cluster.metadata.store=redis needs a Redis: set redis.url (or REDIS_URL)');
+  return new RedisMetadataStore({
+    url,
+    keyPrefix: config['redis.key.prefix'],
+    commandTimeoutMs: config['redis.command.timeout.ms'],
+    clusterIdSetting: config['cluster.id'],
+    logger: logger.child({ component: 'metadata' }),
+  });
+}
 
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
@@ -60,7 +80,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.logDirLocks = acquireLogDirLocks(config['log.dirs'].split(',').map((d) => d.trim()).filter((d) => d !== ''));
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
     this.logDir = logDir;
-    this.metadata = MetadataStore.open(logDir, config['cluster.id']);
+    this.metadata = createMetadataStore(config, logDir, logger);
     const slotRange = workerSlotRange(config, explicitKeys);
     this.engine = PartitionEngine.create({
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
@@ -92,6 +112,7 @@ export class Broker implements BrokerContext, MetricsSource {
 
   async start(): Promise<AdvertisedEndpoint> {
     const started = Date.now();
+    await this.metadata.start();
     await this.engine.ping();
     if (this.tier) await this.tier.start(this.metadata, (topic) => this.topics.logConfig(topic).remoteStorageEnable);
     // Same kernel boot as the run that last wrote the logs: a broker crash left every write in
@@ -244,6 +265,7 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.groups.close();
     await this.tier?.stop();
     await this.engine.close();
+    await this.metadata.close();
     // HTTP stays up while draining so probes see 503 on /readyz rather than a refused connection.
     attachMetricsSource(undefined);
     await this.http?.close();

@@ -8,7 +8,7 @@
 import { ErrorCode, errorTable } from './protocol/generated/error-codes.js';
 
 /** Where a code is raised: the docs table groups by it. */
-export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'tiered storage' | 'config' | 'start-up' | 'cluster' | 'cli';
+export type ErrorArea = 'partition log' | 'partition engine' | 'protocol' | 'groups' | 'metadata' | 'tiered storage' | 'config' | 'start-up' | 'cluster' | 'cli';
 
 export interface ErrorDefinition {
   readonly area: ErrorArea;
@@ -59,6 +59,19 @@ export const ERRORS = {
   STRATA_ERR_ENCODE: { area: 'protocol', meaning: 'A response cannot be represented in the requested version (a broker bug).', kafka: E.UNKNOWN_SERVER_ERROR, retriable: false },
   // ---- groups (src/groups)
   STRATA_ERR_OFFSET_STORE_UNAVAILABLE: { area: 'groups', meaning: 'The offset store (Redis or the local file) cannot be reached.', kafka: E.COORDINATOR_NOT_AVAILABLE, retriable: true },
+  // ---- metadata (src/metadata)
+  STRATA_ERR_METADATA_STORE_UNAVAILABLE: {
+    area: 'metadata',
+    meaning: 'The shared metadata store (Redis, cluster.metadata.store=redis) cannot be reached: topic changes and producer-id blocks fail, reads keep serving the last snapshot; at start-up the broker refuses to start.',
+    kafka: E.REQUEST_TIMED_OUT,
+    retriable: true,
+  },
+  STRATA_ERR_CLUSTER_ID_MISMATCH: {
+    area: 'metadata',
+    meaning: 'The configured cluster.id differs from the cluster id stored in the metadata store (the local file or Redis under redis.key.prefix): start-up refuses.',
+    kafka: null,
+    retriable: false,
+  },
   // ---- tiered storage (src/tier)
   STRATA_ERR_TIER_CONFLICT: { area: 'tiered storage', meaning: 'A conditional write lost: another writer created that object first (HTTP 412/409).', kafka: E.KAFKA_STORAGE_ERROR, retriable: true },
   STRATA_ERR_TIER_NOT_FOUND: { area: 'tiered storage', meaning: 'The object does not exist in object storage (HTTP 404).', kafka: E.KAFKA_STORAGE_ERROR, retriable: true },

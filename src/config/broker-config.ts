@@ -34,6 +34,10 @@ export const brokerConfigSchema = z.strictObject({
   'log.dirs': z.string().min(1).default('./data'),
   'node.id': int(0, 2 ** 31 - 1).default(1),
   'cluster.id': z.string().min(1).max(64).optional(),
+  /** Where topics, their ids and configs, the cluster id and producer-id blocks live: `local`,
+   *  one JSON file under the first log dir (a single broker); `redis`, shared by every broker on
+   *  the same redis.url and redis.key.prefix (src/metadata/redis-metadata-store.ts). */
+  'cluster.metadata.store': z.enum(['local', 'redis']).default('local'),
   'num.partitions': int(1, 100_000).default(1),
   'default.replication.factor': int(1, 1).default(1),
   'auto.create.topics.enable': bool().default(true),

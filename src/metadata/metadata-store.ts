@@ -1,35 +1,81 @@
-// Thread: main. Durable cluster metadata of a single broker: cluster id, topics (id,
-// partition count, config overrides) and the producer-id allocator. Stored as one JSON
-// document under the first log dir, replaced atomically (write temp, fsync, rename, fsync dir).
+// Thread: main. The cluster metadata every broker reads: cluster id, topics (id, partition
+// count, config overrides), producer-id blocks and ids of deleted topics whose remote objects
+// may remain. One interface, two engines: LocalMetadataStore (one JSON file, a single broker)
+// and RedisMetadataStore (shared by every broker of a cluster). Reads are synchronous, from an
+// in-memory snapshot, so request handlers never wait on storage; writes are asynchronous and
+// resolve once durable (file replaced / Redis answered), with the snapshot already updated.
+// test/helpers/metadata-store-contract.ts is the behaviour both must have.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 
-const topicRecordSchema = z.object({
+export const topicRecordSchema = z.object({
   topicId: z.string().regex(/^[0-9a-f]{32}$/),
   partitions: z.number().int().min(1),
   configs: z.record(z.string(), z.string()),
   createdAtMs: z.number(),
 });
 
-const metadataFileSchema = z.object({
-  version: z.literal(1),
-  clusterId: z.string(),
-  /** Producer ids below this value may have been handed out; allocation resumes here. */
-  producerIdBlockEnd: z.number().int().min(0),
-  topics: z.record(z.string(), topicRecordSchema),
-  /**
-   * Ids of deleted topics whose objects in object storage (tiered storage) may still exist:
-   * start-up must not restore them from the bucket. Dropped once the objects are gone.
-   */
-  deletedTopicIds: z.array(z.string().regex(/^[0-9a-f]{32}$/)).optional(),
-});
-
 export type TopicRecord = z.infer<typeof topicRecordSchema>;
-type MetadataFile = z.infer<typeof metadataFileSchema>;
 
-const PRODUCER_ID_BLOCK = 1000;
+/** A topic created, deleted or altered (partitions, configs) through any broker. */
+export interface MetadataChange {
+  kind: 'created' | 'deleted' | 'altered';
+  name: string;
+}
+
+export type MetadataChangeListener = (change: MetadataChange) => void;
+
+/** createTopic's answer: the topic under that name, and whether this call created it. */
+export interface CreateTopicOutcome {
+  /** False: the name was taken (by an earlier or a concurrent creation, on any broker). */
+  created: boolean;
+  /** This call's record, or the record of the topic that already held the name. */
+  topic: TopicRecord;
+}
+
+/** Producer ids handed out per block; a broker allocates from its own block. */
+export const PRODUCER_ID_BLOCK = 1000;
+
+export interface MetadataStore {
+  readonly kind: 'local' | 'redis';
+  /**
+   * Connects and loads the first snapshot (RedisMetadataStore); rejects with
+   * STRATA_ERR_CLUSTER_ID_MISMATCH or STRATA_ERR_METADATA_STORE_UNAVAILABLE. No-op when the
+   * store was ready at construction (LocalMetadataStore.open). Reads are valid after it.
+   */
+  start(): Promise<void>;
+  readonly clusterId: string;
+  /** Sorted names of every topic in the snapshot. */
+  topicNames(): string[];
+  topic(name: string): TopicRecord | undefined;
+  /** Fetch v13+ names topics by id on every request: an index, not a scan of all topics. */
+  topicNameById(topicId: string): string | undefined;
+  /** Ids of deleted topics whose remote objects may still exist (see deleteTopic). */
+  deletedTopicIds(): readonly string[];
+
+  /** Creates a topic with a fresh id unless the name is taken; race-free across brokers. */
+  createTopic(name: string, partitions: number, configs: Record<string, string>): Promise<CreateTopicOutcome>;
+  /** Re-creates a topic with its original id (tiered storage); false when the name is taken. */
+  restoreTopic(name: string, record: TopicRecord): Promise<boolean>;
+  /**
+   * Deletes a topic (only if its id is `topicId`, when given); returns the removed record, or
+   * undefined when there was none. `tombstone`: its objects in object storage are still to be
+   * removed; the id is remembered (deletedTopicIds) until forgetDeletedTopic.
+   */
+  deleteTopic(name: string, options?: { tombstone?: boolean; topicId?: string }): Promise<TopicRecord | undefined>;
+  /** The deleted topic's remote objects are gone: its id need not be remembered any more. */
+  forgetDeletedTopic(topicId: string): Promise<void>;
+  /** Raises the partition count; the new record, or undefined when there is no such topic or it already has at least that many. */
+  setPartitionCount(name: string, partitions: number): Promise<TopicRecord | undefined>;
+  /** Replaces the topic's config overrides; the resulting record, undefined if no such topic. */
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<TopicRecord | undefined>;
+  /** A producer id no other call, on this broker or any other, has been or will be given. */
+  allocateProducerId(): Promise<number>;
+
+  /** Called for every change of a topic, made through this store or any other; returns an unsubscribe function. */
+  onChange(listener: MetadataChangeListener): () => void;
+  close(): Promise<void>;
+}
 
 /** Kafka's base64url cluster id of 16 random bytes, 22 characters. */
 export function newClusterId(): string {
@@ -44,145 +90,43 @@ export function newTopicId(): string {
   return id.toString('hex');
 }
 
-export class MetadataStore {
-  private data: MetadataFile;
-  private nextProducerId: number;
-  /** topic id → name, derived from data.topics and kept in step with it. */
-  private readonly namesById = new Map<string, string>();
+/** The listeners of onChange; a throwing listener never stops the others nor the write. */
+export class ChangeListeners {
+  private readonly listeners = new Set<MetadataChangeListener>();
 
-  private constructor(
-    private readonly file: string,
-    data: MetadataFile,
-  ) {
-    this.data = data;
-    this.nextProducerId = data.producerIdBlockEnd;
-    for (const [name, t] of Object.entries(data.topics)) this.namesById.set(t.topicId, name);
+  add(listener: MetadataChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  static open(logDir: string, clusterIdSetting?: string): MetadataStore {
-    fs.mkdirSync(logDir, { recursive: true });
-    const file = path.join(logDir, 'strata-metadata.json');
-    let data: MetadataFile;
-    if (fs.existsSync(file)) {
-      const raw = fs.readFileSync(file, 'utf8');
-      let json: unknown;
+  emit(change: MetadataChange, onError?: (err: unknown) => void): void {
+    for (const l of [...this.listeners]) {
       try {
-        json = JSON.parse(raw);
-      } catch (e) {
-        throw new Error(`metadata file ${file} is not valid JSON: ${(e as Error).message}`);
+        l(change);
+      } catch (err) {
+        onError?.(err);
       }
-      const parsed = metadataFileSchema.safeParse(json);
-      if (!parsed.success) throw new Error(`metadata file ${file} is invalid: ${z.prettifyError(parsed.error)}`);
-      data = parsed.data;
-      if (clusterIdSetting && clusterIdSetting !== data.clusterId) {
-        throw new Error(`cluster.id ${clusterIdSetting} does not match the id ${data.clusterId} stored in ${file}`);
-      }
-    } else {
-      data = { version: 1, clusterId: clusterIdSetting ?? newClusterId(), producerIdBlockEnd: 0, topics: {} };
-    }
-    const store = new MetadataStore(file, data);
-    // Reserve the next block of producer ids now, so ids are never reused after a crash.
-    store.data.producerIdBlockEnd = store.nextProducerId + PRODUCER_ID_BLOCK;
-    store.persist();
-    return store;
-  }
-
-  get clusterId(): string {
-    return this.data.clusterId;
-  }
-
-  topicNames(): string[] {
-    return Object.keys(this.data.topics).sort();
-  }
-
-  topic(name: string): TopicRecord | undefined {
-    return Object.hasOwn(this.data.topics, name) ? this.data.topics[name] : undefined;
-  }
-
-  /** Fetch v13+ names topics by id on every request: an index, not a scan of all topics. */
-  topicNameById(topicId: string): string | undefined {
-    return this.namesById.get(topicId);
-  }
-
-  createTopic(name: string, partitions: number, configs: Record<string, string>): TopicRecord {
-    const record: TopicRecord = { topicId: newTopicId(), partitions, configs: { ...configs }, createdAtMs: Date.now() };
-    this.data.topics[name] = record;
-    this.namesById.set(record.topicId, name);
-    this.persist();
-    return record;
-  }
-
-  /** Re-creates a topic with its original id (tiered storage: rebuilt from object storage). */
-  restoreTopic(name: string, record: TopicRecord): void {
-    this.data.topics[name] = { ...record, configs: { ...record.configs } };
-    this.namesById.set(record.topicId, name);
-    this.persist();
-  }
-
-  /**
-   * Deletes a topic. `tombstone`: its objects in object storage are still to be removed;
-   * the id is remembered (deletedTopicIds) until forgetDeletedTopic, so that a restart does not
-   * restore the topic from the bucket.
-   */
-  deleteTopic(name: string, { tombstone = false }: { tombstone?: boolean } = {}): void {
-    const topicId = this.data.topics[name]?.topicId;
-    if (topicId !== undefined) {
-      this.namesById.delete(topicId);
-      if (tombstone) this.data.deletedTopicIds = [...(this.data.deletedTopicIds ?? []), topicId];
-    }
-    delete this.data.topics[name];
-    this.persist();
-  }
-
-  /** Ids of deleted topics whose remote objects may still exist (see deleteTopic). */
-  deletedTopicIds(): readonly string[] {
-    return this.data.deletedTopicIds ?? [];
-  }
-
-  /** The deleted topic's remote objects are gone: its id need not be remembered any more. */
-  forgetDeletedTopic(topicId: string): void {
-    const ids = this.data.deletedTopicIds ?? [];
-    if (!ids.includes(topicId)) return;
-    const rest = ids.filter((id) => id !== topicId);
-    if (rest.length > 0) this.data.deletedTopicIds = rest;
-    else delete this.data.deletedTopicIds;
-    this.persist();
-  }
-
-  setPartitionCount(name: string, partitions: number): void {
-    this.data.topics[name]!.partitions = partitions;
-    this.persist();
-  }
-
-  setTopicConfigs(name: string, configs: Record<string, string>): void {
-    this.data.topics[name]!.configs = { ...configs };
-    this.persist();
-  }
-
-  /** Hands out a fresh producer id; persists a new block reservation when one runs out. */
-  allocateProducerId(): number {
-    if (this.nextProducerId >= this.data.producerIdBlockEnd) {
-      this.data.producerIdBlockEnd = this.nextProducerId + PRODUCER_ID_BLOCK;
-      this.persist();
-    }
-    return this.nextProducerId++;
-  }
-
-  private persist(): void {
-    const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(this.data, null, 1));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    const dirFd = fs.openSync(path.dirname(this.file), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
     }
   }
+}
+
+/**
+ * The changes that turn snapshot `before` into `after`, by topic name: a name whose id changed
+ * was deleted and created again.
+ */
+export function snapshotChanges(before: ReadonlyMap<string, TopicRecord>, after: ReadonlyMap<string, TopicRecord>): MetadataChange[] {
+  const out: MetadataChange[] = [];
+  for (const [name, old] of before) {
+    const now = after.get(name);
+    if (now === undefined) out.push({ kind: 'deleted', name });
+    else if (now.topicId !== old.topicId) out.push({ kind: 'deleted', name }, { kind: 'created', name });
+    else if (now.partitions !== old.partitions || !sameConfigs(now.configs, old.configs)) out.push({ kind: 'altered', name });
+  }
+  for (const name of after.keys()) if (!before.has(name)) out.push({ kind: 'created', name });
+  return out;
+}
+
+function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }

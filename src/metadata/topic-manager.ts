@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { LogConfig, PartitionSpec } from '../ipc/tasks.js';
+import { describeError, toKafkaErrorCode } from '../errors.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import type { PartitionEngine } from '../partitions/partition-engine.js';
 import type { MetadataStore, TopicRecord } from './metadata-store.js';
@@ -19,6 +20,11 @@ const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 export interface KafkaFailure {
   errorCode: number;
   errorMessage: string;
+}
+
+/** A metadata store write that failed (Redis unreachable, disk error), as a Kafka error. */
+function storeFailure(err: unknown): KafkaFailure {
+  return { errorCode: toKafkaErrorCode(err), errorMessage: `Metadata could not be written: ${describeError(err)}` };
 }
 
 export function topicNameProblem(name: string | null): string | null {
@@ -157,7 +163,15 @@ export class TopicManager {
   }
 
   private async doCreate(name: string, numPartitions: number, configs: Record<string, string>): Promise<CreateTopicResult> {
-    const topic = this.store.createTopic(name, numPartitions, configs);
+    let outcome;
+    try {
+      outcome = await this.store.createTopic(name, numPartitions, configs);
+    } catch (err) {
+      return { ok: false, ...storeFailure(err) };
+    }
+    // Another broker created it first (the store is shared): that broker's topic stands.
+    if (!outcome.created) return { ok: false, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    const topic = outcome.topic;
     const specs = Array.from({ length: numPartitions }, (_, p) => this.spec(name, topic, p));
     await this.engine.open(specs);
     if (this.tier && this.logConfig(topic).remoteStorageEnable) await this.tier.topicChanged(name, topic);
@@ -175,14 +189,17 @@ export class TopicManager {
       : await this.create({ name, numPartitions: -1, replicationFactor: -1, configs: [], hasAssignments: false, validateOnly: false });
     if (result.ok) return result.topic;
     if (result.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && this.store.topic(name)) return this.store.topic(name)!;
+    // The metadata store is unreachable: Metadata's "being created, ask again" code, as Kafka
+    // answers while an auto-creation cannot complete yet.
+    if (result.errorCode === ErrorCode.REQUEST_TIMED_OUT) return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: result.errorMessage };
     return { errorCode: result.errorCode, errorMessage: result.errorMessage };
   }
 
   /**
-   * Deletes a topic: gone from every metadata view (store, by name and by id) in one
-   * synchronous step, before its data is removed; resolves once the data is gone. A creation
-   * of the topic still in progress finishes first, so its partitions and its tier metadata
-   * object are removed too.
+   * Deletes a topic: gone from every metadata view (store, by name and by id) once the store
+   * write resolves, before its data is removed; resolves once the data is gone. A creation of
+   * the topic still in progress finishes first, so its partitions and its tier metadata object
+   * are removed too; a creation of the same name arriving meanwhile waits for the whole deletion.
    */
   async delete(name: string): Promise<KafkaFailure | null> {
     if (!this.config['delete.topic.enable']) return { errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
@@ -192,16 +209,39 @@ export class TopicManager {
     if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
     // Forget the topic first so no new request reaches its partitions, then remove the data.
     // With object storage the id stays tombstoned until the bucket no longer holds the topic,
-    // or a restart would restore it from there.
-    this.store.deleteTopic(name, { tombstone: this.tier !== undefined });
-    const removal = this.removeLocalData(name, topic);
-    this.deleting.set(name, removal);
+    // or a restart would restore it from there. Registered before the store write, so that a
+    // creation of the same name waits for the directories to be gone.
+    const deletion = (async (): Promise<{ removed: TopicRecord | undefined } | { failure: KafkaFailure }> => {
+      let removed;
+      try {
+        removed = await this.store.deleteTopic(name, { tombstone: this.tier !== undefined, topicId: topic.topicId });
+      } catch (err) {
+        return { failure: storeFailure(err) };
+      }
+      // Also when another broker deleted it first: this broker's partitions of it are orphans.
+      if (this.store.topic(name)?.topicId !== topic.topicId) await this.removeLocalData(name, topic);
+      return { removed };
+    })();
+    const settled = deletion.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.deleting.set(name, settled);
+    let outcome;
     try {
-      await removal;
+      outcome = await deletion;
     } finally {
-      if (this.deleting.get(name) === removal) this.deleting.delete(name);
+      if (this.deleting.get(name) === settled) this.deleting.delete(name);
     }
-    if (this.tier && (await this.tier.topicDeleted(name, topic))) this.store.forgetDeletedTopic(topic.topicId);
+    if ('failure' in outcome) return outcome.failure;
+    const removed = outcome.removed;
+    if (!removed) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+    if (this.tier && (await this.tier.topicDeleted(name, topic))) {
+      await this.store.forgetDeletedTopic(topic.topicId).catch((err: unknown) => {
+        // The tombstone stays; start-up removes the (already gone) objects again and forgets it.
+        this.logger.warn({ err: describeError(err), topic: name, topicId: topic.topicId }, 'forgetting the deleted topic id failed');
+      });
+    }
     this.logger.info({ topic: name, topicId: topic.topicId }, 'topic deleted');
     return null;
   }
@@ -236,11 +276,21 @@ export class TopicManager {
     if (count > 100_000) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most 100000, got ${count}.` };
     if (validateOnly) return null;
     const from = topic.partitions;
-    this.store.setPartitionCount(name, count);
-    const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, topic, from + i));
+    let grown;
+    try {
+      grown = await this.store.setPartitionCount(name, count);
+    } catch (err) {
+      return storeFailure(err);
+    }
+    if (!grown) {
+      // Deleted or grown by a concurrent request (on this broker or another) meanwhile.
+      const now = this.store.topic(name);
+      if (!now) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${now.partitions} partitions, which is higher than or equal to the requested ${count}.` };
+    }
+    const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, grown, from + i));
     await this.engine.open(specs);
-    const grown = this.store.topic(name);
-    if (this.tier && grown && this.logConfig(grown).remoteStorageEnable) await this.tier.topicChanged(name, grown);
+    if (this.tier && this.logConfig(grown).remoteStorageEnable) await this.tier.topicChanged(name, grown);
     this.logger.info({ topic: name, from, to: count }, 'partitions added');
     return null;
   }
@@ -258,12 +308,17 @@ export class TopicManager {
   }
 
   /** Replaces the topic's overrides and pushes the new log settings to its partitions. */
-  async setConfigs(name: string, configs: Record<string, string>): Promise<void> {
-    const topic = this.store.topic(name)!;
-    this.store.setTopicConfigs(name, configs);
-    const updated = this.store.topic(name)!;
-    await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
+  async setConfigs(name: string, configs: Record<string, string>): Promise<KafkaFailure | null> {
+    let updated;
+    try {
+      updated = await this.store.setTopicConfigs(name, configs);
+    } catch (err) {
+      return storeFailure(err);
+    }
+    if (!updated) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${name} does not exist` };
+    await Promise.all(Array.from({ length: updated.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
     if (this.tier && this.logConfig(updated).remoteStorageEnable) await this.tier.topicChanged(name, updated);
     this.logger.info({ topic: name, configs }, 'topic configs altered');
+    return null;
   }
 }

@@ -142,14 +142,15 @@ export class TierManager {
     // Topics deleted while their objects could not be removed: never restored; removal retried.
     const deleted = new Set(metadata.deletedTopicIds());
     for (const topicId of deleted) {
-      if (await this.removeTopicObjects(topicId)) metadata.forgetDeletedTopic(topicId);
+      if (await this.removeTopicObjects(topicId)) await metadata.forgetDeletedTopic(topicId);
     }
     for (const meta of byName.values()) {
       if (deleted.has(meta.topicId)) continue;
       const local = metadata.topic(meta.name);
       if (local) continue;
       if (metadata.topicNameById(meta.topicId) !== undefined) continue;
-      metadata.restoreTopic(meta.name, { topicId: meta.topicId, partitions: meta.partitions, configs: meta.configs, createdAtMs: meta.createdAtMs });
+      // False: another broker (shared metadata store) took the name first.
+      if (!(await metadata.restoreTopic(meta.name, { topicId: meta.topicId, partitions: meta.partitions, configs: meta.configs, createdAtMs: meta.createdAtMs }))) continue;
       this.logger.info({ topic: meta.name, topicId: meta.topicId, partitions: meta.partitions }, 'topic restored from object storage');
     }
     await Promise.all(

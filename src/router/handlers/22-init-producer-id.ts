@@ -8,6 +8,10 @@
 // epoch 1" gave every such producer the same id, so a second producer's sequence 0 collided
 // with the first one's state (OUT_OF_ORDER_SEQUENCE_NUMBER, or a silent "duplicate").
 //
+// A producer id that cannot be allocated (a new block could not be reserved in the metadata
+// store: Redis unreachable, disk error) answers COORDINATOR_NOT_AVAILABLE, which every client
+// retries for InitProducerId.
+//
 // Transactional ids are not supported yet: UNSUPPORTED_VERSION (35), plus one warning line per
 // refused request. Why this code: clients treat it as a final "the broker cannot do this" —
 // KafkaJS marks it non-retriable (KafkaJSProtocolError "The version of API is not supported"),
@@ -16,6 +20,7 @@
 // — and it is what a client gets from a broker that lacks the transaction APIs. The codes
 // clients retry (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS)
 // would hang them; TRANSACTIONAL_ID_AUTHORIZATION_FAILED sent users hunting for ACLs.
+import { describeError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeInitProducerIdRequest,
@@ -43,7 +48,14 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
       );
       return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_VERSION, producerId: -1n, producerEpoch: -1 };
     }
-    const producerId = ctx.broker.metadata.allocateProducerId();
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(producerId), producerEpoch: 0 };
+    return ctx.broker.metadata.allocateProducerId().then(
+      (producerId): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(producerId), producerEpoch: 0 }),
+      (err: unknown): InitProducerIdResponse => {
+        // A new block could not be reserved (shared store unreachable, disk error). Clients
+        // look for another coordinator and retry on COORDINATOR_NOT_AVAILABLE.
+        ctx.broker.logger.warn({ api: 'InitProducerId', err: describeError(err) }, 'no producer id could be allocated');
+        return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+      },
+    );
   },
 });

@@ -38,6 +38,6 @@ export async function applyTopicConfigs(
   if (!broker.topics.get(topicName)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist` };
   const validated = broker.topics.validateConfigs(entries);
   if (!validated.ok) return { errorCode: validated.errorCode, errorMessage: validated.errorMessage };
-  if (!validateOnly) await broker.topics.setConfigs(topicName, validated.configs);
-  return null;
+  if (validateOnly) return null;
+  return broker.topics.setConfigs(topicName, validated.configs);
 }

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerConfigSchema } from '../../../src/config/broker-config.js';
 import { partitionId, type PartitionId } from '../../../src/ipc/partition-id.js';
-import { MetadataStore } from '../../../src/metadata/metadata-store.js';
+import { LocalMetadataStore } from '../../../src/metadata/local-metadata-store.js';
 import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 import type { PartitionEngine, ReadOutcome } from '../../../src/partitions/partition-engine.js';
 import { CHUNK_BYTES } from '../../../src/tier/chunk-cache.js';
@@ -57,8 +57,8 @@ interface Harness {
 /** A topic whose partition 0 holds the fixture segment remotely (manifest v2, or v1 when asked). */
 async function harness(opts: { v1?: boolean } = {}): Promise<Harness> {
   const logDir = tmp();
-  const metadata = MetadataStore.open(logDir);
-  const topic = metadata.createTopic(`t-${path.basename(logDir)}`, 1, {});
+  const metadata = LocalMetadataStore.open(logDir);
+  const { topic } = await metadata.createTopic(`t-${path.basename(logDir)}`, 1, {});
   const manifests = new ManifestStore(store, prefix);
   const remote = await uploadSegment(store, inProcessChecksummer, seg, `${prefix}${topic.topicId}/0/segments/00000000000000000000-test`);
   if (opts.v1) {
