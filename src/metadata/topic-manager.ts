@@ -23,6 +23,11 @@ export interface KafkaFailure {
 }
 
 /** A metadata store write that failed (Redis unreachable, disk error), as a Kafka error. */
+function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 function storeFailure(err: unknown): KafkaFailure {
   return { errorCode: toKafkaErrorCode(err), errorMessage: `Metadata could not be written: ${describeError(err)}` };
 }
@@ -67,6 +72,13 @@ export class TopicManager {
    * deletion would remove the new topic's logs (or the new one would recover the old records).
    */
   private readonly deleting = new Map<string, Promise<void>>();
+  /**
+   * Topics whose partitions this broker opened, with the record it opened them with: what a
+   * change made through another broker (shared metadata store) is compared against.
+   */
+  private readonly hosted = new Map<string, TopicRecord>();
+  /** Topics this broker is altering right now: their change notifications are its own. */
+  private readonly altering = new Set<string>();
 
   constructor(
     private readonly store: MetadataStore,
@@ -76,7 +88,40 @@ export class TopicManager {
     private readonly config: BrokerConfig,
     private readonly logDir: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    store.onChange((change) => this.changedElsewhere(change.name));
+  }
+
+  /**
+   * A topic changed in the metadata store, possibly through another broker. Deleted (or deleted
+   * and re-created) there: this broker's partitions of it are removed, or a topic created again
+   * under the name would find the old records in `<name>-<p>`. Configs altered there: pushed to
+   * the partitions open here. Partitions added there are not opened here: which broker serves
+   * which partition is placement's decision.
+   */
+  private changedElsewhere(name: string): void {
+    const mine = this.hosted.get(name);
+    if (!mine || this.deleting.has(name) || this.creating.has(name) || this.altering.has(name)) return;
+    const now = this.store.topic(name);
+    if (now?.topicId !== mine.topicId) {
+      this.hosted.delete(name);
+      const removal = this.removeLocalData(name, mine)
+        .then(() => this.logger.info({ topic: name, topicId: mine.topicId }, 'topic deleted through another broker: local partitions removed'))
+        .catch((err: unknown) => this.logger.error({ err, topic: name, topicId: mine.topicId }, 'removing the partitions of a topic deleted through another broker failed'))
+        .finally(() => {
+          if (this.deleting.get(name) === removal) this.deleting.delete(name);
+        });
+      this.deleting.set(name, removal);
+      return;
+    }
+    if (sameConfigs(now.configs, mine.configs)) return;
+    const updated = { ...mine, configs: { ...now.configs } };
+    this.hosted.set(name, updated);
+    void Promise.all(Array.from({ length: updated.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p)))).then(
+      () => this.logger.info({ topic: name, configs: updated.configs }, 'topic configs altered through another broker'),
+      (err: unknown) => this.logger.warn({ err: describeError(err), topic: name }, 'applying topic configs altered through another broker failed'),
+    );
+  }
 
   names(): string[] {
     return this.store.topicNames();
@@ -119,6 +164,7 @@ export class TopicManager {
     for (const name of this.store.topicNames()) {
       const topic = this.store.topic(name)!;
       for (let p = 0; p < topic.partitions; p++) specs.push({ ...this.spec(name, topic, p), pageCacheIntact });
+      this.hosted.set(name, topic);
     }
     await this.engine.open(specs);
     return specs.length;
@@ -173,6 +219,7 @@ export class TopicManager {
     if (!outcome.created) return { ok: false, errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const topic = outcome.topic;
     const specs = Array.from({ length: numPartitions }, (_, p) => this.spec(name, topic, p));
+    this.hosted.set(name, topic);
     await this.engine.open(specs);
     if (this.tier && this.logConfig(topic).remoteStorageEnable) await this.tier.topicChanged(name, topic);
     this.logger.info({ topic: name, topicId: topic.topicId, partitions: numPartitions, configs }, 'topic created');
@@ -219,7 +266,10 @@ export class TopicManager {
         return { failure: storeFailure(err) };
       }
       // Also when another broker deleted it first: this broker's partitions of it are orphans.
-      if (this.store.topic(name)?.topicId !== topic.topicId) await this.removeLocalData(name, topic);
+      if (this.store.topic(name)?.topicId !== topic.topicId) {
+        if (this.hosted.get(name)?.topicId === topic.topicId) this.hosted.delete(name);
+        await this.removeLocalData(name, topic);
+      }
       return { removed };
     })();
     const settled = deletion.then(
@@ -277,10 +327,13 @@ export class TopicManager {
     if (validateOnly) return null;
     const from = topic.partitions;
     let grown;
+    this.altering.add(name);
     try {
       grown = await this.store.setPartitionCount(name, count);
     } catch (err) {
       return storeFailure(err);
+    } finally {
+      this.altering.delete(name);
     }
     if (!grown) {
       // Deleted or grown by a concurrent request (on this broker or another) meanwhile.
@@ -289,6 +342,7 @@ export class TopicManager {
       return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${now.partitions} partitions, which is higher than or equal to the requested ${count}.` };
     }
     const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, grown, from + i));
+    this.hosted.set(name, grown);
     await this.engine.open(specs);
     if (this.tier && this.logConfig(grown).remoteStorageEnable) await this.tier.topicChanged(name, grown);
     this.logger.info({ topic: name, from, to: count }, 'partitions added');
@@ -310,13 +364,20 @@ export class TopicManager {
   /** Replaces the topic's overrides and pushes the new log settings to its partitions. */
   async setConfigs(name: string, configs: Record<string, string>): Promise<KafkaFailure | null> {
     let updated;
+    this.altering.add(name);
     try {
       updated = await this.store.setTopicConfigs(name, configs);
     } catch (err) {
       return storeFailure(err);
+    } finally {
+      this.altering.delete(name);
     }
     if (!updated) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${name} does not exist` };
-    await Promise.all(Array.from({ length: updated.partitions }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
+    // The partitions open here (partitions another broker added are not).
+    const hosted = this.hosted.get(name);
+    const open = hosted?.topicId === updated.topicId ? hosted.partitions : 0;
+    if (hosted && open > 0) this.hosted.set(name, { ...hosted, configs: updated.configs });
+    await Promise.all(Array.from({ length: open }, (_, p) => this.engine.configure(this.spec(name, updated, p))));
     if (this.tier && this.logConfig(updated).remoteStorageEnable) await this.tier.topicChanged(name, updated);
     this.logger.info({ topic: name, configs }, 'topic configs altered');
     return null;

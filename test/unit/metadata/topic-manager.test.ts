@@ -42,13 +42,15 @@ function harness() {
     },
   }) as MetadataStore;
   const opened: PartitionSpec[] = [];
+  const configured: PartitionSpec[] = [];
+  const deleted: string[] = [];
   const engine = {
     open: async (specs: PartitionSpec[]) => void opened.push(...specs),
-    configure: async () => undefined,
-    delete: async () => undefined,
+    configure: async (spec: PartitionSpec) => void configured.push(spec),
+    delete: async (keys: string[]) => void deleted.push(...keys),
   } as unknown as PartitionEngine;
   const topics = new TopicManager(store, engine, undefined, brokerConfigSchema.parse({ 'log.dirs': dir }), dir, pino({ level: 'silent' }));
-  return { topics, store, inner, state, opened };
+  return { topics, store, inner, state, opened, configured, deleted };
 }
 
 const createOpts = (name: string, numPartitions = 1) => ({ name, numPartitions, replicationFactor: -1, configs: [], hasAssignments: false, validateOnly: false });
@@ -97,5 +99,25 @@ describe('TopicManager over a failing or shared metadata store', () => {
     expect(await topics.createPartitions('grow', 3, false, false)).toMatchObject({ errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: expect.stringContaining('Topic currently has 5 partitions') });
     // Partitions another broker added are not opened here (placement decides).
     expect(opened.map((s) => s.partition)).toEqual([0]);
+  });
+
+  it('follows changes made through another broker: configs pushed to open partitions, a deleted topic\'s partitions removed', async () => {
+    const { topics, inner, configured, deleted } = harness();
+    const created = await topics.create(createOpts('shared', 2));
+    if (!created.ok) throw new Error('not created');
+    // Altered through this broker: configured once, by setConfigs itself.
+    expect(await topics.setConfigs('shared', { 'retention.ms': '10' })).toBeNull();
+    expect(configured.map((s) => [s.partition, s.config.retentionMs])).toEqual([[0, 10], [1, 10]]);
+    configured.length = 0;
+    // Altered through another broker (the store announces a change this broker did not make).
+    await inner.setTopicConfigs('shared', { 'retention.ms': '20' });
+    await expect.poll(() => configured.map((s) => [s.partition, s.config.retentionMs])).toEqual([[0, 20], [1, 20]]);
+    // Deleted and re-created through another broker: the old partitions go, the new topic is not opened here.
+    await inner.deleteTopic('shared');
+    await inner.createTopic('shared', 1, {});
+    await expect.poll(() => [...deleted]).toEqual([`${created.topic.topicId}:0`, `${created.topic.topicId}:1`]);
+    // This broker's own delete of the new topic: no second removal of the old one.
+    expect(await topics.delete('shared')).toBeNull();
+    expect(deleted).toHaveLength(3);
   });
 });
