@@ -5,9 +5,11 @@
 //   the last snapshot; once Redis is back, what another broker changed meanwhile is loaded.
 // - A change whose pub/sub message never came (written straight into Redis) is found by the
 //   version poll.
-// - Real broker processes with cluster.metadata.store=redis on one prefix: a topic auto-created
-//   through one broker is in the other's Metadata; its CreateTopics of that name answers
-//   TOPIC_ALREADY_EXISTS; a broker configured with another cluster.id refuses to start.
+// - Real broker processes with cluster.metadata.store=redis on one prefix: a topic auto-created,
+//   altered and deleted through one broker is seen so through the other within 2 s; its
+//   CreateTopics of that name answers TOPIC_ALREADY_EXISTS; a broker that opened a topic deleted
+//   through another removes its partition directories; a broker configured with another
+//   cluster.id refuses to start.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -19,7 +21,7 @@ import type { MetadataChange, MetadataStore } from '../../src/metadata/metadata-
 import { RedisMetadataStore } from '../../src/metadata/redis-metadata-store.js';
 import { startBroker, waitFor } from '../helpers/broker.js';
 import { deleteRedisPrefix } from '../helpers/groups.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { ConfigResourceTypes, kafkaClient } from '../helpers/kafkajs.js';
 import { expectKcatOk, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { metadataStoreContract } from '../helpers/metadata-store-contract.js';
 import { runProcess } from '../helpers/strata-cli.js';
@@ -149,7 +151,7 @@ describe('brokers sharing the metadata in Redis', () => {
   const prefix = nextPrefix();
   const flags = [`--redis.url=${url}`, `--redis.key.prefix=${prefix}`, '--cluster.metadata.store=redis', '--cluster.id=shared-cluster-1', '--http.listeners='];
 
-  it('a topic auto-created through one broker is in the other one\'s Metadata; CreateTopics there answers TOPIC_ALREADY_EXISTS', async () => {
+  it('a topic auto-created, altered and deleted through one broker is seen so through the other within 2 s; CreateTopics there answers TOPIC_ALREADY_EXISTS', async () => {
     const a = await startBroker({ args: [...flags, '--node.id=1'] });
     const b = await startBroker({ args: [...flags, '--node.id=2'] });
     const topic = uniqueTopic('shared-meta');
@@ -165,15 +167,57 @@ describe('brokers sharing the metadata in Redis', () => {
     const seenMs = Date.now() - started;
     expect(md.topics.find((t) => t.topic === topic)!.partitions).toHaveLength(1);
     expect(seenMs).toBeLessThan(2000);
-    const admin = kafkaClient(b.bootstrap).admin();
-    await admin.connect();
+    const adminA = kafkaClient(a.bootstrap).admin();
+    const adminB = kafkaClient(b.bootstrap).admin();
+    await adminA.connect();
+    await adminB.connect();
     try {
       // KafkaJS resolves false when the broker answers TOPIC_ALREADY_EXISTS (true when it created the topic).
-      expect(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] })).toBe(false);
-      expect((await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(1);
+      expect(await adminB.createTopics({ topics: [{ topic, numPartitions: 2 }] })).toBe(false);
+      expect((await adminB.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions).toHaveLength(1);
+
+      await adminA.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '123456' }] }] });
+      const altered = Date.now();
+      await waitFor(
+        async () => {
+          const r = await adminB.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }] });
+          return r.resources[0]!.configEntries.find((e) => e.configName === 'retention.ms')?.configValue === '123456';
+        },
+        { timeoutMs: 5000, intervalMs: 50, what: 'the altered retention.ms in the second broker\'s DescribeConfigs' },
+      );
+      expect(Date.now() - altered).toBeLessThan(2000);
+
+      await adminA.deleteTopics({ topics: [topic] });
+      const deleted = Date.now();
+      await waitFor(async () => !(await kcatMetadata(b.bootstrap)).topics.some((t) => t.topic === topic), {
+        timeoutMs: 5000,
+        intervalMs: 50,
+        what: `${topic} gone from the second broker's Metadata`,
+      });
+      expect(Date.now() - deleted).toBeLessThan(2000);
+    } finally {
+      await adminA.disconnect();
+      await adminB.disconnect();
+    }
+  });
+
+  it('a topic deleted through one broker has its partition directories removed on another that opened it', async () => {
+    const a = await startBroker({ args: [...flags, '--node.id=1'] });
+    const topic = uniqueTopic('shared-delete');
+    expectKcatOk(await kcatProduce(a.bootstrap, topic, 'x\n'));
+    // Started after the creation: it opens every topic of the store, this one included.
+    const c = await startBroker({ args: [...flags, '--node.id=3'] });
+    const dir = path.join(c.dataDir, `${topic}-0`);
+    expect(fs.existsSync(dir)).toBe(true);
+    const admin = kafkaClient(a.bootstrap).admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: [topic] });
     } finally {
       await admin.disconnect();
     }
+    await waitFor(() => !fs.existsSync(dir), { timeoutMs: 5000, intervalMs: 20, what: `${dir} removed` });
+    expect(c.logLines().some((l) => l.msg === 'topic deleted through another broker: local partitions removed' && l.topic === topic)).toBe(true);
   });
 
   it('a broker configured with another cluster.id refuses to start, saying so', async () => {
