@@ -22,12 +22,12 @@ export interface KafkaFailure {
   errorMessage: string;
 }
 
-/** A metadata store write that failed (Redis unreachable, disk error), as a Kafka error. */
 function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
+/** A metadata store write that failed (Redis unreachable, disk error), as a Kafka error. */
 function storeFailure(err: unknown): KafkaFailure {
   return { errorCode: toKafkaErrorCode(err), errorMessage: `Metadata could not be written: ${describeError(err)}` };
 }
@@ -341,7 +341,11 @@ export class TopicManager {
       if (!now) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
       return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${now.partitions} partitions, which is higher than or equal to the requested ${count}.` };
     }
-    const specs = Array.from({ length: count - from }, (_, i) => this.spec(name, grown, from + i));
+    // From the first partition not open here: another broker may have added some meanwhile, or
+    // created the topic (not opened here until now; this broker then opens all of it, as at start-up).
+    const hosted = this.hosted.get(name);
+    const openFrom = hosted?.topicId === grown.topicId ? Math.min(hosted.partitions, from) : 0;
+    const specs = Array.from({ length: count - openFrom }, (_, i) => this.spec(name, grown, openFrom + i));
     this.hosted.set(name, grown);
     await this.engine.open(specs);
     if (this.tier && this.logConfig(grown).remoteStorageEnable) await this.tier.topicChanged(name, grown);
