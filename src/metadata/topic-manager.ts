@@ -258,18 +258,21 @@ export class TopicManager {
     // With object storage the id stays tombstoned until the bucket no longer holds the topic,
     // or a restart would restore it from there. Registered before the store write, so that a
     // creation of the same name waits for the directories to be gone.
+    // This broker's own deletion: the store's notification of it must not start a second
+    // removal (changedElsewhere), which a local store sends before deleteTopic even returns.
+    const hosted = this.hosted.get(name);
+    this.hosted.delete(name);
     const deletion = (async (): Promise<{ removed: TopicRecord | undefined } | { failure: KafkaFailure }> => {
       let removed;
       try {
         removed = await this.store.deleteTopic(name, { tombstone: this.tier !== undefined, topicId: topic.topicId });
       } catch (err) {
+        if (hosted && !this.hosted.has(name)) this.hosted.set(name, hosted);
         return { failure: storeFailure(err) };
       }
       // Also when another broker deleted it first: this broker's partitions of it are orphans.
-      if (this.store.topic(name)?.topicId !== topic.topicId) {
-        if (this.hosted.get(name)?.topicId === topic.topicId) this.hosted.delete(name);
-        await this.removeLocalData(name, topic);
-      }
+      if (this.store.topic(name)?.topicId !== topic.topicId) await this.removeLocalData(name, topic);
+      else if (hosted && !this.hosted.has(name)) this.hosted.set(name, hosted);
       return { removed };
     })();
     const settled = deletion.then(

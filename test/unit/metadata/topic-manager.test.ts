@@ -36,7 +36,8 @@ function harness() {
       if (!writes.includes(String(prop))) return (value as (...a: unknown[]) => unknown).bind(target);
       return async (...args: unknown[]) => {
         if (state.down && writes.includes(String(prop))) return fail();
-        await state.before?.(String(prop), args[0]);
+        // Without a hook, no await: the local store mutates and notifies before its call returns.
+        if (state.before) await state.before(String(prop), args[0]);
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -57,7 +58,7 @@ const createOpts = (name: string, numPartitions = 1) => ({ name, numPartitions, 
 
 describe('TopicManager over a failing or shared metadata store', () => {
   it('answers Kafka codes when the store is unreachable, and changes nothing', async () => {
-    const { topics, state, opened } = harness();
+    const { topics, state, opened, deleted } = harness();
     await topics.create(createOpts('kept', 2));
     state.down = true;
     expect(await topics.create(createOpts('new'))).toMatchObject({ ok: false, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: expect.stringContaining('STRATA_ERR_METADATA_STORE_UNAVAILABLE') });
@@ -73,6 +74,9 @@ describe('TopicManager over a failing or shared metadata store', () => {
     expect(await topics.createPartitions('kept', 4, false, false)).toBeNull();
     expect(opened.map((s) => s.partition)).toEqual([0, 1, 2, 3]);
     expect(await topics.delete('kept')).toBeNull();
+    // Removed once: the store's notification of this broker's own deletion starts no second removal.
+    expect(deleted).toHaveLength(4);
+    expect(new Set(deleted).size).toBe(4);
     // A creation of the name waits for the deletion and then succeeds.
     expect(await topics.create(createOpts('kept'))).toMatchObject({ ok: true });
   });
