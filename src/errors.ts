@@ -53,6 +53,8 @@ export const ERRORS = {
   STRATA_ERR_WORKER_FAILED: { area: 'partition engine', meaning: 'A worker thread died mid-task (it is replaced and reopens its partitions on demand).', kafka: E.NOT_LEADER_OR_FOLLOWER, retriable: true },
   STRATA_ERR_REOPEN_FAILED: { area: 'partition engine', meaning: 'Partitions could not be reopened on a replaced worker thread after several attempts.', kafka: E.NOT_LEADER_OR_FOLLOWER, retriable: true },
   STRATA_ERR_PARTITION_MOVING: { area: 'partition engine', meaning: 'The partition was moving between worker slots for longer than partition.move.timeout.ms; the client retries.', kafka: E.NOT_LEADER_OR_FOLLOWER, retriable: true },
+  STRATA_ERR_NOT_CONTROLLER: { area: 'cluster', meaning: 'A controller-only write (partition leadership) came from a broker that does not hold the controller lease; nothing was written.', kafka: E.NOT_CONTROLLER, retriable: true },
+  STRATA_ERR_STALE_LEADER_EPOCH: { area: 'cluster', meaning: 'A partition-leadership write whose leader epoch does not grow (a stale plan or a deposed controller); nothing was written.', kafka: E.FENCED_LEADER_EPOCH, retriable: true },
   STRATA_ERR_MOVE_REFUSED: { area: 'partition engine', meaning: 'A partition move was asked for that cannot be made (unknown partition or slot, already moving, same slot).', kafka: E.INVALID_REQUEST, retriable: false },
   // ---- protocol (src/protocol)
   STRATA_ERR_DECODE: { area: 'protocol', meaning: 'A request (or a structure inside one) is malformed or truncated; a bad request frame closes the connection.', kafka: E.INVALID_REQUEST, retriable: false },

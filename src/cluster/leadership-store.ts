@@ -1,0 +1,146 @@
+// Thread: main. Partition leadership in Redis: who leads each partition, with its leader epoch.
+//   <prefix>cluster:leadership          hash  PartitionId → JSON {leader, epoch}
+//   <prefix>cluster:leadership-version  integer, INCR'd by every write
+//   <prefix>cluster:leadership-changes  pub/sub channel, the new version after every write
+// Only the controller writes, and every write is fenced in one Lua step: the caller must hold
+// the controller lease (its incarnation is in <prefix>cluster:controller), and each partition's
+// new epoch must be above the stored one — so a deposed controller, or a stale plan, changes
+// nothing. Every broker keeps a snapshot (reads never touch Redis) refreshed on the pub/sub
+// message and by a version poll (pub/sub messages are lost across reconnects).
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { PartitionId } from '../ipc/partition-id.js';
+import { StrataError } from '../errors.js';
+import { controllerKey } from './cluster-keys.js';
+import type { Leadership, LeadershipChange } from './partition-assignment.js';
+
+export function leadershipKey(prefix: string): string {
+  return `${prefix}cluster:leadership`;
+}
+export function leadershipVersionKey(prefix: string): string {
+  return `${prefix}cluster:leadership-version`;
+}
+export function leadershipChannel(prefix: string): string {
+  return `${prefix}cluster:leadership-changes`;
+}
+
+/**
+ * KEYS[1] controller lease, KEYS[2] leadership hash, KEYS[3] version counter; ARGV[1] the
+ * writer's incarnation, then (field, epoch, json) triples. Answers {1, version} when written;
+ * {0, false} when the writer does not hold the lease; {2, field} when an epoch would not grow.
+ */
+export const WRITE_LEADERSHIP_LUA = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return {0, false} end
+local ok, lease = pcall(cjson.decode, cur)
+if not ok or type(lease) ~= 'table' or lease.incarnation ~= ARGV[1] then return {0, false} end
+for i = 2, #ARGV, 3 do
+  local stored = redis.call('HGET', KEYS[2], ARGV[i])
+  if stored then
+    local ok2, old = pcall(cjson.decode, stored)
+    if ok2 and type(old) == 'table' and tonumber(old.epoch) >= tonumber(ARGV[i + 1]) then return {2, ARGV[i]} end
+  end
+end
+for i = 2, #ARGV, 3 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
+return {1, redis.call('INCR', KEYS[3])}
+`;
+
+const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0) });
+
+export interface LeadershipStoreOptions {
+  redis: Redis;
+  keyPrefix: string;
+  logger: Logger;
+  /** Version poll period (default 500 ms). */
+  pollMs?: number;
+}
+
+export class LeadershipStore {
+  private snapshot = new Map<PartitionId, Leadership>();
+  private version = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private subscriber: Redis | undefined;
+  private readonly listeners: Array<() => void> = [];
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly opts: LeadershipStoreOptions) {}
+
+  /** Loads the snapshot, then follows changes (pub/sub plus the version poll). */
+  async start(): Promise<void> {
+    await this.refresh();
+    const { redis, keyPrefix } = this.opts;
+    this.subscriber = redis.duplicate();
+    this.subscriber.on('message', () => void this.refresh());
+    this.subscriber.on('error', (err: unknown) => this.opts.logger.debug({ err }, 'leadership subscriber error'));
+    await this.subscriber.subscribe(leadershipChannel(keyPrefix)).catch((err: unknown) => this.opts.logger.warn({ err }, 'leadership changes: subscribe failed; polling only'));
+    this.timer = setInterval(() => void this.refresh(), this.opts.pollMs ?? 500);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+
+  /** The snapshot's leader and epoch of a partition. */
+  get(id: PartitionId): Leadership | undefined {
+    return this.snapshot.get(id);
+  }
+
+  all(): ReadonlyMap<PartitionId, Leadership> {
+    return this.snapshot;
+  }
+
+  /** Called after the snapshot changed (any broker's write). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * The controller's write of a plan (partition-assignment.ts). Rejects with
+   * STRATA_ERR_NOT_CONTROLLER when `incarnation` does not hold the controller lease, and
+   * STRATA_ERR_STALE_LEADER_EPOCH when an epoch would not grow; nothing is written then.
+   */
+  async write(incarnation: string, changes: readonly LeadershipChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const { redis, keyPrefix } = this.opts;
+    const args: string[] = [incarnation];
+    for (const c of changes) args.push(c.id, String(c.epoch), JSON.stringify({ leader: c.to, epoch: c.epoch }));
+    const answer = (await redis.eval(WRITE_LEADERSHIP_LUA, 3, controllerKey(keyPrefix), leadershipKey(keyPrefix), leadershipVersionKey(keyPrefix), ...args)) as [number, unknown];
+    if (answer[0] === 0) throw new StrataError('STRATA_ERR_NOT_CONTROLLER', 'partition leadership not written: this broker does not hold the controller lease');
+    if (answer[0] === 2) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `partition leadership not written: the epoch of ${String(answer[1])} would not grow`);
+    await redis.publish(leadershipChannel(keyPrefix), String(answer[1])).catch(() => undefined);
+    await this.refresh();
+  }
+
+  /** Reloads the snapshot when the version moved (one refresh at a time). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(): Promise<void> {
+    const { redis, keyPrefix, logger } = this.opts;
+    try {
+      const version = Number((await redis.get(leadershipVersionKey(keyPrefix))) ?? 0);
+      if (version === this.version) return;
+      const raw = await redis.hgetall(leadershipKey(keyPrefix));
+      const next = new Map<PartitionId, Leadership>();
+      for (const [field, json] of Object.entries(raw)) {
+        try {
+          const parsed = leadershipSchema.safeParse(JSON.parse(json));
+          if (parsed.success) next.set(field as PartitionId, parsed.data);
+        } catch {
+          // malformed: skipped (never written by Strata)
+        }
+      }
+      this.snapshot = next;
+      this.version = version;
+      for (const l of this.listeners) l();
+    } catch (err) {
+      logger.debug({ err }, 'leadership refresh failed; keeping the last snapshot');
+    }
+  }
+}
