@@ -3,6 +3,7 @@
 // this interface only, so they can be tested against a fake.
 import type { Logger } from 'pino';
 import type { ClusterView } from './cluster/cluster-membership.js';
+import type { LeadershipView } from './cluster/cluster-placement.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -36,6 +37,8 @@ export interface BrokerContext {
   readonly logger: Logger;
   /** Cluster mode's live brokers and controller (src/cluster); undefined for a single broker. */
   readonly cluster?: ClusterView | undefined;
+  /** Cluster mode's partition leadership (src/cluster/cluster-placement.ts); undefined for a single broker. */
+  readonly leadership?: LeadershipView | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

@@ -28,7 +28,9 @@ import { currentBootId, pageCacheIntact, writeBootMarker } from './util/boot-mar
 import { acquireLogDirLocks, type LogDirLock } from './util/log-dir-lock.js';
 import { listenFailure } from './util/startup-error.js';
 import { ClusterMembership } from './cluster/cluster-membership.js';
-import { clusterSettings } from './config/cluster-settings.js';
+import { ClusterPlacement } from './cluster/cluster-placement.js';
+import { LeadershipStore } from './cluster/leadership-store.js';
+import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
 
 /**
@@ -58,6 +60,9 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly tier: TierManager | undefined;
   /** Cluster mode only (cluster.enable + Redis): registration, live brokers, controller lease. */
   readonly cluster: ClusterMembership | undefined;
+  /** Cluster mode with cluster.partition.leadership.enable: who leads each partition. */
+  readonly leadership: ClusterPlacement | undefined;
+  private leadershipStore: LeadershipStore | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
@@ -104,6 +109,30 @@ export class Broker implements BrokerContext, MetricsSource {
     this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
     const cluster = clusterSettings(config);
     this.cluster = cluster && new ClusterMembership(cluster, logger.child({ component: 'cluster' }));
+    if (this.cluster !== undefined && cluster !== undefined && config['cluster.partition.leadership.enable']) this.leadership = this.clusterPlacement(this.cluster, cluster);
+  }
+
+  /** Cluster mode's partition leadership: the snapshot every broker follows, and the controller's planning. */
+  private clusterPlacement(membership: ClusterMembership, settings: ClusterSettings): ClusterPlacement {
+    const logger = this.logger.child({ component: 'leadership' });
+    const store = new LeadershipStore({ redis: membership.redisClient, keyPrefix: settings.keyPrefix, logger });
+    this.leadershipStore = store;
+    const placement = new ClusterPlacement({
+      store,
+      liveBrokers: () => membership.liveBrokers().map((b) => b.nodeId),
+      isController: () => membership.isController,
+      incarnation: () => membership.incarnation,
+      // No partition changes broker yet: its data lives on the broker that leads it.
+      partitions: () => this.topics.names().flatMap((name) => {
+        const t = this.topics.get(name)!;
+        return Array.from({ length: t.partitions }, (_, p) => ({ id: partitionId(t.topicId, p), movable: false }));
+      }),
+      intervalMs: settings.heartbeatIntervalMs,
+      logger,
+    });
+    membership.onBrokersChange(() => placement.poke());
+    membership.onControllerChange(() => placement.poke());
+    return placement;
   }
 
   get clusterId(): string {
@@ -150,6 +179,10 @@ export class Broker implements BrokerContext, MetricsSource {
     // Registered only once the advertised endpoint is known; a live broker holding our node.id
     // makes start() fail here (STRATA_ERR_NODE_ID_IN_USE, exit 1).
     await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, rack: this.config['broker.rack'], httpPort });
+    if (this.leadership) {
+      await this.leadershipStore!.start();
+      this.leadership.start();
+    }
     const interval = this.config['log.retention.check.interval.ms'];
     this.maintenanceTimer = setInterval(() => {
       this.engine.maintenance(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'log maintenance failed'));
@@ -254,6 +287,8 @@ export class Broker implements BrokerContext, MetricsSource {
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     // Leave the cluster first so the others drop this broker (and take the controller lease) at
     // once. Controlled shutdown (handing partitions over) will come before this.
+    await this.leadership?.stop();
+    this.leadershipStore?.stop();
     await this.cluster?.stop();
     await this.elastic.stop();
     this.engine.wakeAllWaiters();

@@ -134,6 +134,16 @@ export class ClusterMembership implements ClusterView {
     return this.registry?.registered ?? false;
   }
 
+  /** This process's incarnation (the holder id in its registration and the lease); undefined before start(). */
+  get incarnation(): string | undefined {
+    return this.registry?.incarnation;
+  }
+
+  /** The membership's Redis connection (the leadership store shares it). */
+  get redisClient(): Redis {
+    return this.redis;
+  }
+
   onBrokersChange(listener: (brokers: readonly BrokerInfo[]) => void): void {
     this.brokerListeners.push(listener);
   }

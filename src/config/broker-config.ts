@@ -100,6 +100,11 @@ export const brokerConfigSchema = z.strictObject({
    *  itself under `redis.key.prefix`, heartbeats, and takes part in the controller lease. Off by
    *  default: a broker with Redis but without this setting stays a single broker. */
   'cluster.enable': bool().default(false),
+  /** Cluster mode: the controller spreads partition leadership over the live brokers and each
+   *  broker serves only the partitions it leads (others answer NOT_LEADER_OR_FOLLOWER). Needs
+   *  cluster.metadata.store=redis (every broker must see the same topics). Off by default until
+   *  partitions can move between brokers and groups are coordinated across them. */
+  'cluster.partition.leadership.enable': bool().default(false),
   /** Cluster mode: how often this broker refreshes its registration and the controller lease, and
    *  re-reads the live brokers. Must be below broker.session.timeout.ms. */
   'broker.heartbeat.interval.ms': int(10, 3600_000).default(2_000),

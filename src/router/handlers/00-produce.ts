@@ -19,6 +19,7 @@ import { partitionId } from '../../ipc/partition-id.js';
 import type { AppendRequestItem } from '../../partitions/partition-engine.js';
 import { toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { leadershipError } from './leadership.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 
@@ -59,6 +60,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           : null;
     // Everything up to engine.append is synchronous so pipelined requests reach each
     // partition's worker in request order.
+    let notLeader: number = ErrorCode.NONE;
     for (const topicData of req.topicData) {
       const topic = broker.topics.get(topicData.name);
       const partitionResponses: PartitionResponse[] = [];
@@ -68,6 +70,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           partitionResponses.push(partitionResponse(p.index, requestError.code, requestError.message));
         } else if (!topic || p.index < 0 || p.index >= topic.partitions) {
           partitionResponses.push(partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
+        } else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.index)) !== ErrorCode.NONE) {
+          partitionResponses.push(partitionResponse(p.index, notLeader, 'This broker does not lead this topic-partition: refresh metadata.'));
         } else if (p.records === null || p.records.length === 0) {
           partitionResponses.push(partitionResponse(p.index, ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no record batch'));
         } else {

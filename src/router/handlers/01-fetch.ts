@@ -35,6 +35,7 @@ import { logPartitionFailure } from '../failure-log.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch, type FetchSession } from '../fetch-sessions.js';
 import { readForFetch } from './fetch-reads.js';
 import { topicIdFromWire } from './topic-ids.js';
+import { leadershipError } from './leadership.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 
@@ -103,6 +104,7 @@ async function fullFetch(ctx: RequestContext, req: FetchRequest, openSession: bo
   const topicIds: string[] = [];
   const asked: FetchRequestFetchPartition[] = [];
   const responseMaxBytes = Math.max(0, req.maxBytes);
+  let notLeader: number = ErrorCode.NONE;
   for (const t of req.topics) {
     const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
     const topic = name === undefined ? undefined : broker.topics.get(name);
@@ -111,6 +113,7 @@ async function fullFetch(ctx: RequestContext, req: FetchRequest, openSession: bo
     for (const p of t.partitions) {
       if (!topic) partitions.push(partitionData(p.partition, unknownTopicCode(apiVersion)));
       else if (p.partition < 0 || p.partition >= topic.partitions) partitions.push(partitionData(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch)) !== ErrorCode.NONE) partitions.push(partitionData(p.partition, notLeader));
       else {
         const key = partitionId(topic.topicId, p.partition);
         const target = partitionData(p.partition, ErrorCode.NONE);
@@ -154,13 +157,18 @@ function topicEntry(responses: TopicData[], topic: string, topicIdWire: Buffer):
 /** Merges the request's added/updated and forgotten partitions into the session; answers the bad ones. */
 function mergeIntoSession(ctx: RequestContext, req: FetchRequest, session: FetchSession, responses: TopicData[]): void {
   const { broker, apiVersion } = ctx;
+  let notLeader: number = ErrorCode.NONE;
   for (const t of req.topics) {
     const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
     const topic = name === undefined ? undefined : broker.topics.get(name);
     for (const p of t.partitions) {
       if (!topic) topicEntry(responses, name ?? t.topic, t.topicId).push(partitionData(p.partition, unknownTopicCode(apiVersion)));
       else if (p.partition < 0 || p.partition >= topic.partitions) topicEntry(responses, name!, t.topicId).push(partitionData(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
-      else session.upsert(name!, topic.topicId, p.partition, partitionId(topic.topicId, p.partition), Number(p.fetchOffset), p.partitionMaxBytes);
+      else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch)) !== ErrorCode.NONE) {
+        // Not led here (any more): answered, and out of the session until the client sends it again.
+        topicEntry(responses, name!, t.topicId).push(partitionData(p.partition, notLeader));
+        session.forget(partitionId(topic.topicId, p.partition));
+      } else session.upsert(name!, topic.topicId, p.partition, partitionId(topic.topicId, p.partition), Number(p.fetchOffset), p.partitionMaxBytes);
     }
   }
   for (const f of req.forgottenTopicsData) {

@@ -14,6 +14,7 @@ import {
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { describeError, toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { leadershipError } from './leadership.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -34,6 +35,7 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     const topics: ListOffsetsResponse['topics'] = [];
     const items: Array<{ key: PartitionId; timestamp: number }> = [];
     const targets: Array<{ target: PartitionResponse; maxNumOffsets: number; topic: string }> = [];
+    let notLeader: number = ErrorCode.NONE;
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResponse[] = [];
@@ -42,6 +44,8 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
         const timestamp = Number(p.timestamp);
         if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           partitions.push(partitionResponse(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        } else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partitionIndex, p.currentLeaderEpoch)) !== ErrorCode.NONE) {
+          partitions.push(partitionResponse(p.partitionIndex, notLeader));
         } else if (timestamp < -3 || (timestamp === -3 && apiVersion < 7)) {
           partitions.push(partitionResponse(p.partitionIndex, ErrorCode.UNSUPPORTED_VERSION));
         } else {

@@ -1,6 +1,8 @@
 // Thread: main. Metadata (key 3), versions 0–12.
-// One broker leads every partition (leader epoch CURRENT_LEADER_EPOCH = 0, replicas = ISR =
-// [this node]). Every path (all topics, by name, by id) reads the one metadata store, which a
+// A single broker leads every partition (leader epoch 0, replicas = ISR = [this node]); in
+// cluster mode with partition leadership the brokers are the live ones and each partition's
+// leader and epoch come from the leadership snapshot (handlers/leadership.ts), replicas = ISR =
+// [leader] (the next issue makes other brokers eligible to take a partition over). Every path (all topics, by name, by id) reads the one metadata store, which a
 // deletion updates in one synchronous step: a deleted topic is absent from the next answer.
 // Topics: v0 empty list = all; v1+ null = all. v4+ AllowAutoTopicCreation (and the broker's
 // auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
@@ -17,24 +19,25 @@ import {
 } from '../../protocol/generated/messages/03-metadata.js';
 import type { TopicRecord } from '../../metadata/metadata-store.js';
 import { topicNameProblem } from '../../metadata/topic-manager.js';
-import { CURRENT_LEADER_EPOCH } from '../../ipc/tasks.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
+import { leaderOf } from './leadership.js';
 import { defineHandler } from './types.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
 function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord): TopicEntry {
-  const nodeId = broker.nodeId;
   const partitions: TopicEntry['partitions'] = [];
   for (let p = 0; p < topic.partitions; p++) {
+    // Single broker: this one, epoch 0. Cluster: the leadership snapshot (-1 while unplaced).
+    const { leaderId, leaderEpoch } = leaderOf(broker, topic.topicId, p);
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      errorCode: leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p,
-      leaderId: nodeId,
-      leaderEpoch: CURRENT_LEADER_EPOCH,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
+      leaderId,
+      leaderEpoch,
+      replicaNodes: leaderId === -1 ? [] : [leaderId],
+      isrNodes: leaderId === -1 ? [] : [leaderId],
       offlineReplicas: [],
     });
   }
@@ -99,11 +102,13 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         topics.push(topicEntry(broker, topicName, topic));
       }
     }
+    // Cluster mode with leadership: every live broker (clients connect to the leaders); else this one.
+    const live = broker.leadership !== undefined ? broker.cluster?.liveBrokers() : undefined;
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers: live !== undefined && live.length > 0 ? live.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
       clusterId: broker.clusterId,
-      controllerId: broker.nodeId,
+      controllerId: live !== undefined ? (broker.cluster?.controllerId() ?? broker.nodeId) : broker.nodeId,
       topics,
       clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
     };

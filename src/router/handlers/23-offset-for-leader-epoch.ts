@@ -23,6 +23,7 @@ import {
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { CURRENT_LEADER_EPOCH } from '../../ipc/tasks.js';
 import { PartitionCalls } from './partition-calls.js';
+import { leadershipError } from './leadership.js';
 import { defineHandler } from './types.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
@@ -50,6 +51,9 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
         partitions.push(result);
         if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
           result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (broker.leadership !== undefined) {
+          result.errorCode = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch);
+          if (result.errorCode === ErrorCode.NONE) calls.add(t.topic, p.partition, result, { key: partitionId(topic.topicId, p.partition), leaderEpoch: p.leaderEpoch });
         } else if (p.currentLeaderEpoch !== NO_LEADER_EPOCH && p.currentLeaderEpoch < CURRENT_LEADER_EPOCH) {
           result.errorCode = ErrorCode.FENCED_LEADER_EPOCH;
         } else if (p.currentLeaderEpoch !== NO_LEADER_EPOCH && p.currentLeaderEpoch > CURRENT_LEADER_EPOCH) {

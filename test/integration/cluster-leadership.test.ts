@@ -1,0 +1,95 @@
+// Integration: three real brokers on 127.0.0.1 form one cluster with partition leadership
+// (cluster.enable, cluster.metadata.store=redis, cluster.partition.leadership.enable, one Redis
+// prefix). A topic created through one broker gets its partitions spread over all three by the
+// controller; every broker's Metadata names the same leaders and lists all three brokers;
+// KafkaJS (bootstrapped to one broker only) produces acks=all to every partition and kcat
+// (bootstrapped to another) reads every record back from the leaders; a raw Produce to a
+// broker that does not lead the partition is answered NOT_LEADER_OR_FOLLOWER.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
+import { encodeRecordBatch } from '../../src/protocol/records.js';
+import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
+import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
+import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
+import { withConnection } from '../helpers/raw-kafka.js';
+import { produce } from '../helpers/raw-requests.js';
+import { uniqueTopic } from '../helpers/topics.js';
+
+const prefix = uniqueRedisPrefix();
+const PARTITIONS = 6;
+const brokers: BrokerHandle[] = [];
+
+function clusterArgs(nodeId: number): string[] {
+  return [
+    '--cluster.enable=true',
+    '--cluster.metadata.store=redis',
+    '--cluster.partition.leadership.enable=true',
+    `--redis.url=${redisUrl()}`,
+    `--redis.key.prefix=${prefix}`,
+    `--node.id=${nodeId}`,
+    '--broker.heartbeat.interval.ms=200',
+    '--broker.session.timeout.ms=1000',
+    '--auto.create.topics.enable=false',
+  ];
+}
+
+beforeAll(async () => {
+  // The first broker creates the cluster id in Redis; the others join it.
+  brokers.push(await startBroker({ args: clusterArgs(1) }));
+  brokers.push(...(await Promise.all([2, 3].map((id) => startBroker({ args: clusterArgs(id) })))));
+});
+
+afterAll(async () => {
+  await Promise.all(brokers.map((b) => b.stop()));
+});
+
+/** Leader of every partition of `topic` as `broker`'s Metadata reports it (-1: none). */
+async function leaders(b: BrokerHandle, topic: string): Promise<{ leaders: number[]; brokerIds: number[] }> {
+  const md = await kcatMetadata(b.bootstrap, topic);
+  const t = md.topics.find((x) => x.topic === topic);
+  const leaders = (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
+  return { leaders, brokerIds: md.brokers.map((x) => x.id).sort() };
+}
+
+describe('a three-broker cluster with partition leadership', () => {
+  it('spreads a new topic over the brokers; clients produce and consume through the leaders; a non-leader refuses', async () => {
+    const topic = uniqueTopic('spread');
+    await createTopicOn(brokers[0]!.bootstrap, topic, PARTITIONS);
+    // Every broker agrees on a leader for every partition, using all three brokers.
+    const agreed = await waitFor(
+      async () => {
+        const views = await Promise.all(brokers.map((b) => leaders(b, topic)));
+        const first = JSON.stringify(views[0]!.leaders);
+        const ok = views.every((v) => JSON.stringify(v.leaders) === first && JSON.stringify(v.brokerIds) === '[1,2,3]') && views[0]!.leaders.length === PARTITIONS && !views[0]!.leaders.includes(-1);
+        return ok ? views[0]!.leaders : undefined;
+      },
+      { timeoutMs: 15_000, what: 'every broker to report the same leaders for every partition' },
+    );
+    expect(new Set(agreed)).toEqual(new Set([1, 2, 3]));
+
+    // KafkaJS, bootstrapped to broker 1 only, follows Metadata to each partition's leader.
+    const producer = kafkaClient(brokers[0]!.bootstrap).producer();
+    await producer.connect();
+    const sent: string[][] = Array.from({ length: PARTITIONS }, () => []);
+    for (let round = 0; round < 5; round++) {
+      const messages = Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, value: `p${p}-r${round}` }));
+      await producer.send({ topic, acks: -1, messages });
+      messages.forEach((m) => sent[m.partition]!.push(m.value));
+    }
+    await producer.disconnect();
+
+    // kcat, bootstrapped to broker 2, reads every partition from its leader.
+    for (let p = 0; p < PARTITIONS; p++) {
+      const records = await kcatConsumeJson(brokers[1]!.bootstrap, topic, { partition: p });
+      expect(records.map((r) => r.payload)).toEqual(sent[p]);
+    }
+
+    // A broker that does not lead partition 0 answers NOT_LEADER_OR_FOLLOWER for it.
+    const other = brokers.find((b, i) => i + 1 !== agreed[0])!;
+    const answer = await withConnection(other.host, other.port, (c) => produce(c, topic, 0, encodeRecordBatch({ records: [{ key: null, value: Buffer.from('stray') }] })));
+    expect(answer.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // ...and nothing of it reached the log.
+    expect((await kcatConsumeJson(brokers[2]!.bootstrap, topic, { partition: 0 })).map((r) => r.payload)).toEqual(sent[0]);
+  }, 90_000);
+});
