@@ -30,6 +30,7 @@ import { listenFailure } from './util/startup-error.js';
 import { ClusterMembership } from './cluster/cluster-membership.js';
 import { ClusterPlacement } from './cluster/cluster-placement.js';
 import { LeadershipStore } from './cluster/leadership-store.js';
+import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
 
@@ -131,6 +132,8 @@ export class Broker implements BrokerContext, MetricsSource {
       logger,
     });
     membership.onBrokersChange(() => placement.poke());
+    // Groups are spread over the live brokers as FindCoordinator answers.
+    this.groups.ownsGroup = (groupId) => coordinatorFor(groupId, membership.liveBrokers().map((b) => b.nodeId)) === this.nodeId;
     membership.onControllerChange(() => placement.poke());
     return placement;
   }

@@ -119,6 +119,12 @@ export class GroupCoordinator {
   private ticks = 0;
   private knownTopics = new Map<string, string>();
   private cleaning: Promise<void> | undefined;
+  /**
+   * Whether this broker coordinates the group (cluster mode spreads groups over the live
+   * brokers, src/router/handlers/coordinator-placement.ts); requests for another broker's groups
+   * answer NOT_COORDINATOR so clients look the coordinator up again. A single broker owns all.
+   */
+  ownsGroup: (groupId: string) => boolean = () => true;
 
   constructor(
     readonly store: OffsetStore,
@@ -169,6 +175,12 @@ export class GroupCoordinator {
     return this.loading;
   }
 
+  /** COORDINATOR_NOT_AVAILABLE (store down), NOT_COORDINATOR (another broker's group) or NONE. */
+  private refusal(groupId: string): number {
+    if (!this.available()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.ownsGroup(groupId) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+  }
+
   available(): boolean {
     return this.loaded && !this.stopped && this.store.available();
   }
@@ -205,7 +217,8 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- JoinGroup
 
   join(p: JoinGroupParams): Promise<JoinResult> {
-    if (!this.available()) return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const refused = this.refusal(p.groupId);
+    if (refused !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, refused));
     if (p.groupId === '') return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
     if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
@@ -499,7 +512,8 @@ export class GroupCoordinator {
   private validateMember(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number):
     | { group: ClassicGroup; member: GroupMember }
     | { errorCode: number } {
-    if (!this.available()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused };
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
     if (group.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
@@ -584,7 +598,8 @@ export class GroupCoordinator {
 
   leave(groupId: string, leaving: Array<MemberIdentity & { reason?: string | null }>): LeaveResult {
     const echo = (code: number) => leaving.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: code }));
-    if (!this.available()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: echo(ErrorCode.COORDINATOR_NOT_AVAILABLE) };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, members: echo(refused) };
     const group = this.groups.get(groupId);
     if (!group) return { errorCode: ErrorCode.NONE, members: echo(ErrorCode.UNKNOWN_MEMBER_ID) };
     if (group.state === 'Dead') return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: echo(ErrorCode.COORDINATOR_NOT_AVAILABLE) };
@@ -703,7 +718,8 @@ export class GroupCoordinator {
   /** One error code per entry of `p.offsets`, in order. All valid offsets are stored atomically. */
   async commitOffsets(p: CommitParams): Promise<number[]> {
     const all = (code: number) => p.offsets.map(() => code);
-    if (!this.available()) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const refused = this.refusal(p.groupId);
+    if (refused !== ErrorCode.NONE) return all(refused);
     if (p.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
     let group = this.groups.get(p.groupId);
     if (!group) {
@@ -748,7 +764,8 @@ export class GroupCoordinator {
 
   /** Committed offsets (all of the group's when `partitions` is null); offsets of deleted topics are left out. */
   async fetchOffsets(groupId: string, partitions: PartitionRef[] | null): Promise<{ errorCode: number; offsets: PartitionOffset[] }> {
-    if (!this.available()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, offsets: [] };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, offsets: [] };
     try {
       const offsets = await this.store.fetchOffsets(groupId, partitions);
       return { errorCode: ErrorCode.NONE, offsets: partitions === null ? offsets.filter((o) => this.topics.partitionCount(o.topic) !== undefined) : offsets };
@@ -760,7 +777,8 @@ export class GroupCoordinator {
   /** OffsetDelete: a top-level error code and one code per partition. */
   async deleteOffsets(groupId: string, partitions: PartitionRef[]): Promise<{ errorCode: number; codes: number[] }> {
     const none = { codes: partitions.map(() => ErrorCode.NONE as number) };
-    if (!this.available()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, ...none };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, ...none };
     const group = this.groups.get(groupId);
     if (!group || group.state === 'Dead') return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, ...none };
     const codes = none.codes;
@@ -806,7 +824,8 @@ export class GroupCoordinator {
 
   describeGroup(groupId: string): GroupSummary {
     const base = { groupId, protocolType: '', protocolName: '', members: [] };
-    if (!this.available()) return { ...base, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, state: 'Dead' };
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return { ...base, errorCode: refused, state: 'Dead' };
     const group = this.groups.get(groupId);
     if (!group) return { ...base, errorCode: ErrorCode.NONE, state: 'Dead' };
     const stable = group.state === 'Stable';
@@ -829,7 +848,8 @@ export class GroupCoordinator {
   }
 
   async deleteGroup(groupId: string): Promise<number> {
-    if (!this.available()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const refused = this.refusal(groupId);
+    if (refused !== ErrorCode.NONE) return refused;
     const group = this.groups.get(groupId);
     if (!group || group.state === 'Dead') return ErrorCode.GROUP_ID_NOT_FOUND;
     if (group.state !== 'Empty' || group.size > 0) return ErrorCode.NON_EMPTY_GROUP;

@@ -1,5 +1,6 @@
 // Thread: main. FindCoordinator (key 10), versions 0–6.
-// This broker coordinates every group and transactional id. Key types: 0 group, 1
+// A single broker coordinates every group and transactional id; in cluster mode with
+// partition leadership, groups are spread over the live brokers by a hash of the group id. Key types: 0 group, 1
 // transaction (answered with this broker so clients can probe; transactions themselves are
 // not supported yet); anything else INVALID_REQUEST. v4+ batches keys in coordinatorKeys
 // (top-level fields unused). Group keys answer COORDINATOR_NOT_AVAILABLE while the offset
@@ -13,6 +14,7 @@ import {
   type FindCoordinatorRequest,
   type FindCoordinatorResponse,
 } from '../../protocol/generated/messages/10-find-coordinator.js';
+import { coordinatorFor } from '../../cluster/group-placement.js';
 import { defineHandler } from './types.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
@@ -22,6 +24,14 @@ function lookup(broker: BrokerContext, key: string, keyType: number): Coordinato
   if (keyType !== 0 && keyType !== 1) return fail(ErrorCode.INVALID_REQUEST, `unsupported coordinator key type ${keyType}`);
   if (keyType === 0 && key === '') return fail(ErrorCode.INVALID_REQUEST, 'empty group id');
   if (keyType === 0 && !broker.groups.available()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not available');
+  if (keyType === 0 && broker.leadership !== undefined) {
+    // Cluster mode: groups are spread over the live brokers (src/cluster/group-placement.ts).
+    const live = broker.cluster?.liveBrokers() ?? [];
+    const id = coordinatorFor(key, live.map((b) => b.nodeId));
+    const b = live.find((x) => x.nodeId === id);
+    if (b === undefined) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no live broker is known yet');
+    return { key, nodeId: b.nodeId, host: b.host, port: b.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  }
   return { key, nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 

@@ -183,4 +183,19 @@ describe('GroupCoordinator', () => {
     expect(await c.deleteGroup('g')).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
     expect(await c.store.fetchOffsets('g', null)).toEqual([]);
   });
+
+  it("answers NOT_COORDINATOR for another broker's groups (cluster mode), and serves its own", async () => {
+    const { c } = await setup();
+    c.ownsGroup = (groupId) => groupId === 'mine';
+    expect((await c.join(joinParams('theirs'))).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(c.heartbeat('theirs', 'm', null, 1)).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await c.sync({ groupId: 'theirs', generationId: 1, memberId: 'm', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] })).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(c.leave('theirs', [{ memberId: 'm', groupInstanceId: null }]).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(await c.commitOffsets({ groupId: 'theirs', generationId: -1, memberId: '', groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] })).toEqual([ErrorCode.NOT_COORDINATOR]);
+    expect((await c.fetchOffsets('theirs', null)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await c.deleteOffsets('theirs', [])).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(c.describeGroup('theirs').errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(await c.deleteGroup('theirs')).toBe(ErrorCode.NOT_COORDINATOR);
+    expect((await c.join(joinParams('mine'))).errorCode).toBe(ErrorCode.NONE);
+  });
 });
