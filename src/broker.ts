@@ -120,7 +120,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.leadershipStore = store;
     const placement = new ClusterPlacement({
       store,
-      liveBrokers: () => membership.liveBrokers().map((b) => b.nodeId),
+      liveBrokers: async () => (await membership.refreshLiveBrokers()).map((b) => b.nodeId),
       isController: () => membership.isController,
       incarnation: () => membership.incarnation,
       // No partition changes broker yet: its data lives on the broker that leads it.

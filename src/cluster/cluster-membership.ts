@@ -134,6 +134,11 @@ export class ClusterMembership implements ClusterView {
     return this.registry?.registered ?? false;
   }
 
+  /** Re-reads the live brokers from Redis now (the controller, before it places partitions). */
+  async refreshLiveBrokers(): Promise<BrokerInfo[]> {
+    return this.registry ? this.registry.refreshView() : [];
+  }
+
   /** This process's incarnation (the holder id in its registration and the lease); undefined before start(). */
   get incarnation(): string | undefined {
     return this.registry?.incarnation;

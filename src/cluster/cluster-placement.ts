@@ -22,8 +22,9 @@ export interface LeadershipView {
 
 export interface ClusterPlacementOptions {
   store: LeadershipStore;
-  /** Node ids of the live brokers (membership). */
-  liveBrokers: () => number[];
+  /** Node ids of the live brokers, read from Redis now (not a cached view: a broker that joined a
+   *  moment ago must get its share of partitions placed now, which never move afterwards). */
+  liveBrokers: () => Promise<number[]>;
   /** Whether this broker holds the controller lease now, and its incarnation (the lease holder id). */
   isController: () => boolean;
   incarnation: () => string | undefined;
@@ -86,7 +87,7 @@ export class ClusterPlacement implements LeadershipView {
     const incarnation = this.opts.incarnation();
     if (incarnation === undefined) return;
     await store.refresh();
-    const changes = planAssignment({ liveBrokers: this.opts.liveBrokers(), partitions: this.opts.partitions(), current: store.all() });
+    const changes = planAssignment({ liveBrokers: await this.opts.liveBrokers(), partitions: this.opts.partitions(), current: store.all() });
     if (changes.length === 0) return;
     await store.write(incarnation, changes);
     logger.info(

@@ -70,7 +70,8 @@ export class LeadershipStore {
   async start(): Promise<void> {
     await this.refresh();
     const { redis, keyPrefix } = this.opts;
-    this.subscriber = redis.duplicate();
+    // Its own connection (a subscribed connection serves nothing else), queueing while it connects.
+    this.subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
     this.subscriber.on('message', () => void this.refresh());
     this.subscriber.on('error', (err: unknown) => this.opts.logger.debug({ err }, 'leadership subscriber error'));
     await this.subscriber.subscribe(leadershipChannel(keyPrefix)).catch((err: unknown) => this.opts.logger.warn({ err }, 'leadership changes: subscribe failed; polling only'));
