@@ -132,6 +132,13 @@ export class Broker implements BrokerContext, MetricsSource {
       logger,
     });
     membership.onBrokersChange(() => placement.poke());
+    // Every partition is opened here (empty unless led here), so a partition given to this broker serves at once.
+    const host = () => void this.topics.hostAll().catch((err: unknown) => logger.warn({ err }, 'opening partitions of topics created through another broker failed'));
+    this.metadata.onChange(() => {
+      host();
+      placement.poke();
+    });
+    store.onChange(host);
     // Groups are spread over the live brokers as FindCoordinator answers.
     this.groups.ownsGroup = (groupId) => coordinatorFor(groupId, membership.liveBrokers().map((b) => b.nodeId)) === this.nodeId;
     membership.onControllerChange(() => placement.poke());

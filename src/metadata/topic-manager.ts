@@ -356,6 +356,26 @@ export class TopicManager {
     return null;
   }
 
+  /**
+   * Cluster mode with partition leadership: opens here every partition of every topic in the
+   * shared store that is not open here yet (topics created or grown through another broker), so
+   * whichever of them the controller gives this broker can be served at once. Partitions this
+   * broker does not lead stay empty (requests for them are refused before the engine).
+   */
+  async hostAll(): Promise<void> {
+    const specs: PartitionSpec[] = [];
+    for (const name of this.store.topicNames()) {
+      if (this.creating.has(name) || this.deleting.has(name) || this.altering.has(name)) continue;
+      const topic = this.store.topic(name)!;
+      const hosted = this.hosted.get(name);
+      const openFrom = hosted?.topicId === topic.topicId ? hosted.partitions : 0;
+      if (openFrom >= topic.partitions) continue;
+      for (let p = openFrom; p < topic.partitions; p++) specs.push(this.spec(name, topic, p));
+      this.hosted.set(name, topic);
+    }
+    if (specs.length > 0) await this.engine.open(specs);
+  }
+
   /** Validates a whole new set of overrides; returns the normalised set or a failure. */
   validateConfigs(entries: Array<{ name: string; value: string | null }>): { ok: true; configs: Record<string, string> } | ({ ok: false } & KafkaFailure) {
     const configs: Record<string, string> = {};

@@ -4,7 +4,8 @@
 // controller; every broker's Metadata names the same leaders and lists all three brokers;
 // KafkaJS (bootstrapped to one broker only) produces acks=all to every partition and kcat
 // (bootstrapped to another) reads every record back from the leaders; a raw Produce to a
-// broker that does not lead the partition is answered NOT_LEADER_OR_FOLLOWER.
+// broker that does not lead the partition is answered NOT_LEADER_OR_FOLLOWER. A consumer group
+// whose coordinator is not the bootstrap broker consumes every record and commits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
@@ -15,6 +16,7 @@ import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
+import { coordinatorFor } from '../../src/cluster/group-placement.js';
 
 const prefix = uniqueRedisPrefix();
 const PARTITIONS = 6;
@@ -92,4 +94,31 @@ describe('a three-broker cluster with partition leadership', () => {
     // ...and nothing of it reached the log.
     expect((await kcatConsumeJson(brokers[2]!.bootstrap, topic, { partition: 0 })).map((r) => r.payload)).toEqual(sent[0]);
   }, 90_000);
+
+  it('a consumer group coordinated by another broker than the bootstrap one reads every record and commits', async () => {
+    const topic = uniqueTopic('group');
+    await createTopicOn(brokers[0]!.bootstrap, topic, 3);
+    // A group id whose coordinator is broker 3 (the consumer bootstraps through broker 1).
+    let groupId = '';
+    for (let i = 0; coordinatorFor(groupId, [1, 2, 3]) !== 3; i++) groupId = `${topic}-g${i}`;
+    const producer = kafkaClient(brokers[0]!.bootstrap).producer();
+    await producer.connect();
+    const values = Array.from({ length: 30 }, (_, i) => `v${i}`);
+    await producer.send({ topic, acks: -1, messages: values.map((value, i) => ({ value, partition: i % 3 })) });
+    await producer.disconnect();
+    const consumer = kafkaClient(brokers[0]!.bootstrap).consumer({ groupId, maxWaitTimeInMs: 100 });
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value!.toString()) });
+    await waitFor(() => seen.length >= values.length || undefined, { timeoutMs: 30_000, what: 'the group to consume every record' });
+    expect([...seen].sort()).toEqual([...values].sort());
+    await consumer.disconnect();
+    // The commit went to the coordinator: a fresh admin reads the group's offsets through it.
+    const admin = kafkaClient(brokers[1]!.bootstrap).admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    expect(offsets[0]!.partitions.map((p) => Number(p.offset)).sort()).toEqual([10, 10, 10]);
+  }, 60_000);
 });

@@ -25,6 +25,8 @@ export function leadershipError(broker: BrokerContext, topicId: string, partitio
   const { leaderId, leaderEpoch } = leaderOf(broker, topicId, partition);
   if (leaderId === -1) return ErrorCode.LEADER_NOT_AVAILABLE;
   if (leaderId !== broker.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  // Led here, but not opened here yet (a topic created through another broker a moment ago).
+  if (broker.engine.slotOf(partitionId(topicId, partition)) === undefined) return ErrorCode.LEADER_NOT_AVAILABLE;
   if (currentLeaderEpoch === NO_LEADER_EPOCH || currentLeaderEpoch === leaderEpoch) return ErrorCode.NONE;
   return currentLeaderEpoch > leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
 }
