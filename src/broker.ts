@@ -139,6 +139,7 @@ export class Broker implements BrokerContext, MetricsSource {
       placement.poke();
     });
     store.onChange(host);
+    this.topics.liveBrokerCount = () => Math.max(1, membership.liveBrokers().length);
     // Groups are spread over the live brokers as FindCoordinator answers.
     this.groups.ownsGroup = (groupId) => coordinatorFor(groupId, membership.liveBrokers().map((b) => b.nodeId)) === this.nodeId;
     membership.onControllerChange(() => placement.poke());

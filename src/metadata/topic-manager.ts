@@ -77,6 +77,12 @@ export class TopicManager {
    * change made through another broker (shared metadata store) is compared against.
    */
   private readonly hosted = new Map<string, TopicRecord>();
+  /**
+   * Live brokers a replication factor may reach: 1 for a single broker; the cluster's live
+   * brokers in leadership mode (the factor is accepted, Metadata reports only the leader as
+   * replica: what holds until brokers can take partitions over).
+   */
+  liveBrokerCount: () => number = () => 1;
   /** Topics this broker is altering right now: their change notifications are its own. */
   private readonly altering = new Set<string>();
 
@@ -189,8 +195,9 @@ export class TopicManager {
     }
     const rf = opts.replicationFactor === -1 ? this.config['default.replication.factor'] : opts.replicationFactor;
     if (rf < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (rf > 1) {
-      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`);
+    const brokers = this.liveBrokerCount();
+    if (rf > brokers) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${brokers} broker(s) are registered.`);
     }
     const configs: Record<string, string> = {};
     for (const c of opts.configs) {

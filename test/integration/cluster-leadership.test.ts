@@ -121,4 +121,17 @@ describe('a three-broker cluster with partition leadership', () => {
     await admin.disconnect();
     expect(offsets[0]!.partitions.map((p) => Number(p.offset)).sort()).toEqual([10, 10, 10]);
   }, 60_000);
+
+  it('accepts a replication factor up to the live brokers and refuses one above with INVALID_REPLICATION_FACTOR', async () => {
+    const admin = kafkaClient(brokers[1]!.bootstrap).admin();
+    await admin.connect();
+    try {
+      const ok = uniqueTopic('rf3');
+      expect(await admin.createTopics({ topics: [{ topic: ok, numPartitions: 1, replicationFactor: 3 }] })).toBe(true);
+      const err = await admin.createTopics({ topics: [{ topic: uniqueTopic('rf4'), numPartitions: 1, replicationFactor: 4 }] }).catch((e: unknown) => e);
+      expect(JSON.stringify(err)).toContain('INVALID_REPLICATION_FACTOR');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
