@@ -51,6 +51,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'dry-run', help: 'reset-offsets: print the plan only (the default)' },
     ],
   },
+  cluster: {
+    name: 'cluster',
+    summary: 'show the brokers, the controller and how many partitions each leads (Metadata)',
+    actions: [{ name: 'show', args: [], usage: 'strata cluster [show] [--topic T]' }],
+    usage: [],
+    options: [{ name: 'topic', value: 'T', help: 'also the leader of every partition of T' }],
+  },
   placement: {
     name: 'placement',
     summary: "show which worker slot holds each partition, move one by hand (the broker's HTTP listener)",

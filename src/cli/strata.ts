@@ -10,6 +10,7 @@ import { KafkaClient } from './client/kafka-client.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import { brokerHelp } from './commands/broker-help.js';
 import { consumeCommand } from './commands/consume.js';
+import { clusterCommand } from './commands/cluster.js';
 import { groupsCommand } from './commands/groups.js';
 import { placementCommand } from './commands/placement.js';
 import { produceCommand } from './commands/produce.js';
@@ -19,6 +20,7 @@ import type { OutputFormat } from './output.js';
 const HANDLERS: Record<string, (c: KafkaClient, o: Options, format: OutputFormat) => Promise<void>> = {
   topics: topicsCommand,
   groups: groupsCommand,
+  cluster: clusterCommand,
   produce: produceCommand,
   consume: consumeCommand,
 };

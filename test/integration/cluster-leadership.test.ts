@@ -17,6 +17,7 @@ import { withConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
 import { coordinatorFor } from '../../src/cluster/group-placement.js';
+import { strataJson } from '../helpers/strata-cli.js';
 
 const prefix = uniqueRedisPrefix();
 const PARTITIONS = 6;
@@ -69,6 +70,12 @@ describe('a three-broker cluster with partition leadership', () => {
       { timeoutMs: 15_000, what: 'every broker to report the same leaders for every partition' },
     );
     expect(new Set(agreed)).toEqual(new Set([1, 2, 3]));
+    // strata cluster (through any broker) shows the three brokers and who leads what.
+    const shown = await strataJson<{ controllerId: number; brokers: Array<{ nodeId: number; partitionsLed: number }>; partitions: Array<{ partition: number; leader: number }> }>(['cluster', '--bootstrap-server', brokers[2]!.bootstrap, '--topic', topic]);
+    expect(shown.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
+    expect([1, 2, 3]).toContain(shown.controllerId);
+    expect(shown.partitions.map((p) => p.leader)).toEqual(agreed);
+    expect(shown.brokers.map((b) => b.partitionsLed)).toEqual([2, 2, 2]);
 
     // KafkaJS, bootstrapped to broker 1 only, follows Metadata to each partition's leader.
     const producer = kafkaClient(brokers[0]!.bootstrap).producer();
