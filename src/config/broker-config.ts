@@ -36,7 +36,8 @@ export const brokerConfigSchema = z.strictObject({
   'cluster.id': z.string().min(1).max(64).optional(),
   /** Where topics, their ids and configs, the cluster id and producer-id blocks live: `local`,
    *  one JSON file under the first log dir (a single broker); `redis`, shared by every broker on
-   *  the same redis.url and redis.key.prefix (src/metadata/redis-metadata-store.ts). */
+   *  the same redis.url and redis.key.prefix (src/metadata/redis-metadata-store.ts). The default
+   *  is `redis` when cluster.enable is set, else `local`. */
   'cluster.metadata.store': z.enum(['local', 'redis']).default('local'),
   'num.partitions': int(1, 100_000).default(1),
   'default.replication.factor': int(1, 1).default(1),
@@ -102,8 +103,8 @@ export const brokerConfigSchema = z.strictObject({
   'cluster.enable': bool().default(false),
   /** Cluster mode: the controller spreads partition leadership over the live brokers and each
    *  broker serves only the partitions it leads (others answer NOT_LEADER_OR_FOLLOWER). Needs
-   *  cluster.metadata.store=redis (every broker must see the same topics). Off by default until
-   *  partitions can move between brokers and groups are coordinated across them. */
+   *  cluster.metadata.store=redis (every broker must see the same topics). With cluster.enable
+   *  both default to on (src/config/cluster-settings.ts applyClusterDefaults). */
   'cluster.partition.leadership.enable': bool().default(false),
   /** Cluster mode: how often this broker refreshes its registration and the controller lease, and
    *  re-reads the live brokers. Must be below broker.session.timeout.ms. */

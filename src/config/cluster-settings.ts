@@ -53,3 +53,21 @@ export function clusterSettingProblems(config: ClusterConfig, env: NodeJS.Proces
   }
   return problems;
 }
+
+/**
+ * Cluster mode's defaults: `cluster.enable=true` means one cluster, so unless set explicitly the
+ * metadata store is the shared one (`cluster.metadata.store=redis`) and partition leadership is
+ * on. Returns the readable problems of what was set explicitly (leadership needs the shared store).
+ */
+export function applyClusterDefaults(
+  config: Pick<BrokerConfig, 'cluster.enable' | 'cluster.metadata.store' | 'cluster.partition.leadership.enable'>,
+  explicit: { has(key: string): boolean },
+): string[] {
+  if (!config['cluster.enable']) return [];
+  if (!explicit.has('cluster.metadata.store')) config['cluster.metadata.store'] = 'redis';
+  if (!explicit.has('cluster.partition.leadership.enable')) config['cluster.partition.leadership.enable'] = config['cluster.metadata.store'] === 'redis';
+  if (config['cluster.partition.leadership.enable'] && config['cluster.metadata.store'] !== 'redis') {
+    return ['cluster.partition.leadership.enable=true needs cluster.metadata.store=redis: every broker must see the same topics to lead their partitions'];
+  }
+  return [];
+}

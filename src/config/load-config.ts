@@ -5,7 +5,7 @@ import { StrataError } from '../errors.js';
 import { brokerConfigKeys, brokerConfigSchema, type BrokerConfig } from './broker-config.js';
 import { listenerSecurityProblems } from './listener-security.js';
 import { workerSlotProblems } from './worker-slots.js';
-import { clusterSettingProblems } from './cluster-settings.js';
+import { applyClusterDefaults, clusterSettingProblems } from './cluster-settings.js';
 
 export class ConfigError extends StrataError {
   constructor(readonly problems: string[]) {
@@ -129,6 +129,7 @@ export function loadBrokerConfig(sources: ConfigSources = {}): LoadedConfig {
     problems.push(...listenerSecurityProblems(parsed.data));
     problems.push(...workerSlotProblems(parsed.data, explicit));
     problems.push(...clusterSettingProblems(parsed.data, env));
+    problems.push(...applyClusterDefaults(parsed.data, explicit));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: parsed.data!, explicit, warnings };

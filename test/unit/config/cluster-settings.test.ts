@@ -48,4 +48,15 @@ describe('cluster settings', () => {
     expect(problemsOf(['--broker.session.timeout.ms=abc'])).toEqual([expect.stringContaining('broker.session.timeout.ms')]);
     expect(problemsOf(['--cluster.enable=maybe'])).toEqual([expect.stringContaining('cluster.enable')]);
   });
+
+  it('cluster.enable turns on the shared metadata store and partition leadership unless they are set', () => {
+    const load = (argv: string[]) => loadBrokerConfig({ argv: ['--redis.url=redis://127.0.0.1:6379', ...argv], env: {} }).config;
+    expect(load([])).toMatchObject({ 'cluster.metadata.store': 'local', 'cluster.partition.leadership.enable': false });
+    expect(load(['--cluster.enable=true'])).toMatchObject({ 'cluster.metadata.store': 'redis', 'cluster.partition.leadership.enable': true });
+    expect(load(['--cluster.enable=true', '--cluster.metadata.store=local'])).toMatchObject({ 'cluster.metadata.store': 'local', 'cluster.partition.leadership.enable': false });
+    expect(load(['--cluster.enable=true', '--cluster.partition.leadership.enable=false'])).toMatchObject({ 'cluster.metadata.store': 'redis', 'cluster.partition.leadership.enable': false });
+    expect(problemsOf(['--redis.url=redis://127.0.0.1:6379', '--cluster.enable=true', '--cluster.metadata.store=local', '--cluster.partition.leadership.enable=true'])).toEqual([
+      expect.stringContaining('needs cluster.metadata.store=redis'),
+    ]);
+  });
 });
