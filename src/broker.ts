@@ -266,6 +266,22 @@ export class Broker implements BrokerContext, MetricsSource {
     return { sessions: this.fetchSessions.size, evictions: this.fetchSessions.evictions };
   }
 
+  clusterStats(): ReturnType<NonNullable<MetricsSource['clusterStats']>> {
+    const membership = this.cluster;
+    const store = this.leadershipStore;
+    if (membership === undefined) return undefined;
+    const live = new Set(membership.liveBrokers().map((b) => b.nodeId));
+    let led = 0;
+    let orphaned = 0;
+    if (store !== undefined) {
+      for (const l of store.all().values()) {
+        if (l.leader === this.nodeId) led++;
+        if (!live.has(l.leader)) orphaned++;
+      }
+    }
+    return { liveBrokers: live.size, controller: membership.isController, partitionsLed: led, partitionsWithoutLeader: orphaned };
+  }
+
   openConnections(): number {
     return this.server?.connectionCount ?? 0;
   }

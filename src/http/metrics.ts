@@ -73,6 +73,8 @@ export interface MetricsSource {
   appendCoalescing(): { tasks: number; submissions: number };
   /** KIP-227 fetch sessions held now, and sessions evicted since start. */
   fetchSessionStats(): { sessions: number; evictions: number };
+  /** Cluster mode: live brokers, whether this one is the controller, partitions it leads; undefined for a single broker. */
+  clusterStats?(): { liveBrokers: number; controller: boolean; partitionsLed: number; partitionsWithoutLeader: number } | undefined;
 }
 
 let source: MetricsSource | undefined;
@@ -80,6 +82,23 @@ let source: MetricsSource | undefined;
 export function attachMetricsSource(s: MetricsSource | undefined): void {
   source = s;
 }
+
+function clusterGauge(name: string, help: string, pick: (s: NonNullable<ReturnType<NonNullable<MetricsSource['clusterStats']>>>) => number): void {
+  new client.Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const stats = source?.clusterStats?.();
+      if (stats) this.set(pick(stats));
+    },
+  });
+}
+clusterGauge('strata_cluster_live_brokers', 'Cluster mode: live brokers this broker sees', (s) => s.liveBrokers);
+clusterGauge('strata_cluster_controller', 'Cluster mode: 1 while this broker holds the controller lease', (s) => (s.controller ? 1 : 0));
+clusterGauge('strata_cluster_partitions_led', 'Cluster mode: partitions this broker leads', (s) => s.partitionsLed);
+clusterGauge('strata_cluster_partitions_without_leader', 'Cluster mode: partitions whose leader is not live (offline until their broker returns)', (s) => s.partitionsWithoutLeader);
 
 new client.Gauge({
   name: 'strata_open_connections',

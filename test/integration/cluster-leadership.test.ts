@@ -18,6 +18,7 @@ import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
 import { coordinatorFor } from '../../src/cluster/group-placement.js';
 import { strataJson } from '../helpers/strata-cli.js';
+import { httpPortOf, scrapeMetrics } from '../helpers/metrics.js';
 
 const prefix = uniqueRedisPrefix();
 const PARTITIONS = 6;
@@ -70,6 +71,12 @@ describe('a three-broker cluster with partition leadership', () => {
       { timeoutMs: 15_000, what: 'every broker to report the same leaders for every partition' },
     );
     expect(new Set(agreed)).toEqual(new Set([1, 2, 3]));
+    // Metrics: every broker sees three, one is the controller, together they lead every partition.
+    const metrics = await Promise.all(brokers.map((b) => scrapeMetrics(httpPortOf(b))));
+    expect(metrics.map((m) => m.get('strata_cluster_live_brokers'))).toEqual([3, 3, 3]);
+    expect(metrics.map((m) => m.get('strata_cluster_controller')).reduce((a, b) => a! + b!, 0)).toBe(1);
+    expect(metrics.map((m) => m.get('strata_cluster_partitions_led')).reduce((a, b) => a! + b!, 0)).toBe(PARTITIONS);
+    expect(metrics.map((m) => m.get('strata_cluster_partitions_without_leader'))).toEqual([0, 0, 0]);
     // strata cluster (through any broker) shows the three brokers and who leads what.
     const shown = await strataJson<{ controllerId: number; brokers: Array<{ nodeId: number; partitionsLed: number }>; partitions: Array<{ partition: number; leader: number }> }>(['cluster', '--bootstrap-server', brokers[2]!.bootstrap, '--topic', topic]);
     expect(shown.brokers.map((b) => b.nodeId)).toEqual([1, 2, 3]);
