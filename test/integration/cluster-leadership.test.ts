@@ -12,7 +12,7 @@ import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
+import { kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -148,4 +148,40 @@ describe('a three-broker cluster with partition leadership', () => {
       await admin.disconnect();
     }
   });
+
+  it('the partitions of a killed broker are offline (LEADER_NOT_AVAILABLE) while the others serve, and come back whole when it restarts', async () => {
+    const topic = uniqueTopic('offline');
+    await createTopicOn(brokers[0]!.bootstrap, topic, 3);
+    const placed = await waitFor(async () => {
+      const v = await leaders(brokers[0]!, topic);
+      return v.leaders.length === 3 && !v.leaders.includes(-1) ? v.leaders : undefined;
+    }, { timeoutMs: 15_000, what: 'leaders for every partition' });
+    const producer = kafkaClient(brokers[0]!.bootstrap).producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [0, 1, 2].map((p) => ({ partition: p, value: `before-${p}` })) });
+    await producer.disconnect();
+    // Kill the broker leading partition 2 (not broker 1, which the clients bootstrap through).
+    const victimId = placed[2]! === 1 ? placed.find((l) => l !== 1)! : placed[2]!;
+    const victim = brokers[victimId - 1]!;
+    const lost = placed.map((l, p) => (l === victimId ? p : -1)).filter((p) => p >= 0);
+    await victim.kill9();
+    await waitFor(async () => {
+      const v = await leaders(brokers[0]!, topic);
+      return lost.every((p) => v.leaders[p] === -1) && !v.brokerIds.includes(victimId) ? true : undefined;
+    }, { timeoutMs: 15_000, what: 'the partitions of the dead broker to be reported offline' });
+    // The other partitions still take writes (librdkafka, which serves each partition on its own;
+    // KafkaJS refuses to send to a topic while any of its partitions has no leader).
+    const alive = [0, 1, 2].filter((p) => !lost.includes(p));
+    for (const p of alive) await kcatProduce(brokers[0]!.bootstrap, topic, `during-${p}\n`, { partition: p });
+    // Restarted with its data dir and node.id, the broker leads its partitions again, with every acknowledged record.
+    brokers[victimId - 1] = await victim.restart();
+    await waitFor(async () => {
+      const v = await leaders(brokers[0]!, topic);
+      return JSON.stringify(v.leaders) === JSON.stringify(placed) ? true : undefined;
+    }, { timeoutMs: 20_000, what: 'the restarted broker to lead its partitions again' });
+    for (const p of [0, 1, 2]) {
+      const records = await kcatConsumeJson(brokers[0]!.bootstrap, topic, { partition: p });
+      expect(records.map((r) => r.payload)).toEqual(lost.includes(p) ? [`before-${p}`] : [`before-${p}`, `during-${p}`]);
+    }
+  }, 90_000);
 });

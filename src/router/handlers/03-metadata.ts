@@ -26,19 +26,23 @@ import { defineHandler } from './types.js';
 type TopicEntry = MetadataResponse['topics'][number];
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
-function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord): TopicEntry {
+function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord, live: ReadonlySet<number> | undefined): TopicEntry {
   const partitions: TopicEntry['partitions'] = [];
   for (let p = 0; p < topic.partitions; p++) {
-    // Single broker: this one, epoch 0. Cluster: the leadership snapshot (-1 while unplaced).
-    const { leaderId, leaderEpoch } = leaderOf(broker, topic.topicId, p);
+    // Single broker: this one, epoch 0. Cluster: the leadership snapshot (-1 while unplaced, and
+    // while its leader is not live: the partition is offline until that broker returns).
+    const led = leaderOf(broker, topic.topicId, p);
+    const leaderId = live !== undefined && !live.has(led.leaderId) ? -1 : led.leaderId;
+    const leaderEpoch = led.leaderEpoch;
     partitions.push({
       errorCode: leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p,
       leaderId,
       leaderEpoch,
-      replicaNodes: leaderId === -1 ? [] : [leaderId],
+      // Offline (its leader gone): Kafka's shape, the leader listed as an offline replica.
+      replicaNodes: led.leaderId === -1 ? [] : [led.leaderId],
       isrNodes: leaderId === -1 ? [] : [leaderId],
-      offlineReplicas: [],
+      offlineReplicas: leaderId === -1 && led.leaderId !== -1 ? [led.leaderId] : [],
     });
   }
   return {
@@ -65,9 +69,12 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   async handle(ctx, req) {
     const { broker, apiVersion } = ctx;
     const topics: TopicEntry[] = [];
+    // Cluster mode with leadership: every live broker (clients connect to the leaders).
+    const liveBrokers = broker.leadership !== undefined ? broker.cluster?.liveBrokers() : undefined;
+    const live = liveBrokers !== undefined ? new Set(liveBrokers.map((b) => b.nodeId)) : undefined;
     const all = req.topics === null || (apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      for (const name of broker.topics.names()) topics.push(topicEntry(broker, name, broker.topics.get(name)!));
+      for (const name of broker.topics.names()) topics.push(topicEntry(broker, name, broker.topics.get(name)!, live));
     } else {
       const autoCreate = broker.config['auto.create.topics.enable'] && (apiVersion < 4 || req.allowAutoTopicCreation);
       for (const requested of req.topics!) {
@@ -99,16 +106,14 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
           }
           topic = created;
         }
-        topics.push(topicEntry(broker, topicName, topic));
+        topics.push(topicEntry(broker, topicName, topic, live));
       }
     }
-    // Cluster mode with leadership: every live broker (clients connect to the leaders); else this one.
-    const live = broker.leadership !== undefined ? broker.cluster?.liveBrokers() : undefined;
     return {
       throttleTimeMs: 0,
-      brokers: live !== undefined && live.length > 0 ? live.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers: liveBrokers !== undefined && liveBrokers.length > 0 ? liveBrokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
       clusterId: broker.clusterId,
-      controllerId: live !== undefined ? (broker.cluster?.controllerId() ?? broker.nodeId) : broker.nodeId,
+      controllerId: liveBrokers !== undefined ? (broker.cluster?.controllerId() ?? broker.nodeId) : broker.nodeId,
       topics,
       clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
     };
