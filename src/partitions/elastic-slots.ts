@@ -30,7 +30,9 @@ export class ElasticSlots {
 
   start(): void {
     this.opts.engine.sampleLoad(); // starts the first interval
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
+    this.timer = setInterval(() => {
+      this.tick().catch((err: unknown) => this.opts.logger.error({ err }, 'elastic slots: sampling failed'));
+    }, this.opts.intervalMs);
     this.timer.unref();
   }
 
