@@ -184,4 +184,25 @@ describe('a three-broker cluster with partition leadership', () => {
       expect(records.map((r) => r.payload)).toEqual(lost.includes(p) ? [`before-${p}`] : [`before-${p}`, `during-${p}`]);
     }
   }, 90_000);
+
+  it('Kafka reassignment APIs: nothing in progress; the current leader is accepted as is; a move between brokers is refused with a reason', async () => {
+    const topic = uniqueTopic('reassign');
+    await createTopicOn(brokers[0]!.bootstrap, topic, 1);
+    const leader = await waitFor(async () => {
+      const v = await leaders(brokers[0]!, topic);
+      return v.leaders[0] !== undefined && v.leaders[0] !== -1 ? v.leaders[0] : undefined;
+    }, { timeoutMs: 15_000, what: 'a leader for the partition' });
+    const admin = kafkaClient(brokers[1]!.bootstrap).admin();
+    await admin.connect();
+    try {
+      expect(await admin.listPartitionReassignments({})).toEqual({ topics: [] });
+      await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [leader] }] }] });
+      const other = [1, 2, 3].find((id) => id !== leader)!;
+      const err = await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [other] }] }] }).catch((e: unknown) => e as Error);
+      expect(JSON.stringify(err) + String(err)).toMatch(/INVALID_REPLICA_ASSIGNMENT|replica assignment is invalid|data stays on that broker/i);
+      expect((await leaders(brokers[0]!, topic)).leaders).toEqual([leader]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
