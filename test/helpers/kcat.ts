@@ -18,7 +18,7 @@ export interface KcatOptions {
   timeoutMs?: number;
 }
 
-function kcatBinary(): string {
+export function kcatBinary(): string {
   try {
     return inject('kcatPath');
   } catch {

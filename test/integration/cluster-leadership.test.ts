@@ -5,14 +5,17 @@
 // KafkaJS (bootstrapped to one broker only) produces acks=all to every partition and kcat
 // (bootstrapped to another) reads every record back from the leaders; a raw Produce to a
 // broker that does not lead the partition is answered NOT_LEADER_OR_FOLLOWER. A consumer group
-// whose coordinator is not the bootstrap broker consumes every record and commits.
+// whose coordinator is not the bootstrap broker consumes every record and commits. A broker
+// killed (-9) or stopped (SIGTERM) and restarted loses nothing acknowledged: its partitions are
+// offline meanwhile, an idempotent librdkafka producer retries through it, every record once.
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
+import { kcatBinary, kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -205,4 +208,43 @@ describe('a three-broker cluster with partition leadership', () => {
       await admin.disconnect();
     }
   });
+
+  it('SIGTERM of a broker under an idempotent librdkafka producer: it retries through the restart, every record exactly once, in order per partition', async () => {
+    const topic = uniqueTopic('sigterm');
+    await createTopicOn(brokers[0]!.bootstrap, topic, 3);
+    const placed = await waitFor(async () => {
+      const v = await leaders(brokers[0]!, topic);
+      return v.leaders.length === 3 && !v.leaders.includes(-1) ? v.leaders : undefined;
+    }, { timeoutMs: 15_000, what: 'leaders for every partition' });
+    const victimId = placed.find((l) => l !== 1) ?? 2;
+    // kcat reads stdin as the test writes it: records keep coming while the broker stops and returns.
+    const producer = spawn(kcatBinary(), ['-P', '-b', brokers[0]!.bootstrap, '-t', topic, '-K', ':', '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'message.timeout.ms=60000', '-X', 'linger.ms=5'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    producer.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => producer.on('close', (code) => resolve(code)));
+    const total = 3000;
+    let sent = 0;
+    const write = async (n: number) => {
+      for (const end = sent + n; sent < end; sent++) producer.stdin!.write(`k${sent % 30}:v${sent}\n`);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    await write(1000);
+    const victim = brokers[victimId - 1]!;
+    const stopped = await victim.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    await write(1000);
+    brokers[victimId - 1] = await victim.restart();
+    await write(total - 2000);
+    producer.stdin!.end();
+    expect(await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000, 'timeout'))]), stderr).toBe(0);
+    expect(stderr).not.toMatch(/Delivery failed|% ERROR: Failed/);
+    // Every record exactly once; per partition in the order sent.
+    const seen: number[] = [];
+    for (let p = 0; p < 3; p++) {
+      const values = (await kcatConsumeJson(brokers[0]!.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+      seen.push(...values);
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+  }, 120_000);
 });
