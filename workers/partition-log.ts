@@ -543,15 +543,11 @@ export class PartitionLog {
     });
   }
 
-  /**
-   * Captures a checkpoint + producer snapshot of the current end of the log, and writes them
-   * once a sync pass covering everything written so far has finished. Serialized per log.
-   */
-  private scheduleCheckpoint(now: number): Promise<void> {
+  /** The end of the log now, its active segment's index entries written out (page cache) first. */
+  private endCheckpoint(): RecoveryCheckpoint {
     const seg = this.active;
     seg.persistIndexes();
-    for (const idx of seg.dirtyIndexes()) this.dirtyIndexes.add(idx);
-    const cp: RecoveryCheckpoint = {
+    return {
       segmentBaseOffset: seg.baseOffset,
       position: seg.size,
       nextOffset: this.nextOffset,
@@ -560,6 +556,15 @@ export class PartitionLog {
       bytesSinceLastIndexEntry: seg.bytesSinceLastIndexEntry,
       rollBaseMs: seg.rollBaseMs,
     };
+  }
+
+  /**
+   * Captures a checkpoint + producer snapshot of the current end of the log, and writes them
+   * once a sync pass covering everything written so far has finished. Serialized per log.
+   */
+  private scheduleCheckpoint(now: number): Promise<void> {
+    const cp = this.endCheckpoint();
+    for (const idx of this.active.dirtyIndexes()) this.dirtyIndexes.add(idx);
     const snapshot = this.producers.serialize();
     const ticket = this.groupCommit.markWritten(0, now);
     this.lastCheckpointMs = now;
@@ -927,20 +932,7 @@ export class PartitionLog {
     try {
       await this.groupCommit.idle();
       await this.checkpointChain.catch(() => undefined);
-      const seg = this.active;
-      seg.persistIndexes();
-      return {
-        checkpoint: {
-          segmentBaseOffset: seg.baseOffset,
-          position: seg.size,
-          nextOffset: this.nextOffset,
-          maxTimestampSoFar: seg.maxTimestampSoFar,
-          offsetOfMaxTimestampSoFar: seg.offsetOfMaxTimestampSoFar,
-          bytesSinceLastIndexEntry: seg.bytesSinceLastIndexEntry,
-          rollBaseMs: seg.rollBaseMs,
-        },
-        producerSnapshot: this.producers.serialize(),
-      };
+      return { checkpoint: this.endCheckpoint(), producerSnapshot: this.producers.serialize() };
     } finally {
       this.closeFds();
     }

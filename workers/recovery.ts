@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32c } from '../src/protocol/crc32c.js';
 import { readBatchInfo, type BatchFailure } from '../src/log-format/batch-header.js';
-import type { LogConfig, LogHandoff } from '../src/ipc/tasks.js';
+import type { LogCheckpoint, LogConfig, LogHandoff } from '../src/ipc/tasks.js';
 import { FileScanner } from './file-scan.js';
 import { OffsetIndex } from './offset-index.js';
 import { ProducerStateManager, listSnapshots, snapshotPath } from './producer-state.js';
@@ -37,15 +37,8 @@ export const CHECKPOINT_FILE = 'recovery-point';
 /** With the page cache intact, CRC-32C is still checked over this many bytes at the end of each scanned segment. */
 export const CRC_TAIL_BYTES = 8 * 1024 * 1024;
 
-export interface RecoveryCheckpoint {
-  segmentBaseOffset: number;
-  position: number;
-  nextOffset: number;
-  maxTimestampSoFar: number;
-  offsetOfMaxTimestampSoFar: number;
-  bytesSinceLastIndexEntry: number;
-  rollBaseMs: number | null;
-}
+/** The checkpoint file's content: a LogCheckpoint that was fsynced before it was written. */
+export type RecoveryCheckpoint = LogCheckpoint;
 
 export function readCheckpoint(dir: string): RecoveryCheckpoint | null {
   let text: string;

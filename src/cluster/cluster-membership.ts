@@ -4,7 +4,8 @@
 // brokers, then one lease round). Built by the Broker only when cluster mode is on, started
 // after the Kafka listener is bound (the advertised endpoint is known then), stopped first on
 // SIGTERM (registration and lease deleted, so the others see the change at once).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../util/redis-client.js';
 import type { Logger } from 'pino';
 import type { ClusterSettings } from '../config/cluster-settings.js';
 import { StrataError } from '../errors.js';
@@ -43,14 +44,7 @@ export class ClusterMembership implements ClusterView {
     private readonly settings: ClusterSettings,
     private readonly logger: Logger,
   ) {
-    this.redis = new Redis(settings.redisUrl, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      commandTimeout: settings.commandTimeoutMs,
-      connectTimeout: settings.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2000),
-    });
+    this.redis = createRedisClient(settings.redisUrl, settings.commandTimeoutMs);
     let lastLogMs = 0;
     this.redis.on('error', (err: Error) => {
       if (Date.now() - lastLogMs < 10_000) return;

@@ -7,7 +7,8 @@
 // request: no offline queue (commands fail at once while disconnected), a bounded command
 // timeout, and reconnection with capped backoff in the background; every failure surfaces
 // as OffsetStoreUnavailableError (→ COORDINATOR_NOT_AVAILABLE).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../util/redis-client.js';
 import type { Logger } from 'pino';
 import {
   OffsetStoreUnavailableError,
@@ -51,16 +52,7 @@ export class RedisOffsetStore implements OffsetStore {
   private lastErrorLogMs = 0;
 
   constructor(private readonly opts: RedisOffsetStoreOptions) {
-    this.redis = new Redis(opts.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: true,
-      commandTimeout: opts.commandTimeoutMs,
-      connectTimeout: opts.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      // Keep reconnecting forever: 100 ms, 200 ms, … capped at 2 s.
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2000),
-    });
+    this.redis = createRedisClient(opts.url, opts.commandTimeoutMs);
     this.redis.on('ready', () => this.setReady(true));
     this.redis.on('close', () => this.setReady(false));
     this.redis.on('end', () => this.setReady(false));

@@ -66,18 +66,24 @@ export interface PartitionSpec {
   handoff?: LogHandoff;
 }
 
+/**
+ * The end of a log: where its active segment ends and the append-side counters there. Written to
+ * disk as the recovery checkpoint (workers/recovery.ts), and handed between slots in a LogHandoff.
+ */
+export interface LogCheckpoint {
+  segmentBaseOffset: number;
+  position: number;
+  nextOffset: number;
+  maxTimestampSoFar: number;
+  offsetOfMaxTimestampSoFar: number;
+  bytesSinceLastIndexEntry: number;
+  rollBaseMs: number | null;
+}
+
 /** The end of a log as its previous owner (a slot of this process) left it. */
 export interface LogHandoff {
-  /** Same fields as workers/recovery.ts RecoveryCheckpoint, not promised durable. */
-  checkpoint: {
-    segmentBaseOffset: number;
-    position: number;
-    nextOffset: number;
-    maxTimestampSoFar: number;
-    offsetOfMaxTimestampSoFar: number;
-    bytesSinceLastIndexEntry: number;
-    rollBaseMs: number | null;
-  };
+  /** Not promised durable (no fsync happened for it). */
+  checkpoint: LogCheckpoint;
   /** ProducerStateManager.serialize() at that end. */
   producerSnapshot: Uint8Array;
 }

@@ -15,7 +15,8 @@
 // notify) before their promise resolves. Redis unreachable: writes reject at once with
 // STRATA_ERR_METADATA_STORE_UNAVAILABLE (no offline queue, bounded command time), reads keep
 // serving the last snapshot, and the first reload after reconnecting catches up.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../util/redis-client.js';
 import type { Logger } from 'pino';
 import { StrataError } from '../errors.js';
 import { redactUrl } from '../groups/redis-offset-store.js';
@@ -153,15 +154,7 @@ export class RedisMetadataStore implements MetadataStore {
       producerIds: `${base}producer-ids`,
       channel: `${base}changes`,
     };
-    this.redis = new Redis(opts.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: true,
-      commandTimeout: opts.commandTimeoutMs,
-      connectTimeout: opts.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2000),
-    });
+    this.redis = createRedisClient(opts.url, opts.commandTimeoutMs);
     this.redis.defineCommand('strataMetaCreate', { numberOfKeys: 2, lua: CREATE_LUA });
     this.redis.defineCommand('strataMetaDelete', { numberOfKeys: 3, lua: DELETE_LUA });
     this.redis.defineCommand('strataMetaAlter', { numberOfKeys: 2, lua: ALTER_LUA });

@@ -262,7 +262,7 @@ export class PartitionEngine {
    */
   async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
     if (this.gates.size > 0) await this.untilNotMoving(items);
-    this.traffic.enter(items, (i) => items[i]!.records.length);
+    this.traffic.enterAppends(items);
     try {
       return await runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
         this.coalescers[slot]!.submit(acks, slotItems, slotItems.length === items.length ? ownedBuffer : undefined),

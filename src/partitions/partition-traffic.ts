@@ -31,13 +31,22 @@ export class PartitionTraffic {
     if (entry?.drainWaiters) for (const wake of entry.drainWaiters) wake();
   }
 
-  /** Operations on these partitions were routed to their slots; `bytes` of each item is counted as load. */
-  enter(items: ReadonlyArray<{ key: PartitionId }>, bytesOf?: (index: number) => number): void {
+  /** Operations on these partitions were routed to their slots. */
+  enter(items: ReadonlyArray<{ key: PartitionId }>): void {
     for (let i = 0; i < items.length; i++) {
       const entry = this.entries.get(items[i]!.key);
+      if (entry !== undefined) entry.inflight++;
+    }
+  }
+
+  /** Appends routed to their slots: in flight, and their record bytes counted as load. */
+  enterAppends(items: ReadonlyArray<{ key: PartitionId; records: { length: number } }>): void {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const entry = this.entries.get(item.key);
       if (entry === undefined) continue;
       entry.inflight++;
-      if (bytesOf !== undefined) entry.bytes += bytesOf(i);
+      entry.bytes += item.records.length;
     }
   }
 

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadBrokerConfig } from '../../../src/config/load-config.js';
+import { loadBrokerConfig } from '../../../src/config/load-config.js';
+import { configProblems } from './fixtures/config-problems.js';
 import { clusterSettings } from '../../../src/config/cluster-settings.js';
 
-function problemsOf(argv: string[], env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadBrokerConfig({ argv, env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 describe('cluster settings', () => {
   it('are off by default, even with a Redis: a broker stays a single broker', () => {

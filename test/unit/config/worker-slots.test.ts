@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadBrokerConfig } from '../../../src/config/load-config.js';
+import { loadBrokerConfig } from '../../../src/config/load-config.js';
+import { configProblems } from './fixtures/config-problems.js';
 import { scalingSettings, workerSlotProblems, workerSlotRange } from '../../../src/config/worker-slots.js';
 import { StrataError } from '../../../src/errors.js';
 
@@ -9,15 +10,7 @@ function load(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { config, explicit };
 }
 
-function problemsOf(argv: string[], env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    loadBrokerConfig({ argv, env });
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 const cores = Math.min(256, os.availableParallelism());
 
