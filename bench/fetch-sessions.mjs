@@ -24,6 +24,7 @@
 //          [--consumers=16] [--rate=500 (produce requests/s, each one record per consumer)]
 //          [--seconds=8] [--repeat=1 (runs per mode and P, interleaved; medians reported)]
 //          [--worker-threads=N] [--cpu-prof-dir=DIR]
+import { scheduledProducer } from './lib/scheduled-producer.mjs';
 import path from 'node:path';
 import { fmt, isMain, parseArgs } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
@@ -54,57 +55,10 @@ const MiB = 1024 * 1024;
 
 /**
  * Produce requests on an absolute 1 ms schedule for `seconds`; request k carries one record for
- * partition c·P + (k mod P) of every consumer c (tpls[k mod P]). Resolves the acknowledged
- * count per partition.
+ * partition c·P + (k mod P) of every consumer c (tpls[k mod P]).
  */
-function scheduledProducer({ client, tpls, partitions, rate, seconds }) {
-  const ackedByPartition = new Array(partitions).fill(0);
-  const failures = [];
-  let requests = 0;
-  let inflight = 0;
-  const total = Math.round(rate * seconds);
-  return new Promise((resolve) => {
-    const T0 = performance.now();
-    const finish = () => {
-      clearInterval(timer);
-      const drainUntil = performance.now() + 10_000;
-      const wait = () => {
-        if (inflight === 0 || performance.now() > drainUntil) {
-          if (inflight > 0) failures.push(`${inflight} produce request(s) unanswered 10 s after the last send`);
-          resolve({ requests, ackedByPartition, acked: ackedByPartition.reduce((a, b) => a + b, 0), failures });
-        } else setTimeout(wait, 5);
-      };
-      wait();
-    };
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - T0) / 1000) * rate));
-      while (requests < due && failures.length === 0) {
-        if (inflight >= 20_000) {
-          failures.push('more than 20,000 produce requests in flight: the broker cannot keep up with the rate');
-          break;
-        }
-        const tpl = tpls[requests % tpls.length];
-        requests++;
-        inflight++;
-        client.sendEncoded(tpl).then(
-          ({ response }) => {
-            inflight--;
-            for (const pr of response.responses[0].partitionResponses) {
-              if (pr.errorCode !== 0) {
-                if (failures.length < 5) failures.push(`produce partition ${pr.index}: error ${pr.errorCode}`);
-              } else ackedByPartition[pr.index]++;
-            }
-          },
-          (err) => {
-            inflight--;
-            if (failures.length < 5) failures.push(`produce: ${err.message}`);
-          },
-        );
-      }
-      if (requests >= total || failures.length > 0) finish();
-    };
-    const timer = setInterval(tick, 1);
-  });
+function tailProducer({ client, tpls, partitions, rate, seconds }) {
+  return scheduledProducer({ client, tpls, partitions, requestsPerSec: rate, totalRequests: Math.round(rate * seconds) });
 }
 
 function fetchBody({ id, first, offsets, indexes, sessionId, epoch, maxWaitMs }) {
@@ -165,7 +119,7 @@ async function runOne(opts, part, mode, P) {
       if (!idle) {
         const baseTopic = `bench-sessions-base-${stamp}`;
         await createTopic(admin, baseTopic, total);
-        base = await measured(broker, metrics, () => scheduledProducer({ client: producer, tpls: makeTpls(baseTopic), partitions: total, rate: opts.rate, seconds: opts.seconds }));
+        base = await measured(broker, metrics, () => tailProducer({ client: producer, tpls: makeTpls(baseTopic), partitions: total, rate: opts.rate, seconds: opts.seconds }));
         run.failures.push(...base.value.failures);
       }
 
@@ -249,7 +203,7 @@ async function runOne(opts, part, mode, P) {
           await Promise.all(loops);
           return { requests: 0, acked: 0, ackedByPartition: new Array(total).fill(0), failures: [] };
         }
-        producerDone = await scheduledProducer({ client: producer, tpls: makeTpls(topic), partitions: total, rate: opts.rate, seconds: opts.seconds });
+        producerDone = await tailProducer({ client: producer, tpls: makeTpls(topic), partitions: total, rate: opts.rate, seconds: opts.seconds });
         run.failures.push(...producerDone.failures);
         await Promise.all(loops);
         return producerDone;

@@ -34,6 +34,7 @@
 //          [--cpu-prof-dir=DIR (profile every broker started: main thread and worker slots)]
 //          [--fetch-rate=R] [--fetch-partitions=P]
 //          [--max-seconds=120 (per run)] [--worker-threads=N]
+import { scheduledProducer } from './lib/scheduled-producer.mjs';
 import path from 'node:path';
 import { MiB, fmt, isMain, parseArgs, sleep } from './lib/cli.mjs';
 import { buildBatch, walkBatches } from './lib/batches.mjs';
@@ -349,63 +350,13 @@ async function runKafkajs(opts, plan, kafkajs, { inflight, records }) {
 // ---- tail fetches with many consumers ------------------------------------------------------------
 
 /**
- * Sends Produce requests (acks=1) on an absolute 1 ms schedule for `seconds`, each carrying one
+ * Produce requests (acks=1) on an absolute 1 ms schedule for `seconds`, each carrying one
  * single-record batch for every partition (`tpl`), so every partition gets `rate / P` records/s,
  * one per batch, while the producer side costs one request per P records (the consumers' cost
- * then dominates). setInterval, not a blocking wait: the consumers share this thread.
- * Resolves { sent (records), requests, acked, ackedByPartition, failures }.
+ * then dominates).
  */
-function scheduledProducer({ client, tpl, partitions, rate, seconds }) {
-  const ackedByPartition = new Array(partitions).fill(0);
-  const failures = [];
-  let requests = 0;
-  let acked = 0;
-  let inflight = 0;
-  const totalRequests = Math.round((rate * seconds) / partitions);
-  return new Promise((resolve) => {
-    const T0 = performance.now();
-    const finish = () => {
-      clearInterval(timer);
-      const drainUntil = performance.now() + 10_000;
-      const wait = () => {
-        if (inflight === 0 || performance.now() > drainUntil) {
-          if (inflight > 0) failures.push(`${inflight} produce request(s) unanswered 10 s after the last send`);
-          resolve({ sent: requests * partitions, requests, acked, ackedByPartition, failures, seconds: (performance.now() - T0) / 1000 });
-        } else setTimeout(wait, 5);
-      };
-      wait();
-    };
-    const tick = () => {
-      const due = Math.min(totalRequests, Math.floor(((performance.now() - T0) / 1000) * (rate / partitions)));
-      while (requests < due && failures.length === 0) {
-        if (inflight >= 20_000) {
-          failures.push('more than 20,000 produce requests in flight: the broker cannot keep up with the rate');
-          break;
-        }
-        requests++;
-        inflight++;
-        client.sendEncoded(tpl).then(
-          ({ response }) => {
-            inflight--;
-            for (const pr of response.responses[0].partitionResponses) {
-              if (pr.errorCode !== 0) {
-                if (failures.length < 5) failures.push(`produce partition ${pr.index}: error ${pr.errorCode}`);
-                continue;
-              }
-              acked++;
-              ackedByPartition[pr.index]++;
-            }
-          },
-          (err) => {
-            inflight--;
-            if (failures.length < 5) failures.push(`produce: ${err.message}`);
-          },
-        );
-      }
-      if (requests >= totalRequests || failures.length > 0) finish();
-    };
-    const timer = setInterval(tick, 1);
-  });
+function tailProducer({ client, tpl, partitions, rate, seconds }) {
+  return scheduledProducer({ client, tpls: [tpl], partitions, requestsPerSec: rate / partitions, totalRequests: Math.round((rate * seconds) / partitions) });
 }
 
 async function runFetch(opts, plan) {
@@ -426,7 +377,7 @@ async function runFetch(opts, plan) {
       // Baseline: the producer alone, on its own topic.
       const baseTopic = `bench-small-fetch-base-${stamp}`;
       await createTopic(admin, baseTopic, partitions);
-      const base = await measured(broker, metrics, () => scheduledProducer({ client: producer, tpl: makeTpl(baseTopic), partitions, rate, seconds: plan.seconds }));
+      const base = await measured(broker, metrics, () => tailProducer({ client: producer, tpl: makeTpl(baseTopic), partitions, rate, seconds: plan.seconds }));
       run.failures.push(...base.value.failures);
 
       const topic = `bench-small-fetch-${stamp}`;
@@ -470,7 +421,7 @@ async function runFetch(opts, plan) {
           }
         };
         const loops = conns.map((_, ci) => consumerLoop(ci));
-        producerDone = await scheduledProducer({ client: producer, tpl: makeTpl(topic), partitions, rate, seconds: plan.seconds });
+        producerDone = await tailProducer({ client: producer, tpl: makeTpl(topic), partitions, rate, seconds: plan.seconds });
         run.failures.push(...producerDone.failures);
         await Promise.all(loops);
         return producerDone;
