@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { ClusterView } from './cluster/cluster-membership.js';
 import type { LeadershipView } from './cluster/cluster-placement.js';
+import type { Reassignments } from './cluster/reassignments.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -39,6 +40,8 @@ export interface BrokerContext {
   readonly cluster?: ClusterView | undefined;
   /** Cluster mode's partition leadership (src/cluster/cluster-placement.ts); undefined for a single broker. */
   readonly leadership?: LeadershipView | undefined;
+  /** Cluster mode with partition leadership: moving partitions between brokers by hand. */
+  readonly reassignments?: Reassignments | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

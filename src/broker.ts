@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { AdvertisedEndpoint, BrokerContext } from './broker-context.js';
 import { parseListeners, type BrokerConfig } from './config/broker-config.js';
 import { LocalMetadataStore } from './metadata/local-metadata-store.js';
-import type { MetadataStore } from './metadata/metadata-store.js';
+import type { MetadataStore, TopicRecord } from './metadata/metadata-store.js';
 import { RedisMetadataStore } from './metadata/redis-metadata-store.js';
 import { TopicManager } from './metadata/topic-manager.js';
 import { Dispatcher } from './router/dispatch.js';
@@ -19,7 +19,7 @@ import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, parseHttpListeners } from './http/server.js';
-import { attachMetricsSource, observePartitionMove, observeSyncPass, type MetricsSource } from './http/metrics.js';
+import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, type MetricsSource } from './http/metrics.js';
 import { partitionId } from './ipc/partition-id.js';
 import { EngineError } from './partitions/engine-error.js';
 import { ErrorCode } from './protocol/generated/error-codes.js';
@@ -30,6 +30,10 @@ import { listenFailure } from './util/startup-error.js';
 import { ClusterMembership } from './cluster/cluster-membership.js';
 import { ClusterPlacement } from './cluster/cluster-placement.js';
 import { LeadershipStore } from './cluster/leadership-store.js';
+import { HandoffStore } from './cluster/handoff-store.js';
+import { MoveRequests } from './cluster/move-requests.js';
+import { PartitionHandoff } from './cluster/partition-handoff.js';
+import { Reassignments } from './cluster/reassignments.js';
 import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
@@ -64,6 +68,13 @@ export class Broker implements BrokerContext, MetricsSource {
   /** Cluster mode with cluster.partition.leadership.enable: who leads each partition. */
   readonly leadership: ClusterPlacement | undefined;
   private leadershipStore: LeadershipStore | undefined;
+  private handoffStore: HandoffStore | undefined;
+  /** Cluster mode with object storage: hands remote-storage partitions between brokers. */
+  private handoff: PartitionHandoff | undefined;
+  /** Cluster mode: reassignment requests and draining brokers (Redis). */
+  private moveRequests: MoveRequests | undefined;
+  /** Cluster mode: AlterPartitionReassignments and `strata cluster move`. */
+  reassignments: Reassignments | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   shuttingDown = false;
   private server: KafkaServer | undefined;
@@ -113,32 +124,66 @@ export class Broker implements BrokerContext, MetricsSource {
     if (this.cluster !== undefined && cluster !== undefined && config['cluster.partition.leadership.enable']) this.leadership = this.clusterPlacement(this.cluster, cluster);
   }
 
-  /** Cluster mode's partition leadership: the snapshot every broker follows, and the controller's planning. */
+  /** Cluster mode's partition leadership: the snapshot every broker follows, the controller's planning, and handoffs between brokers. */
   private clusterPlacement(membership: ClusterMembership, settings: ClusterSettings): ClusterPlacement {
     const logger = this.logger.child({ component: 'leadership' });
-    const store = new LeadershipStore({ redis: membership.redisClient, keyPrefix: settings.keyPrefix, logger });
+    const redis = membership.redisClient;
+    const store = new LeadershipStore({ redis, keyPrefix: settings.keyPrefix, logger });
     this.leadershipStore = store;
+    const handoffs = new HandoffStore({ redis, keyPrefix: settings.keyPrefix, logger });
+    this.handoffStore = handoffs;
+    const requests = new MoveRequests(redis, settings.keyPrefix);
+    this.moveRequests = requests;
+    const tier = this.tier;
+    const movable = (t: TopicRecord) => tier !== undefined && this.topics.logConfig(t).remoteStorageEnable;
+    this.reassignments = new Reassignments({
+      requests,
+      leadership: store,
+      handoffs,
+      liveBrokers: () => membership.liveBrokers().map((b) => b.nodeId),
+      topic: (name) => {
+        const t = this.topics.get(name);
+        return t && { topicId: t.topicId, partitions: t.partitions, movable: movable(t) };
+      },
+      topicNames: () => this.topics.names(),
+    });
+    // Partitions of remote-storage topics move between brokers through the bucket.
+    const handoff = tier && new PartitionHandoff({ nodeId: this.nodeId, engine: this.engine, tier, handoffs, leadership: () => store.all(), observe: observePartitionHandoff, logger: logger.child({ component: 'handoff' }) });
+    this.handoff = handoff;
+    if (tier && handoff) tier.leads = (id) => handoff.serves(id);
     const placement = new ClusterPlacement({
       store,
+      nodeId: this.nodeId,
       liveBrokers: async () => (await membership.refreshLiveBrokers()).map((b) => b.nodeId),
       isController: () => membership.isController,
       incarnation: () => membership.incarnation,
-      // No partition changes broker yet: its data lives on the broker that leads it.
       partitions: () => this.topics.names().flatMap((name) => {
         const t = this.topics.get(name)!;
-        return Array.from({ length: t.partitions }, (_, p) => ({ id: partitionId(t.topicId, p), movable: false }));
+        const remote = movable(t);
+        return Array.from({ length: t.partitions }, (_, p) => ({ id: partitionId(t.topicId, p), remote }));
       }),
+      draining: () => requests.draining(),
+      requested: () => requests.requestedLeaders(),
+      handoffEpochs: () => handoffs.epochs(),
+      serves: handoff && ((id) => handoff.serves(id)),
       intervalMs: settings.heartbeatIntervalMs,
       logger,
     });
     membership.onBrokersChange(() => placement.poke());
     // Every partition is opened here (empty unless led here), so a partition given to this broker serves at once.
-    const host = () => void this.topics.hostAll().catch((err: unknown) => logger.warn({ err }, 'opening partitions of topics created through another broker failed'));
+    const host = () => void this.topics.hostAll().then(() => handoff?.reconcile()).catch((err: unknown) => logger.warn({ err }, 'opening partitions of topics created through another broker failed'));
     this.metadata.onChange(() => {
       host();
       placement.poke();
     });
-    store.onChange(host);
+    store.onChange(() => {
+      handoff?.reconcile();
+      host();
+    });
+    handoffs.onWritten(() => {
+      handoff?.reconcile();
+      placement.poke();
+    });
     this.topics.liveBrokerCount = () => Math.max(1, membership.liveBrokers().length);
     // Groups are spread over the live brokers as FindCoordinator answers.
     this.groups.ownsGroup = (groupId) => coordinatorFor(groupId, membership.liveBrokers().map((b) => b.nodeId)) === this.nodeId;
@@ -191,7 +236,11 @@ export class Broker implements BrokerContext, MetricsSource {
     // makes start() fail here (STRATA_ERR_NODE_ID_IN_USE, exit 1).
     await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, rack: this.config['broker.rack'], httpPort });
     if (this.leadership) {
+      // A broker starting again is not draining any more (a controlled shutdown left the mark).
+      await this.moveRequests!.setDraining(this.nodeId, false);
+      await this.handoffStore!.start();
       await this.leadershipStore!.start();
+      this.handoff?.start();
       this.leadership.start();
     }
     const interval = this.config['log.retention.check.interval.ms'];
@@ -306,15 +355,63 @@ export class Broker implements BrokerContext, MetricsSource {
     return out;
   }
 
+  /**
+   * Kafka's controlled shutdown: marks this broker draining, so the controller (perhaps this
+   * broker) moves its movable partitions to others, and waits — bounded by
+   * controlled.shutdown.timeout.ms — until it leads none of them and every handoff it owes is
+   * published. Partitions of topics without remote storage stay (offline until it returns).
+   */
+  private async controlledShutdown(): Promise<void> {
+    const requests = this.moveRequests;
+    const handoff = this.handoff;
+    const store = this.leadershipStore;
+    if (!this.leadership || !requests || !handoff || !store || !this.config['controlled.shutdown.enable']) return;
+    // No other broker to take anything over.
+    if (!this.cluster?.liveBrokers().some((b) => b.nodeId !== this.nodeId)) return;
+    const started = Date.now();
+    const deadline = started + this.config['controlled.shutdown.timeout.ms'];
+    const movableHere = () => {
+      let n = 0;
+      for (const name of this.topics.names()) {
+        const t = this.topics.get(name)!;
+        if (!this.topics.logConfig(t).remoteStorageEnable) continue;
+        for (let p = 0; p < t.partitions; p++) if (store.get(partitionId(t.topicId, p))?.leader === this.nodeId) n++;
+      }
+      return n;
+    };
+    try {
+      await requests.setDraining(this.nodeId, true);
+      this.leadership.poke();
+      // Waits while another broker can take partitions (the whole cluster stopping at once ends it).
+      const othersTakeOver = async () => {
+        const draining = new Set(await requests.draining());
+        return this.cluster!.liveBrokers().some((b) => b.nodeId !== this.nodeId && !draining.has(b.nodeId));
+      };
+      while (Date.now() < deadline && (movableHere() > 0 || !handoff.releasedAll())) {
+        if (handoff.releasedAll() && !(await othersTakeOver())) break;
+        await handoff.changed(Math.min(250, Math.max(1, deadline - Date.now())));
+      }
+      const left = movableHere();
+      if (left > 0 || !handoff.releasedAll()) this.logger.warn({ partitions: left, ms: Date.now() - started }, 'controlled shutdown timed out; the handoffs left finish when this broker restarts');
+      else this.logger.info({ ms: Date.now() - started }, 'controlled shutdown: partitions handed over');
+    } catch (err) {
+      this.logger.warn({ err }, 'controlled shutdown failed; leaving without handing partitions over');
+    }
+  }
+
   /** SIGTERM: stop accepting, finish in-flight requests, flush and close logs. */
   async stop(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
-    // Leave the cluster first so the others drop this broker (and take the controller lease) at
-    // once. Controlled shutdown (handing partitions over) will come before this.
+    // Controlled shutdown: hand the remote-storage partitions to other brokers while still
+    // serving; then leave the cluster so the others drop this broker (and take the controller
+    // lease) at once.
+    await this.controlledShutdown();
     await this.leadership?.stop();
+    this.handoff?.stop();
+    this.handoffStore?.stop();
     this.leadershipStore?.stop();
     await this.cluster?.stop();
     await this.elastic.stop();

@@ -18,6 +18,7 @@ import {
   type DescribeProducersItemResult,
   type LogConfig,
   type LogHandoff,
+  type SealedLogEnd,
   type LogSizeItemResult,
   type OffsetForLeaderEpochItemResult,
   type ListOffsetsItemResult,
@@ -174,6 +175,11 @@ export class PartitionLog {
     // next checkpoint's sync pass.
     for (let i = 0; i < this.segments.length - 1; i++) if (!this.pendingSeal.includes(this.segments[i])) this.segments[i].release();
     this.active.closeIndexFds();
+    // Taken over from another broker: opened empty at the remote log end, with that broker's
+    // producer state, checkpointed at once so a restart keeps it.
+    if (spec.producerSeed !== undefined && this.segments.length === 1 && this.active.size === 0 && this.nextOffset === (spec.initialOffset ?? 0)) {
+      if (this.producers.load(Buffer.from(spec.producerSeed))) this.scheduleCheckpoint(this.now());
+    }
   }
 
   /** Opens (creating or recovering) the partition directory. Synchronous. */
@@ -936,6 +942,19 @@ export class PartitionLog {
     } finally {
       this.closeFds();
     }
+  }
+
+  /**
+   * Makes the log ready for another broker to take over (SealTask): seals the active segment
+   * when it holds anything, so every record lies in a sealed segment the tier uploader offloads,
+   * and waits until that is flushed and checkpointed. The log stays open for reads.
+   */
+  async sealForHandoff(): Promise<SealedLogEnd> {
+    if (this.closed) throw new StrataError('STRATA_ERR_LOG_CLOSED', `partition ${this.key} is closed`);
+    if (this.active.size > 0) this.roll(this.nextOffset, this.now());
+    await this.flush();
+    await this.settle();
+    return { key: this.key, endOffset: this.nextOffset, producerSnapshot: this.producers.serialize(), deleteRecordsOffset: this.deleteRecordsOffset };
   }
 
   /** Closes fds without flushing or checkpointing: what a crash leaves behind (tests). */

@@ -95,6 +95,8 @@ export class PartitionWorker {
           return ok(null);
         case 'release':
           return ok(await this.release(task.keys));
+        case 'seal':
+          return ok(await Promise.all(task.keys.map((key) => this.logs.get(key)?.sealForHandoff() ?? null)));
         default:
           throw new StrataError('STRATA_ERR_INVALID_TASK', `unknown task op ${(task as { op?: unknown }).op}`);
       }

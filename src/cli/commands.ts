@@ -53,10 +53,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   cluster: {
     name: 'cluster',
-    summary: 'show the brokers, the controller and how many partitions each leads (Metadata)',
-    actions: [{ name: 'show', args: [], usage: 'strata cluster [show] [--topic T]' }],
+    summary: 'show the brokers, the controller and who leads what (Metadata); move a partition to another broker',
+    actions: [
+      { name: 'show', args: [], usage: 'strata cluster [show] [--topic T]' },
+      { name: 'move', args: ['TOPIC', 'PARTITION'], usage: 'strata cluster move TOPIC PARTITION --broker N' },
+    ],
     usage: [],
-    options: [{ name: 'topic', value: 'T', help: 'also the leader of every partition of T' }],
+    options: [
+      { name: 'topic', value: 'T', help: 'also the leader of every partition of T, and whether it can move' },
+      { name: 'broker', value: 'N', help: 'move: the broker to lead the partition' },
+    ],
   },
   placement: {
     name: 'placement',

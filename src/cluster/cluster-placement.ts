@@ -5,10 +5,10 @@
 // live brokers or the topics change, it runs the planner (partition-assignment.ts) over every
 // partition and writes the changes, fenced by its lease and by growing epochs.
 //
-// Today no partition is movable between brokers: a partition's data lives on the broker that
-// leads it (moving a remote-storage partition through the bucket is the next step of issue
-// 15), so the controller places new partitions on the least-loaded live broker and a
-// partition whose broker is gone stays offline until it returns.
+// Partitions of remote-storage topics move between brokers (partition-handoff.ts does the
+// moving): the controller balances them, drains a stopping broker, and follows reassignment
+// requests (move-requests.ts). A partition whose data lives only on its broker's disk never
+// changes broker: it is placed once, and is offline while its broker is gone.
 import type { Logger } from 'pino';
 import type { PartitionId } from '../ipc/partition-id.js';
 import type { LeadershipStore } from './leadership-store.js';
@@ -18,6 +18,14 @@ import { planAssignment, type AssignablePartition, type Leadership } from './par
 export interface LeadershipView {
   /** The partition's leader and epoch, or undefined while it has none yet. */
   leadership(id: PartitionId): Leadership | undefined;
+  /** Whether this broker serves the partition now: it leads it and took it over if it was handed over. */
+  serves(id: PartitionId): boolean;
+}
+
+/** A partition as the controller sees it: may its data move between brokers (remote storage)? */
+export interface PlacedPartition {
+  id: PartitionId;
+  remote: boolean;
 }
 
 export interface ClusterPlacementOptions {
@@ -29,7 +37,16 @@ export interface ClusterPlacementOptions {
   isController: () => boolean;
   incarnation: () => string | undefined;
   /** Every partition of every topic. */
-  partitions: () => AssignablePartition[];
+  partitions: () => PlacedPartition[];
+  /** Brokers handing their partitions over before they stop. */
+  draining: () => Promise<number[]>;
+  /** Requested leaders (reassignments). */
+  requested: () => Promise<Map<PartitionId, number>>;
+  /** The leader epoch of each partition's last handoff. */
+  handoffEpochs: () => Promise<Map<PartitionId, number>>;
+  /** This broker serves the partition (partition-handoff.ts); without it: whenever it leads it. */
+  serves?: (id: PartitionId) => boolean;
+  nodeId: number;
   intervalMs: number;
   logger: Logger;
 }
@@ -44,6 +61,11 @@ export class ClusterPlacement implements LeadershipView {
 
   leadership(id: PartitionId): Leadership | undefined {
     return this.opts.store.get(id);
+  }
+
+  serves(id: PartitionId): boolean {
+    if (this.opts.serves !== undefined) return this.opts.serves(id);
+    return this.opts.store.get(id)?.leader === this.opts.nodeId;
   }
 
   start(): void {
@@ -87,7 +109,16 @@ export class ClusterPlacement implements LeadershipView {
     const incarnation = this.opts.incarnation();
     if (incarnation === undefined) return;
     await store.refresh();
-    const changes = planAssignment({ liveBrokers: await this.opts.liveBrokers(), partitions: this.opts.partitions(), current: store.all() });
+    const [liveBrokers, draining, requested, handoffEpochs] = await Promise.all([this.opts.liveBrokers(), this.opts.draining(), this.opts.requested(), this.opts.handoffEpochs()]);
+    const current = store.all();
+    // Movable: remote storage, and settled — no handoff of it under way (its last change named
+    // no broker to hand over, or that handoff is published).
+    const partitions: AssignablePartition[] = this.opts.partitions().map((p) => {
+      const l = current.get(p.id);
+      const settled = l === undefined || l.from === undefined || handoffEpochs.get(p.id) === l.epoch;
+      return { id: p.id, movable: p.remote && settled };
+    });
+    const changes = planAssignment({ liveBrokers, draining, partitions, current, requested });
     if (changes.length === 0) return;
     await store.write(incarnation, changes);
     logger.info(

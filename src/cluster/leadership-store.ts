@@ -1,5 +1,6 @@
 // Thread: main. Partition leadership in Redis: who leads each partition, with its leader epoch.
-//   <prefix>cluster:leadership          hash  PartitionId → JSON {leader, epoch}
+//   <prefix>cluster:leadership          hash  PartitionId → JSON {leader, epoch, from?}
+//                                             (from: the broker that must hand it over first)
 //   <prefix>cluster:leadership-version  integer, INCR'd by every write
 //   <prefix>cluster:leadership-changes  pub/sub channel, the new version after every write
 // Only the controller writes, and every write is fenced in one Lua step: the caller must hold
@@ -13,7 +14,7 @@ import { z } from 'zod';
 import type { PartitionId } from '../ipc/partition-id.js';
 import { StrataError } from '../errors.js';
 import { controllerKey } from './cluster-keys.js';
-import type { Leadership, LeadershipChange } from './partition-assignment.js';
+import { HANDOFF_REASONS, type Leadership, type LeadershipChange } from './partition-assignment.js';
 
 export function leadershipKey(prefix: string): string {
   return `${prefix}cluster:leadership`;
@@ -46,7 +47,7 @@ for i = 2, #ARGV, 3 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
 return {1, redis.call('INCR', KEYS[3])}
 `;
 
-const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0) });
+const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0), from: z.number().int().optional() });
 
 export interface LeadershipStoreOptions {
   redis: Redis;
@@ -108,7 +109,7 @@ export class LeadershipStore {
     if (changes.length === 0) return;
     const { redis, keyPrefix } = this.opts;
     const args: string[] = [incarnation];
-    for (const c of changes) args.push(c.id, String(c.epoch), JSON.stringify({ leader: c.to, epoch: c.epoch }));
+    for (const c of changes) args.push(c.id, String(c.epoch), JSON.stringify(leadershipRecord(c)));
     const answer = (await redis.eval(WRITE_LEADERSHIP_LUA, 3, controllerKey(keyPrefix), leadershipKey(keyPrefix), leadershipVersionKey(keyPrefix), ...args)) as [number, unknown];
     if (answer[0] === 0) throw new StrataError('STRATA_ERR_NOT_CONTROLLER', 'partition leadership not written: this broker does not hold the controller lease');
     if (answer[0] === 2) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `partition leadership not written: the epoch of ${String(answer[1])} would not grow`);
@@ -144,4 +145,9 @@ export class LeadershipStore {
       logger.debug({ err }, 'leadership refresh failed; keeping the last snapshot');
     }
   }
+}
+
+/** What the hash holds for a change: `from` only when the previous leader must hand the partition over. */
+export function leadershipRecord(c: LeadershipChange): Leadership {
+  return HANDOFF_REASONS.has(c.reason) && c.from !== undefined && c.from !== c.to ? { leader: c.to, epoch: c.epoch, from: c.from } : { leader: c.to, epoch: c.epoch };
 }

@@ -112,6 +112,12 @@ export const brokerConfigSchema = z.strictObject({
   /** Cluster mode: a broker that has not refreshed its registration for this long is gone (its key
    *  expires); also the controller lease. */
   'broker.session.timeout.ms': int(20, 3600_000).default(9_000),
+  /** Cluster mode: on SIGTERM, hand this broker's remote-storage partitions to other brokers before
+   *  leaving (Kafka's controlled shutdown). */
+  'controlled.shutdown.enable': bool().default(true),
+  /** Cluster mode: how long a controlled shutdown waits for its partitions to be handed over
+   *  before the broker leaves anyway (the handoffs left finish when it restarts). */
+  'controlled.shutdown.timeout.ms': int(0, 3600_000).default(60_000),
   /** Rack of this broker (DescribeCluster and the cluster registration); unset = no rack. */
   'broker.rack': z.string().min(1).max(255).optional(),
   /** Committed offsets of an empty group expire this long after the group emptied (or the commit). */

@@ -64,6 +64,13 @@ export interface PartitionSpec {
    * happened; the checkpoint file on disk stays the last durable one.
    */
   handoff?: LogHandoff;
+  /**
+   * A partition this broker takes over from another broker (cluster move, src/cluster/
+   * partition-handoff.ts): the previous leader's idempotent-producer state, loaded when the
+   * directory is new (it opens empty at initialOffset, the remote log end), so a producer's
+   * retried batch is deduplicated here as it was there.
+   */
+  producerSeed?: Uint8Array;
 }
 
 /**
@@ -358,6 +365,27 @@ export interface ReleaseTask {
   keys: PartitionId[];
 }
 
+/**
+ * Makes partitions ready to hand to another broker (cluster move): seals the active segment
+ * when it holds anything (so every record is in a sealed segment the tier uploader offloads),
+ * waits until it is flushed and checkpointed, and answers the log's end with its producer
+ * state. The log stays open (the router refuses appends for it from now on).
+ */
+export interface SealTask {
+  op: 'seal';
+  keys: PartitionId[];
+}
+
+/** A sealed log's end for a handoff to another broker (SealTask); null for a key not held here. */
+export interface SealedLogEnd {
+  key: PartitionId;
+  endOffset: number;
+  /** ProducerStateManager.serialize() at endOffset. */
+  producerSnapshot: Uint8Array;
+  /** Log start offset set by DeleteRecords (0: never). */
+  deleteRecordsOffset: number;
+}
+
 export interface CloseTask {
   /** Flush (fsync) and close; all open partitions of the slot when keys is omitted. */
   op: 'close';
@@ -371,6 +399,7 @@ export interface CrashTask {
 
 export type WorkerTask =
   | OpenTask
+  | SealTask
   | AppendTask
   | ReadTask
   | ListOffsetsTask
@@ -415,6 +444,7 @@ export interface TaskValues {
   delete: null;
   close: null;
   release: Array<LogHandoff | null>;
+  seal: Array<SealedLogEnd | null>;
   deleteRecords: DeleteRecordsItemResult[];
   offsetForLeaderEpoch: OffsetForLeaderEpochItemResult[];
   logSize: LogSizeItemResult[];

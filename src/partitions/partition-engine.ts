@@ -25,6 +25,7 @@ import {
   type LogSizeItemResult,
   type OffsetForLeaderEpochItemResult,
   type LogHandoff,
+  type SealedLogEnd,
   type PartitionSpec,
   type PartitionState,
   type WorkerTask,
@@ -130,6 +131,8 @@ export class PartitionEngine {
   private readonly onMove: ((report: MoveReport) => void) | undefined;
   private readonly scheduleAppend: ((run: () => void) => void) | undefined;
   private movesTotal = 0;
+  /** Partitions being handed to another broker (cluster move): appends are refused. */
+  private readonly fenced = new Set<PartitionId>();
   /** The latest load sample (admin view). */
   private lastLoad: EngineLoadSample | undefined;
 
@@ -262,6 +265,7 @@ export class PartitionEngine {
    */
   async append(acks: number, items: AppendRequestItem[], ownedBuffer?: ArrayBuffer): Promise<AppendItemResult[]> {
     if (this.gates.size > 0) await this.untilNotMoving(items);
+    if (this.fenced.size > 0) this.refuseFenced(items);
     this.traffic.enterAppends(items);
     try {
       return await runPlanned(items, (id) => this.requireSlot(id), (slot, slotItems) =>
@@ -556,6 +560,47 @@ export class PartitionEngine {
   private async untilNotMoving(items: ReadonlyArray<{ key: PartitionId }>): Promise<void> {
     const deadline = Date.now() + this.moveTimeoutMs;
     for (let blocker = this.gates.blockerOf(items, deadline); blocker !== undefined; blocker = this.gates.blockerOf(items, deadline)) await blocker;
+  }
+
+  // --- Handing partitions to another broker (src/cluster/partition-handoff.ts) ---
+
+  /**
+   * From now on appends for the partition are refused with NOT_LEADER_OR_FOLLOWER (the router
+   * already refuses them once the leadership moved; this catches appends that were waiting at a
+   * slot move's gate meanwhile). Resolves once the appends already under way are done.
+   */
+  async fence(id: PartitionId): Promise<void> {
+    this.fenced.add(id);
+    await this.traffic.drained(id);
+  }
+
+  /** Appends for the partition are accepted again (it is led here once more). */
+  unfence(id: PartitionId): void {
+    this.fenced.delete(id);
+  }
+
+  /** Seals a fenced partition's log for a handoff (SealTask); undefined when it is not open. */
+  async sealForHandoff(id: PartitionId): Promise<SealedLogEnd | undefined> {
+    const [end] = await this.guarded([{ key: id }], () => this.slots.run(this.requireSlot(id), { op: 'seal', keys: [id] }));
+    return end ?? undefined;
+  }
+
+  /**
+   * Drops the local copy of a partition and opens it afresh from `spec` (a broker taking a
+   * partition over: empty at the remote log end, with the previous leader's producer state).
+   */
+  async reopenFresh(spec: PartitionSpec): Promise<void> {
+    await this.delete([spec.key]);
+    this.fenced.delete(spec.key);
+    await this.open([spec]);
+  }
+
+  private refuseFenced(items: ReadonlyArray<{ key: PartitionId }>): void {
+    for (const item of items) {
+      if (this.fenced.has(item.key)) {
+        throw new EngineError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `partition ${item.key} is being handed to another broker; refresh metadata and retry`, { strataCode: 'STRATA_ERR_PARTITION_MOVING' });
+      }
+    }
   }
 
   /** Tests only: ends the slot's thread as a fatal bug would; Piscina starts a new one. */

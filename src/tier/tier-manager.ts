@@ -44,6 +44,8 @@ interface PartitionTier {
   partition: number;
   manifest: Manifest | null;
   busy: boolean;
+  /** Resolves when the upload pass under way for this partition (if any) is over. */
+  idle: Promise<void>;
   failures: number;
   nextAttemptMs: number;
 }
@@ -73,6 +75,9 @@ export interface TierManagerOptions {
   checksummer?: SegmentChecksummer;
 }
 
+/** How long offloadAll() waits between attempts while object storage refuses (at most). */
+const OFFLOAD_RETRY_MAX_MS = 2_000;
+
 export class TierManager {
   readonly store: ObjectStore;
   private readonly manifests: ManifestStore;
@@ -84,6 +89,11 @@ export class TierManager {
   /** Decoded per-chunk CRCs of v2 segments (null: nothing to verify), per manifest entry. */
   private readonly chunkChecksums = new WeakMap<RemoteSegment, ChunkChecksums | null>();
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Cluster mode: whether this broker leads (and serves) a partition. Only the leader uploads
+   * and applies remote retention; the others' copies are stale or empty (src/cluster/).
+   */
+  leads: (key: PartitionId) => boolean = () => true;
   private ticking = false;
   private stopped = false;
   readonly stats: TierStats = { uploadedSegments: 0, uploadedBytes: 0, uploadMs: 0, remoteReads: 0, failures: 0, corruptReads: 0 };
@@ -202,7 +212,7 @@ export class TierManager {
   private partitionTier(topicId: string, partition: number): PartitionTier {
     const key = partitionId(topicId, partition);
     let t = this.partitions.get(key);
-    if (!t) this.partitions.set(key, (t = { topicId, partition, manifest: null, busy: false, failures: 0, nextAttemptMs: 0 }));
+    if (!t) this.partitions.set(key, (t = { topicId, partition, manifest: null, busy: false, idle: Promise.resolve(), failures: 0, nextAttemptMs: 0 }));
     return t;
   }
 
@@ -217,7 +227,7 @@ export class TierManager {
       const now = Date.now();
       const work = states.filter((s) => {
         const spec = this.engine.spec(s.key);
-        if (!spec) return false;
+        if (!spec || !this.leads(s.key)) return false;
         const t = this.partitionTier(spec.topicId, spec.partition);
         return !t.busy && t.nextAttemptMs <= now;
       });
@@ -239,6 +249,8 @@ export class TierManager {
     if (!spec) return;
     const t = this.partitionTier(spec.topicId, spec.partition);
     t.busy = true;
+    let done!: () => void;
+    t.idle = new Promise((resolve) => (done = resolve));
     try {
       t.manifest ??= await this.manifests.load(spec.topicId, spec.partition);
       for (const seg of state.sealed ?? []) {
@@ -257,7 +269,46 @@ export class TierManager {
       this.logger.warn({ err: describeError(err), partition: state.key, failures: t.failures, backoffMs: backoff }, 'tier upload failed; will retry');
     } finally {
       t.busy = false;
+      done();
     }
+  }
+
+  /**
+   * A partition handed to another broker (src/cluster/partition-handoff.ts), its log sealed:
+   * uploads every sealed segment now, retrying while object storage refuses, until none is left
+   * — then the bucket holds the whole log. Resolves false when the broker stops first.
+   */
+  async offloadAll(key: PartitionId): Promise<boolean> {
+    const spec = this.engine.spec(key);
+    if (!spec) return false;
+    const t = this.partitionTier(spec.topicId, spec.partition);
+    for (let attempt = 0; !this.stopped; attempt++) {
+      while (t.busy) await t.idle;
+      const state = (await this.engine.tierState()).find((s) => s.key === key);
+      if (state === undefined || (state.sealed ?? []).length === 0) return true;
+      t.manifest = await this.manifests.load(spec.topicId, spec.partition).catch(() => t.manifest);
+      t.nextAttemptMs = 0;
+      await this.servicePartition(state, Date.now());
+      if (t.failures > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(OFFLOAD_RETRY_MAX_MS, Math.max(0, t.nextAttemptMs - Date.now()))));
+    }
+    return false;
+  }
+
+  /** Loads a partition's manifest afresh (this broker takes it over: another wrote it meanwhile). */
+  async reloadManifest(key: PartitionId): Promise<void> {
+    const spec = this.engine.spec(key);
+    if (!spec) return;
+    const t = this.partitionTier(spec.topicId, spec.partition);
+    while (t.busy) await t.idle;
+    t.manifest = await this.manifests.load(spec.topicId, spec.partition);
+    t.failures = 0;
+    t.nextAttemptMs = 0;
+  }
+
+  /** The end offset of a partition's remote log as last loaded (undefined: no remote segment). */
+  remoteEndOffset(key: PartitionId): number | undefined {
+    const segs = this.partitions.get(key)?.manifest?.segments;
+    return segs && segs.length > 0 ? segs[segs.length - 1]!.endOffset : undefined;
   }
 
   private async uploadSegment(key: PartitionId, t: PartitionTier, seg: SealedSegmentInfo): Promise<void> {

@@ -39,6 +39,7 @@ export const Api = {
   describeConfigs: api(32, 'DescribeConfigs', 0, 4, m.encodeDescribeConfigsRequest, m.decodeDescribeConfigsResponse),
   createPartitions: api(37, 'CreatePartitions', 0, 3, m.encodeCreatePartitionsRequest, m.decodeCreatePartitionsResponse),
   deleteGroups: api(42, 'DeleteGroups', 0, 2, m.encodeDeleteGroupsRequest, m.decodeDeleteGroupsResponse),
+  alterPartitionReassignments: api(45, 'AlterPartitionReassignments', 0, 0, m.encodeAlterPartitionReassignmentsRequest, m.decodeAlterPartitionReassignmentsResponse),
   incrementalAlterConfigs: api(44, 'IncrementalAlterConfigs', 0, 1, m.encodeIncrementalAlterConfigsRequest, m.decodeIncrementalAlterConfigsResponse),
 };
 
@@ -282,6 +283,15 @@ export class KafkaClient {
     const res = await c.request(Api.createPartitions, { topics: [{ name, count, assignments: null }], timeoutMs: this.timeoutMs, validateOnly: false });
     const r = res.results[0];
     if (r && r.errorCode !== 0) throw new KafkaError(r.errorCode, `add partitions to ${name}`, r.errorMessage);
+  }
+
+  /** AlterPartitionReassignments of one partition: `replicas` (new leader first), or null to cancel. */
+  async reassignPartition(topic: string, partition: number, replicas: number[] | null): Promise<void> {
+    const c = await this.any();
+    const res = await c.request(Api.alterPartitionReassignments, { timeoutMs: this.timeoutMs, topics: [{ name: topic, partitions: [{ partitionIndex: partition, replicas }] }] });
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, `reassign ${topic}-${partition}`, res.errorMessage);
+    const r = res.responses[0]?.partitions[0];
+    if (r && r.errorCode !== 0) throw new KafkaError(r.errorCode, `reassign ${topic}-${partition}`, r.errorMessage);
   }
 
   // ------------------------------------------------------------------ offsets

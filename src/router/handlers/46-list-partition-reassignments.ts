@@ -1,6 +1,8 @@
-// Thread: main. ListPartitionReassignments (key 46), version 0: no reassignment is ever in
-// progress (AlterPartitionReassignments only accepts the current placement), so the answer is
-// empty, for all partitions or the ones asked for; unknown ones are simply not listed, as Kafka does.
+// Thread: main. ListPartitionReassignments (key 46), version 0: the moves between brokers not
+// finished yet (src/cluster/reassignments.ts) — requested ones and handoffs under way — for all
+// partitions or the ones asked for; unknown ones are simply not listed, as Kafka does. Each
+// lists replicas [target, source], adding [target], removing [source], as Kafka shows a move of
+// a one-replica partition. A single broker never has one in progress.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeListPartitionReassignmentsRequest,
@@ -18,7 +20,17 @@ export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReas
   maxVersion: 0,
   decodeRequest: decodeListPartitionReassignmentsRequest,
   encodeResponse: encodeListPartitionReassignmentsResponse,
-  handle() {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics: [] };
+  async handle(ctx, req) {
+    const reassignments = ctx.broker.reassignments;
+    const topics: ListPartitionReassignmentsResponse['topics'] = [];
+    if (reassignments !== undefined) {
+      const filter = req.topics?.map((t) => ({ topic: t.name, partitions: t.partitionIndexes }));
+      for (const o of await reassignments.ongoing(filter)) {
+        let entry = topics.find((t) => t.name === o.topic);
+        if (entry === undefined) topics.push((entry = { name: o.topic, partitions: [] }));
+        entry.partitions.push({ partitionIndex: o.partition, replicas: [o.target, o.source], addingReplicas: [o.target], removingReplicas: [o.source] });
+      }
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, topics };
   },
 });

@@ -3,7 +3,8 @@
 // every partition at epoch CURRENT_LEADER_EPOCH; in cluster mode the leadership snapshot
 // (src/cluster/cluster-placement.ts) says who leads, and a request for a partition this broker
 // does not lead is answered as Kafka does, so clients refresh their metadata and re-route:
-//   no leader yet → LEADER_NOT_AVAILABLE; another leader → NOT_LEADER_OR_FOLLOWER; a request
+//   no leader yet → LEADER_NOT_AVAILABLE; another leader, or led here but still being handed
+//   over by the previous leader → NOT_LEADER_OR_FOLLOWER; a request
 //   epoch above the leader's → UNKNOWN_LEADER_EPOCH, below → FENCED_LEADER_EPOCH.
 import type { BrokerContext } from '../../broker-context.js';
 import { partitionId } from '../../ipc/partition-id.js';
@@ -25,8 +26,11 @@ export function leadershipError(broker: BrokerContext, topicId: string, partitio
   const { leaderId, leaderEpoch } = leaderOf(broker, topicId, partition);
   if (leaderId === -1) return ErrorCode.LEADER_NOT_AVAILABLE;
   if (leaderId !== broker.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  const id = partitionId(topicId, partition);
   // Led here, but not opened here yet (a topic created through another broker a moment ago).
-  if (broker.engine.slotOf(partitionId(topicId, partition)) === undefined) return ErrorCode.LEADER_NOT_AVAILABLE;
+  if (broker.engine.slotOf(id) === undefined) return ErrorCode.LEADER_NOT_AVAILABLE;
+  // Led here, but still being handed over by its previous leader (src/cluster/partition-handoff.ts).
+  if (broker.leadership !== undefined && !broker.leadership.serves(id)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   if (currentLeaderEpoch === NO_LEADER_EPOCH || currentLeaderEpoch === leaderEpoch) return ErrorCode.NONE;
   return currentLeaderEpoch > leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
 }

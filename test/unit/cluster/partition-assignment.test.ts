@@ -44,15 +44,18 @@ describe('planAssignment', () => {
     expect(planAssignment({ liveBrokers: [1, 2, 3], partitions: parts(12), current })).toEqual([]);
   });
 
-  it('fails the movable partitions of a dead broker partitions over to the least-loaded live brokers with a higher epoch', () => {
+  it('fails the partitions whose data survives their leader over to the least-loaded live brokers with a higher epoch', () => {
     const current = new Map<PartitionId, Leadership>([
       [p(0), { leader: 1, epoch: 4 }], [p(1), { leader: 2, epoch: 0 }], [p(2), { leader: 1, epoch: 7 }], [p(3), { leader: 3, epoch: 2 }],
     ]);
-    const changes = planAssignment({ liveBrokers: [2, 3], partitions: parts(4), current });
+    const partitions = parts(4).map((x) => ({ ...x, failover: true }));
+    const changes = planAssignment({ liveBrokers: [2, 3], partitions, current });
     expect(changes.map((c) => [c.id, c.from, c.to, c.epoch, c.reason])).toEqual([
       [p(0), 1, 2, 5, 'failover'],
       [p(2), 1, 3, 8, 'failover'],
     ]);
+    // Movable through the bucket is not enough: without failover they wait for their broker.
+    expect(planAssignment({ liveBrokers: [2, 3], partitions: parts(4), current })).toEqual([]);
   });
 
   it('never moves an unmovable partition (local-only data): it stays on its dead broker and is not balanced away', () => {
@@ -69,6 +72,44 @@ describe('planAssignment', () => {
     const partitions = [5, 90, 10, 40].map((load, i) => ({ id: p(i), movable: true, load }));
     const changes = planAssignment({ liveBrokers: [1, 2], partitions, current, maxMoves: 1 });
     expect(changes.map((c) => [c.id, c.to])).toEqual([[p(1), 2]]);
+  });
+
+  it('drains a stopping broker: its movable partitions go to the least-loaded targets, its unmovable ones stay', () => {
+    const current = new Map<PartitionId, Leadership>([
+      [p(0), { leader: 1, epoch: 2 }], [p(1), { leader: 2, epoch: 0 }], [p(2), { leader: 1, epoch: 0 }], [p(3), { leader: 3, epoch: 1 }], [p(4), { leader: 1, epoch: 0 }],
+    ]);
+    const partitions = [...parts(4), { id: p(4), movable: false }];
+    const changes = planAssignment({ liveBrokers: [1, 2, 3], draining: [1], partitions, current });
+    expect(changes.map((c) => [c.id, c.from, c.to, c.epoch, c.reason])).toEqual([
+      [p(0), 1, 2, 3, 'drain'],
+      [p(2), 1, 3, 1, 'drain'],
+    ]);
+    // Nothing is placed on a draining broker, even a new partition.
+    const added = planAssignment({ liveBrokers: [1, 2], draining: [1], partitions: [{ id: p(9), movable: true }], current: new Map() });
+    expect(added.map((c) => [c.id, c.to])).toEqual([[p(9), 2]]);
+    // Every broker draining (the whole cluster stopping): nothing moves.
+    expect(planAssignment({ liveBrokers: [1, 2, 3], draining: [1, 2, 3], partitions, current })).toEqual([]);
+  });
+
+  it('a partition with a handoff under way (not movable now) is neither drained nor balanced', () => {
+    const current = new Map<PartitionId, Leadership>([0, 1, 2, 3].map((i) => [p(i), { leader: 1, epoch: 1 }]));
+    const partitions = parts(4).map((x) => ({ ...x, movable: false }));
+    expect(planAssignment({ liveBrokers: [1, 2], draining: [1], partitions, current })).toEqual([]);
+    expect(planAssignment({ liveBrokers: [1, 2], partitions, current })).toEqual([]);
+  });
+
+  it('follows reassignment requests to live targets and never balances a pinned partition away', () => {
+    const current = new Map<PartitionId, Leadership>([[p(0), { leader: 1, epoch: 0 }], [p(1), { leader: 1, epoch: 0 }], [p(2), { leader: 2, epoch: 4 }]]);
+    const requested = new Map<PartitionId, number>([[p(0), 3], [p(2), 2], [p(1), 9]]);
+    const changes = planAssignment({ liveBrokers: [1, 2, 3], partitions: parts(3), current, requested });
+    // p(1)'s target 9 is not live: ignored. p(2) is already where asked.
+    expect(changes.map((c) => [c.id, c.from, c.to, c.epoch, c.reason])).toEqual([[p(0), 1, 3, 1, 'reassign']]);
+    // All on broker 1 and pinned there: balancing leaves them.
+    const pinnedAll = new Map<PartitionId, number>([0, 1, 2, 3].map((i) => [p(i), 1]));
+    const onOne = new Map<PartitionId, Leadership>([0, 1, 2, 3].map((i) => [p(i), { leader: 1, epoch: 0 }]));
+    expect(planAssignment({ liveBrokers: [1, 2], partitions: parts(4), current: onOne, requested: pinnedAll })).toEqual([]);
+    // A requested leader of a brand-new partition is honoured when it is a target.
+    expect(planAssignment({ liveBrokers: [1, 2], partitions: [{ id: p(7), movable: true }], current: new Map(), requested: new Map([[p(7), 2]])})[0]).toMatchObject({ to: 2, reason: 'new' });
   });
 
   it('answers nothing without live brokers', () => {

@@ -1,0 +1,138 @@
+// Thread: main. Handoffs of partitions between brokers, in Redis:
+//   <prefix>cluster:handoffs         hash  PartitionId → JSON HandoffRecord (with producer state)
+//   <prefix>cluster:handoff-epochs   hash  PartitionId → leader epoch of the last handoff (small,
+//                                          read whole by the controller every round)
+//   <prefix>cluster:moves            pub/sub channel: the PartitionId after every handoff, '*'
+//                                          after every move request (move-requests.ts)
+// A broker handing a partition over (partition-handoff.ts) writes the record once the bucket
+// holds the partition's whole log; the new leader waits for a record of its own leader epoch
+// and opens from it. The write is fenced in one Lua step against the leadership hash: it
+// succeeds only when the partition's current leadership has exactly this epoch and names the
+// writer as the broker handing over (`from`), so a deposed or confused broker cannot publish
+// an end offset for a leadership it is not part of.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { PartitionId } from '../ipc/partition-id.js';
+import { StrataError } from '../errors.js';
+import { leadershipKey } from './leadership-store.js';
+
+export function handoffsKey(prefix: string): string {
+  return `${prefix}cluster:handoffs`;
+}
+export function handoffEpochsKey(prefix: string): string {
+  return `${prefix}cluster:handoff-epochs`;
+}
+/** Published after every handoff (the partition id) and every move request ('*'). */
+export function movesChannel(prefix: string): string {
+  return `${prefix}cluster:moves`;
+}
+
+/** What the broker handing a partition over leaves for the next leader. */
+export interface HandoffRecord {
+  /** The leader epoch of the new leadership this handoff serves. */
+  epoch: number;
+  /** The node id of the broker that handed over. */
+  from: number;
+  /** The log's end: every offset below it is in the bucket; the new leader continues here. */
+  endOffset: number;
+  /** Log start offset set by DeleteRecords (0: never). */
+  deleteRecordsOffset: number;
+  /** Idempotent-producer state at endOffset (ProducerStateManager.serialize(), base64). */
+  producers: string;
+  /** When the old leader stopped accepting writes (its clock): the new leader reports the pause. */
+  fencedAtMs: number;
+}
+
+const handoffSchema = z.object({
+  epoch: z.number().int().min(0),
+  from: z.number().int(),
+  endOffset: z.number().int().min(0),
+  deleteRecordsOffset: z.number().int().min(0),
+  producers: z.string(),
+  fencedAtMs: z.number(),
+});
+
+/**
+ * KEYS[1] leadership hash, KEYS[2] handoffs hash, KEYS[3] handoff epochs hash; ARGV[1] field,
+ * ARGV[2] epoch, ARGV[3] writer node id, ARGV[4] record JSON. Answers 1 when written, 0 when
+ * the current leadership is not this epoch handed over by this writer.
+ */
+export const WRITE_HANDOFF_LUA = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local ok, l = pcall(cjson.decode, cur)
+if not ok or type(l) ~= 'table' or tonumber(l.epoch) ~= tonumber(ARGV[2]) or tonumber(l.from) ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 1
+`;
+
+export interface HandoffStoreOptions {
+  redis: Redis;
+  keyPrefix: string;
+  logger: Logger;
+}
+
+export class HandoffStore {
+  private subscriber: Redis | undefined;
+  private readonly listeners: Array<(id: PartitionId | '*') => void> = [];
+
+  constructor(private readonly opts: HandoffStoreOptions) {}
+
+  /** Follows handoffs and move requests written by any broker (onWritten: the partition, or '*'). */
+  async start(): Promise<void> {
+    const { redis, keyPrefix, logger } = this.opts;
+    this.subscriber = redis.duplicate({ lazyConnect: false, enableOfflineQueue: true });
+    this.subscriber.on('message', (_channel: string, id: string) => {
+      for (const l of this.listeners) l(id as PartitionId);
+    });
+    this.subscriber.on('error', (err: unknown) => logger.debug({ err }, 'handoff subscriber error'));
+    await this.subscriber.subscribe(movesChannel(keyPrefix)).catch((err: unknown) => logger.warn({ err }, 'handoffs: subscribe failed; polling only'));
+  }
+
+  stop(): void {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+
+  onWritten(listener: (id: PartitionId | '*') => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Publishes a handoff. Rejects with STRATA_ERR_STALE_LEADER_EPOCH when the partition's
+   * leadership is no longer `record.epoch` handed over by `record.from` (nothing written).
+   */
+  async write(id: PartitionId, record: HandoffRecord): Promise<void> {
+    const { redis, keyPrefix } = this.opts;
+    const written = await redis.eval(WRITE_HANDOFF_LUA, 3, leadershipKey(keyPrefix), handoffsKey(keyPrefix), handoffEpochsKey(keyPrefix), id, String(record.epoch), String(record.from), JSON.stringify(record));
+    if (written !== 1) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `handoff of ${id} at epoch ${record.epoch} not written: the partition's leadership changed`);
+    await redis.publish(movesChannel(keyPrefix), id).catch(() => undefined);
+  }
+
+  /** The last handoff of a partition, if any. */
+  async get(id: PartitionId): Promise<HandoffRecord | undefined> {
+    const raw = await this.opts.redis.hget(handoffsKey(this.opts.keyPrefix), id);
+    if (raw === null) return undefined;
+    try {
+      const parsed = handoffSchema.safeParse(JSON.parse(raw));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The leader epoch of every partition's last handoff (the controller's "settled" check). */
+  async epochs(): Promise<Map<PartitionId, number>> {
+    const raw = await this.opts.redis.hgetall(handoffEpochsKey(this.opts.keyPrefix));
+    return new Map(Object.entries(raw).map(([id, epoch]) => [id as PartitionId, Number(epoch)]));
+  }
+
+  /** Forgets partitions of deleted topics. */
+  async forget(ids: readonly PartitionId[]): Promise<void> {
+    if (ids.length === 0) return;
+    const { redis, keyPrefix } = this.opts;
+    await redis.multi().hdel(handoffsKey(keyPrefix), ...ids).hdel(handoffEpochsKey(keyPrefix), ...ids).exec();
+  }
+}

@@ -1,0 +1,186 @@
+// Thread: main. Moves a partition of a remote-storage topic between brokers, on both ends,
+// following the leadership snapshot (leadership-store.ts) and the handoff records
+// (handoff-store.ts). A change the controller made by drain, reassign or balance names the
+// previous leader in `from`:
+//
+//   old leader (leadership names it in `from`, no handoff of this epoch yet):
+//     1. fence: appends are refused from now on, the ones under way finish;
+//     2. seal: the active segment is rolled, flushed and checkpointed;
+//     3. offload: every sealed segment is uploaded — the bucket now holds the whole log;
+//     4. publish the handoff {epoch, endOffset, producer state} (fenced in Redis by the
+//        leadership's epoch and `from`), then drop the local copy (kept: producer state).
+//     A broker that never took the partition over itself (the handoff it was to take over from
+//     is newer than its local log) forwards that handoff instead: it holds nothing newer.
+//   new leader (leadership names it leader, with `from` another broker):
+//     refuses requests (NOT_LEADER_OR_FOLLOWER, retriable) until the handoff of its epoch is
+//     published, then reloads the partition's manifest and — unless its local log already
+//     reaches the handoff's end (it was the last to write) — reopens the partition empty at the
+//     handoff's end offset with the producer state, and serves. Offsets below that end are
+//     read from the bucket (tier-manager.ts).
+//
+// A broker that dies mid-handoff finishes it when it restarts (the leadership still names it);
+// until then the partition is unavailable, as any partition of a dead broker is before issue 16.
+import type { Logger } from 'pino';
+import type { PartitionId } from '../ipc/partition-id.js';
+import type { PartitionEngine } from '../partitions/partition-engine.js';
+import type { TierManager } from '../tier/tier-manager.js';
+import { describeError } from '../errors.js';
+import type { HandoffRecord, HandoffStore } from './handoff-store.js';
+import type { Leadership } from './partition-assignment.js';
+
+export interface PartitionHandoffOptions {
+  nodeId: number;
+  engine: PartitionEngine;
+  tier: TierManager;
+  handoffs: HandoffStore;
+  /** The leadership snapshot. */
+  leadership: () => ReadonlyMap<PartitionId, Leadership>;
+  /** Counts and times a handoff (metrics). */
+  observe?: (direction: 'released' | 'taken-over', pauseMs?: number) => void;
+  /** How often pending handoffs are looked for even without a notification (ms). */
+  pollMs?: number;
+  logger: Logger;
+}
+
+export class PartitionHandoff {
+  /** Partitions this broker leads and serves, with the leader epoch it serves them at. */
+  private readonly serving = new Map<PartitionId, number>();
+  /** The leader epoch of the last handoff this broker published, per partition. */
+  private readonly released = new Map<PartitionId, number>();
+  private readonly inFlight = new Map<PartitionId, Promise<void>>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: PartitionHandoffOptions) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.reconcile(), this.opts.pollMs ?? 500);
+    this.timer.unref();
+    this.reconcile();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Whether this broker serves the partition now (it leads it and any handoff to it is done). */
+  serves(id: PartitionId): boolean {
+    const l = this.opts.leadership().get(id);
+    return l !== undefined && l.leader === this.opts.nodeId && this.serving.get(id) === l.epoch;
+  }
+
+  /** Handoffs under way on this broker (either end). */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * True when every partition the leadership says this broker must hand over is handed over
+   * (controlled shutdown waits for this, and for the controller to move the rest).
+   */
+  releasedAll(): boolean {
+    for (const [id, l] of this.opts.leadership()) {
+      if (l.leader !== this.opts.nodeId && l.from === this.opts.nodeId && this.released.get(id) !== l.epoch) return false;
+    }
+    return this.inFlight.size === 0;
+  }
+
+  /** Resolves at the next handoff finished here (or after `ms`). */
+  async changed(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+  }
+
+  /** Looks at every partition's leadership and starts what this broker has to do. */
+  reconcile(): void {
+    if (this.stopped) return;
+    const me = this.opts.nodeId;
+    for (const [id, l] of this.opts.leadership()) {
+      if (this.inFlight.has(id) || this.opts.engine.spec(id) === undefined) continue;
+      if (l.leader === me) {
+        if (this.serving.get(id) === l.epoch) continue;
+        if (l.from === undefined || l.from === me) {
+          // New here, or placed before any handoff: nothing to take over.
+          this.opts.engine.unfence(id);
+          this.serving.set(id, l.epoch);
+        } else this.run(id, () => this.takeOver(id, l));
+      } else {
+        this.serving.delete(id);
+        if (l.from === me && this.released.get(id) !== l.epoch) this.run(id, () => this.release(id, l));
+      }
+    }
+  }
+
+  private run(id: PartitionId, work: () => Promise<void>): void {
+    const done = work()
+      .catch((err: unknown) => this.opts.logger.warn({ err: describeError(err), partition: id }, 'partition handoff step failed; retried'))
+      .finally(() => {
+        this.inFlight.delete(id);
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+    this.inFlight.set(id, done);
+  }
+
+  /** The old leader's side (see the header). */
+  private async release(id: PartitionId, l: Leadership): Promise<void> {
+    const { engine, tier, handoffs, nodeId, logger } = this.opts;
+    const fencedAtMs = Date.now();
+    await engine.fence(id);
+    const previous = await handoffs.get(id);
+    if (previous?.epoch === l.epoch) {
+      this.released.set(id, l.epoch); // published before a restart
+      return;
+    }
+    const localEnd = engine.state(id)?.highWatermark ?? 0;
+    let record: HandoffRecord;
+    if (previous !== undefined && previous.epoch < l.epoch && localEnd < previous.endOffset) {
+      // Never taken over here: the log ends where the previous handoff said.
+      record = { ...previous, epoch: l.epoch, from: nodeId, fencedAtMs };
+    } else {
+      const end = await engine.sealForHandoff(id);
+      if (end === undefined) return;
+      if (!(await tier.offloadAll(id))) return; // stopping: the restart finishes it
+      record = { epoch: l.epoch, from: nodeId, endOffset: end.endOffset, deleteRecordsOffset: end.deleteRecordsOffset, producers: Buffer.from(end.producerSnapshot).toString('base64'), fencedAtMs };
+    }
+    await handoffs.write(id, record);
+    this.released.set(id, l.epoch);
+    this.opts.observe?.('released');
+    logger.info({ partition: id, epoch: l.epoch, to: l.leader, endOffset: record.endOffset, ms: Date.now() - fencedAtMs }, 'partition handed over to another broker');
+    // The bucket holds it all: drop the local copy, keeping the producer state for a later return.
+    const spec = engine.spec(id);
+    if (spec !== undefined && engine.state(id)?.highWatermark === record.endOffset) {
+      await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
+      await engine.fence(id);
+    }
+  }
+
+  /** The new leader's side (see the header). */
+  private async takeOver(id: PartitionId, l: Leadership): Promise<void> {
+    const { engine, tier, handoffs, logger } = this.opts;
+    const record = await handoffs.get(id);
+    if (record === undefined || record.epoch !== l.epoch) return; // not published yet: a notification or the poll brings it
+    await tier.reloadManifest(id);
+    const local = engine.state(id);
+    const spec = engine.spec(id);
+    if (spec === undefined) return;
+    const reopened = local === undefined || local.highWatermark < record.endOffset;
+    if (reopened) {
+      await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
+      if (record.deleteRecordsOffset > 0) await engine.deleteRecords([{ key: id, offset: record.deleteRecordsOffset }]);
+    }
+    const remoteEnd = tier.remoteEndOffset(id);
+    if (record.endOffset > 0 && (remoteEnd ?? 0) < record.endOffset) logger.warn({ partition: id, remoteEnd, endOffset: record.endOffset }, 'taking a partition over: the bucket ends below the handoff (remote retention?)');
+    engine.unfence(id);
+    if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
+    this.serving.set(id, l.epoch);
+    const pauseMs = Date.now() - record.fencedAtMs;
+    this.opts.observe?.('taken-over', pauseMs);
+    logger.info({ partition: id, epoch: l.epoch, from: record.from, endOffset: record.endOffset, reopened, pauseMs }, 'partition taken over from another broker');
+  }
+}
