@@ -187,6 +187,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.topics.liveBrokerCount = () => Math.max(1, membership.liveBrokers().length);
     // Groups are spread over the live brokers as FindCoordinator answers.
     this.groups.ownsGroup = (groupId) => coordinatorFor(groupId, membership.liveBrokers().map((b) => b.nodeId)) === this.nodeId;
+    membership.onBrokersChange(() => this.groups.onOwnershipChange()); // a group that moved away is forgotten here
     membership.onControllerChange(() => placement.poke());
     return placement;
   }

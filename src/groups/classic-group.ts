@@ -112,6 +112,12 @@ export class ClassicGroup {
   /** While the first rebalance of an empty group waits for more members (group.initial.rebalance.delay.ms). */
   initialDelay: { delayMs: number; remainingMs: number } | undefined;
   newMemberAdded = false;
+  /**
+   * False while this broker holds the group without having coordinated it throughout: loaded at
+   * start-up before the cluster view said who coordinates it. Such state may be stale (another
+   * broker may have run the group since), so it is forgotten before this broker serves the group.
+   */
+  coordinated = true;
 
   constructor(
     readonly groupId: string,

@@ -8,6 +8,15 @@
 // groups are loaded; otherwise every group request answers COORDINATOR_NOT_AVAILABLE at once.
 // While unavailable no session expires (members cannot heartbeat); when the store returns,
 // every member's session deadline starts afresh, as after a coordinator move in Kafka.
+//
+// Cluster mode (groups spread over the live brokers, src/cluster/group-placement.ts): a group
+// lives in the memory of the broker that coordinates it. When the live brokers change, the
+// broker calls onOwnershipChange(): a group this broker no longer coordinates is forgotten
+// (waiting JoinGroup/SyncGroup answered NOT_COORDINATOR, timers cancelled); its offsets stay in
+// the store. A group that comes (back) to a broker starts clean there, its members rejoin (one
+// rebalance), and its generation starts above every generation it ever had: each generation
+// handed out is recorded in the store (recordGeneration) and a group coming into memory starts
+// at the store's floor (generationFloor), so clients never see a generation go backwards.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
@@ -119,6 +128,8 @@ export class GroupCoordinator {
   private ticks = 0;
   private knownTopics = new Map<string, string>();
   private cleaning: Promise<void> | undefined;
+  /** Groups coming into memory while their generation floor is read from the store. */
+  private readonly creating = new Map<string, Promise<ClassicGroup | number>>();
   /**
    * Whether this broker coordinates the group (cluster mode spreads groups over the live
    * brokers, src/router/handlers/coordinator-placement.ts); requests for another broker's groups
@@ -162,7 +173,13 @@ export class GroupCoordinator {
         for (const id of ids) {
           if (this.groups.has(id)) continue;
           const stored = await this.store.loadGroup(id);
-          this.groups.set(id, stored ? ClassicGroup.fromStored(id, stored, now) : new ClassicGroup(id, now));
+          const floor = await this.store.generationFloor(id);
+          // A generation handed out after the stored one (the coordinator stopped before storing its
+          // assignment) supersedes the stored state: start Empty above it, the members rejoin.
+          const group = stored && stored.generationId >= floor ? ClassicGroup.fromStored(id, stored, now) : new ClassicGroup(id, now);
+          group.generationId = Math.max(group.generationId, floor);
+          group.coordinated = this.ownsGroup(id);
+          this.groups.set(id, group);
         }
         this.loaded = true;
         this.logger.info({ groups: this.groups.size, store: this.store.kind }, 'consumer groups loaded');
@@ -178,7 +195,70 @@ export class GroupCoordinator {
   /** COORDINATOR_NOT_AVAILABLE (store down), NOT_COORDINATOR (another broker's group) or NONE. */
   private refusal(groupId: string): number {
     if (!this.available()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    return this.ownsGroup(groupId) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    if (!this.ownsGroup(groupId)) return ErrorCode.NOT_COORDINATOR;
+    const held = this.groups.get(groupId);
+    if (held !== undefined && !held.coordinated) this.forget(held, 'coordinated here now; the state held before may be stale');
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * The live brokers changed (cluster mode): forgets every group this broker no longer
+   * coordinates, and every group it coordinates now but did not before (its state is stale).
+   * A group forgotten here starts clean if it comes back; its offsets stay in the store.
+   */
+  onOwnershipChange(): void {
+    if (this.stopped) return;
+    for (const group of [...this.groups.values()]) {
+      if (!this.ownsGroup(group.groupId)) this.forget(group, 'another broker coordinates it now');
+      else if (!group.coordinated) this.forget(group, 'coordinated here now; the state held before may be stale');
+    }
+  }
+
+  /**
+   * Drops the group's in-memory state: waiting JoinGroup/SyncGroup answered NOT_COORDINATOR (the
+   * clients look the coordinator up again), the join timer cancelled, member sessions gone with
+   * it. Marked Dead so a store write in flight for it (an assignment) completes nothing.
+   */
+  private forget(group: ClassicGroup, reason: string): void {
+    clearTimeout(group.joinTimer);
+    group.joinTimer = undefined;
+    group.initialDelay = undefined;
+    group.transition('Dead', this.now());
+    for (const m of group.members.values()) {
+      this.answerJoin(m, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+      this.answerSync(m, syncError(ErrorCode.NOT_COORDINATOR));
+    }
+    if (this.groups.get(group.groupId) === group) this.groups.delete(group.groupId);
+    this.logger.info({ group: group.groupId, generationId: group.generationId, members: group.size, reason }, 'group state dropped');
+  }
+
+  /**
+   * A group not in memory yet, created with its generation at the store's floor; the group that
+   * came into memory meanwhile, if any; or the error code to answer (store down, ownership moved).
+   */
+  private newGroup(groupId: string): Promise<ClassicGroup | number> {
+    const pending = this.creating.get(groupId);
+    if (pending) return pending;
+    const creating = (async (): Promise<ClassicGroup | number> => {
+      let floor: number;
+      try {
+        floor = await this.store.generationFloor(groupId);
+      } catch (err) {
+        return storeErrorCode(err, this.logger, 'generationFloor');
+      } finally {
+        this.creating.delete(groupId);
+      }
+      const refused = this.refusal(groupId);
+      if (refused !== ErrorCode.NONE) return refused;
+      const existing = this.groups.get(groupId);
+      if (existing) return existing;
+      const group = new ClassicGroup(groupId, this.now());
+      group.generationId = floor;
+      this.groups.set(groupId, group);
+      return group;
+    })();
+    this.creating.set(groupId, creating);
+    return creating;
   }
 
   available(): boolean {
@@ -223,13 +303,16 @@ export class GroupCoordinator {
     if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }
-    const unknownMember = p.memberId === '';
-    let group = this.groups.get(p.groupId);
+    const group = this.groups.get(p.groupId);
     if (!group) {
-      if (!unknownMember) return Promise.resolve(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
-      group = new ClassicGroup(p.groupId, this.now());
-      this.groups.set(p.groupId, group);
+      if (p.memberId !== '') return Promise.resolve(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      return this.newGroup(p.groupId).then((g) => (typeof g === 'number' ? joinError(p.memberId, g) : this.joinGroup(g, p)));
     }
+    return this.joinGroup(group, p);
+  }
+
+  private joinGroup(group: ClassicGroup, p: JoinGroupParams): Promise<JoinResult> {
+    const unknownMember = p.memberId === '';
     if (group.state === 'Dead') return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
     if (!group.supportsProtocols(p.protocolType, p.protocols)) {
       return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
@@ -413,6 +496,7 @@ export class GroupCoordinator {
     }
     const now = this.now();
     group.generationId++;
+    this.recordGeneration(group);
     if (group.size === 0) {
       group.protocolName = null;
       group.leaderId = null;
@@ -497,6 +581,13 @@ export class GroupCoordinator {
       default:
         break;
     }
+  }
+
+  /** Records the generation just handed out in the background (the floor for a later coordinator). */
+  private recordGeneration(group: ClassicGroup): void {
+    this.store.recordGeneration(group.groupId, group.generationId).catch((err: unknown) =>
+      this.logger.warn({ group: group.groupId, generationId: group.generationId, err: (err as Error).message }, 'recording the generation failed'),
+    );
   }
 
   /** Saves the group's metadata in the background (a failure is logged; offsets are unaffected). */
@@ -639,7 +730,14 @@ export class GroupCoordinator {
   checkSessions(): void {
     if (this.stopped || !this.available()) return;
     const now = this.now();
-    for (const group of this.groups.values()) {
+    for (const group of [...this.groups.values()]) {
+      if (!group.coordinated) continue;
+      if (!this.ownsGroup(group.groupId)) {
+        // A membership change whose onOwnershipChange() has not come (yet): never expire members
+        // (and store an Empty group) for a group another broker coordinates.
+        this.forget(group, 'another broker coordinates it now');
+        continue;
+      }
       for (const [id, deadline] of group.pendingMembers) {
         if (now > deadline) {
           group.pendingMembers.delete(id);
@@ -681,6 +779,7 @@ export class GroupCoordinator {
       try {
         for (const group of [...this.groups.values()]) {
           if (this.stopped) return;
+          if (!group.coordinated || !this.ownsGroup(group.groupId)) continue; // its coordinator cleans it up
           const offsets = await this.store.fetchOffsets(group.groupId, null);
           const expired = offsets.filter((o) => {
             if (deletedTopics ? deletedTopics.has(o.topic) : this.topics.partitionCount(o.topic) === undefined) return true;
@@ -724,9 +823,11 @@ export class GroupCoordinator {
     let group = this.groups.get(p.groupId);
     if (!group) {
       if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
-      group = new ClassicGroup(p.groupId, this.now()); // offsets-only (simple consumer) group
-      this.groups.set(p.groupId, group);
-    } else if (group.state === 'Dead') {
+      const created = await this.newGroup(p.groupId); // offsets-only (simple consumer) group
+      if (typeof created === 'number') return all(created);
+      group = created;
+    }
+    if (group.state === 'Dead') {
       return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     } else if (!(p.generationId < 0 && group.state === 'Empty')) {
       if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
@@ -817,7 +918,7 @@ export class GroupCoordinator {
   listGroups(): { errorCode: number; groups: Array<{ groupId: string; protocolType: string; state: GroupState }> } {
     if (!this.available()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
     const groups = [...this.groups.values()]
-      .filter((g) => g.state !== 'Dead')
+      .filter((g) => g.state !== 'Dead' && g.coordinated && this.ownsGroup(g.groupId))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
     return { errorCode: ErrorCode.NONE, groups };
   }

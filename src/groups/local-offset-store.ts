@@ -27,11 +27,15 @@ type LogRecord =
   /** delete group */
   | { k: 'x'; g: string }
   /** group metadata */
-  | { k: 'm'; g: string; m: StoredGroup };
+  | { k: 'm'; g: string; m: StoredGroup }
+  /** generation floor */
+  | { k: 'n'; g: string; n: number };
 
 interface GroupData {
   offsets: Map<string, CommittedOffset>;
   meta: StoredGroup | null;
+  /** The highest generation recorded (recordGeneration), 0 when none. */
+  generation: number;
 }
 
 interface PendingWrite {
@@ -145,6 +149,16 @@ export class LocalOffsetStore implements OffsetStore {
     return meta ? (JSON.parse(JSON.stringify(meta)) as StoredGroup) : null;
   }
 
+  async recordGeneration(groupId: string, generationId: number): Promise<void> {
+    if (generationId <= (this.groups.get(groupId)?.generation ?? 0)) return;
+    await this.write({ k: 'n', g: groupId, n: generationId });
+  }
+
+  async generationFloor(groupId: string): Promise<number> {
+    const g = this.groups.get(groupId);
+    return Math.max(g?.generation ?? 0, g?.meta?.generationId ?? 0);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -166,7 +180,7 @@ export class LocalOffsetStore implements OffsetStore {
         if (!g) return 0;
         let n = 0;
         for (const [topic, partition] of record.p) if (g.offsets.delete(partitionField(topic, partition))) n++;
-        if (g.offsets.size === 0 && g.meta === null) this.groups.delete(record.g);
+        if (g.offsets.size === 0 && g.meta === null && g.generation === 0) this.groups.delete(record.g);
         return n;
       }
       case 'x':
@@ -175,13 +189,18 @@ export class LocalOffsetStore implements OffsetStore {
       case 'm':
         this.group(record.g).meta = record.m;
         return undefined;
+      case 'n': {
+        const g = this.group(record.g);
+        g.generation = Math.max(g.generation, record.n);
+        return undefined;
+      }
     }
   }
 
   private group(groupId: string): GroupData {
     let g = this.groups.get(groupId);
     if (!g) {
-      g = { offsets: new Map(), meta: null };
+      g = { offsets: new Map(), meta: null, generation: 0 };
       this.groups.set(groupId, g);
     }
     return g;
@@ -227,6 +246,7 @@ export class LocalOffsetStore implements OffsetStore {
     const lines: string[] = [];
     for (const [g, data] of this.groups) {
       if (data.meta) lines.push(JSON.stringify({ k: 'm', g, m: data.meta } satisfies LogRecord));
+      if (data.generation > 0) lines.push(JSON.stringify({ k: 'n', g, n: data.generation } satisfies LogRecord));
       if (data.offsets.size > 0) {
         const o: Array<[string, number, OffsetJson]> = [];
         for (const [field, c] of data.offsets) {

@@ -78,6 +78,14 @@ export interface OffsetStore {
   listGroups(): Promise<string[]>;
   saveGroup(groupId: string, group: StoredGroup): Promise<void>;
   loadGroup(groupId: string): Promise<StoredGroup | null>;
+  /**
+   * Raises the group's generation floor to `generationId` (never lowers it). The coordinator
+   * records every generation it hands out, so a coordinator that takes the group over later
+   * (another broker, or this one after a restart) starts above it.
+   */
+  recordGeneration(groupId: string, generationId: number): Promise<void>;
+  /** The highest generation the group ever had: its floor or its stored metadata's, 0 when none. */
+  generationFloor(groupId: string): Promise<number>;
   close(): Promise<void>;
 }
 

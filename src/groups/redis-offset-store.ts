@@ -3,6 +3,7 @@
 //   <prefix>offsets:<groupId>  hash  "topic:partition" → {"o":offset,"e":leaderEpoch,"m":metadata,"t":commitMs}
 //   <prefix>group:<groupId>    string  JSON group metadata (StoredGroup)
 //   <prefix>groups             set   every group with offsets or metadata
+//   <prefix>generation:<groupId> string  the highest generation handed out (only grows; one Lua step)
 // One commit request is one MULTI/EXEC (all offsets or none). Redis trouble never hangs a
 // request: no offline queue (commands fail at once while disconnected), a bounded command
 // timeout, and reconnection with capped backoff in the background; every failure surfaces
@@ -43,6 +44,14 @@ end
 return n
 `;
 
+// KEYS[1] generation key; ARGV[1] generation. Sets the key to the larger of both.
+const RECORD_GENERATION_LUA = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local g = tonumber(ARGV[1])
+if g > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+return math.max(cur, g)
+`;
+
 export class RedisOffsetStore implements OffsetStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
@@ -72,7 +81,7 @@ export class RedisOffsetStore implements OffsetStore {
     for (const l of this.listeners) l(ready);
   }
 
-  private key(kind: 'offsets' | 'group', groupId: string): string {
+  private key(kind: 'offsets' | 'group' | 'generation', groupId: string): string {
     return `${this.opts.keyPrefix}${kind}:${groupId}`;
   }
 
@@ -82,6 +91,7 @@ export class RedisOffsetStore implements OffsetStore {
 
   async open(): Promise<void> {
     this.redis.defineCommand('strataDeleteOffsets', { numberOfKeys: 3, lua: DELETE_OFFSETS_LUA });
+    this.redis.defineCommand('strataRecordGeneration', { numberOfKeys: 1, lua: RECORD_GENERATION_LUA });
     const waitMs = this.opts.openWaitMs ?? this.opts.commandTimeoutMs;
     const connected = this.redis.connect().then(
       () => true,
@@ -165,7 +175,7 @@ export class RedisOffsetStore implements OffsetStore {
 
   deleteGroup(groupId: string): Promise<void> {
     return this.run('delete group', async () => {
-      const res = await this.redis.multi().del(this.key('offsets', groupId), this.key('group', groupId)).srem(this.groupsKey, groupId).exec();
+      const res = await this.redis.multi().del(this.key('offsets', groupId), this.key('group', groupId), this.key('generation', groupId)).srem(this.groupsKey, groupId).exec();
       RedisOffsetStore.checkExec(res);
     });
   }
@@ -188,6 +198,20 @@ export class RedisOffsetStore implements OffsetStore {
     });
   }
 
+  recordGeneration(groupId: string, generationId: number): Promise<void> {
+    return this.run('record generation', async () => {
+      await (this.redis as unknown as RedisWithScripts).strataRecordGeneration(this.key('generation', groupId), String(generationId));
+    });
+  }
+
+  generationFloor(groupId: string): Promise<number> {
+    return this.run('generation floor', async () => {
+      const [floor, json] = await this.redis.mget(this.key('generation', groupId), this.key('group', groupId));
+      const stored = json ? (JSON.parse(json) as StoredGroup).generationId : 0;
+      return Math.max(Number(floor ?? 0), stored);
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -202,6 +226,7 @@ export class RedisOffsetStore implements OffsetStore {
 
 interface RedisWithScripts {
   strataDeleteOffsets(...args: string[]): Promise<number>;
+  strataRecordGeneration(key: string, generationId: string): Promise<number>;
 }
 
 /** `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0` for logs. */

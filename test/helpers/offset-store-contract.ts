@@ -114,6 +114,26 @@ export function offsetStoreContract(name: string, factory: StoreFactory): void {
       await s.close();
     });
 
+    it('records a generation floor that only grows, at least the stored group metadata\'s; deleteGroup resets it; kept across a reopen', async () => {
+      const s = await factory.create();
+      expect(await s.generationFloor('g')).toBe(0);
+      await s.recordGeneration('g', 3);
+      await Promise.all([s.recordGeneration('g', 5), s.recordGeneration('g', 4)]);
+      expect(await s.generationFloor('g')).toBe(5);
+      await s.recordGeneration('g', 2); // never lowered
+      expect(await s.generationFloor('g')).toBe(5);
+      await s.saveGroup('g', sampleGroup); // generation 7 in the metadata
+      expect(await s.generationFloor('g')).toBe(7);
+      await s.recordGeneration('h', 9);
+      await s.close();
+      const r = await factory.reopen(s);
+      expect(await r.generationFloor('g')).toBe(7);
+      expect(await r.generationFloor('h')).toBe(9);
+      await r.deleteGroup('h');
+      expect(await r.generationFloor('h')).toBe(0);
+      await r.close();
+    });
+
     it('keeps everything across a close and reopen', async () => {
       const s = await factory.create();
       await s.commitOffsets('g', [

@@ -198,4 +198,109 @@ describe('GroupCoordinator', () => {
     expect(await c.deleteGroup('theirs')).toBe(ErrorCode.NOT_COORDINATOR);
     expect((await c.join(joinParams('mine'))).errorCode).toBe(ErrorCode.NONE);
   });
+
+  describe('when the group moves to another coordinator (cluster mode)', () => {
+    it('forgets a group it no longer owns: waiting JoinGroup and SyncGroup are answered NOT_COORDINATOR, heartbeats too, its timers stop', async () => {
+      const { c, clock } = await setup();
+      let owner = 1;
+      c.ownsGroup = () => owner === 1;
+      const a = await stable(c, 'g');
+      // A second member joins: the group prepares a rebalance; the first member's rejoin and the new join wait.
+      const joinB = c.join(joinParams('g'));
+      const rejoinA = c.join(joinParams('g', { memberId: a.memberId }));
+      const [ja, jb] = await Promise.all([rejoinA, joinB]);
+      expect(ja.errorCode).toBe(ErrorCode.NONE);
+      expect(jb.errorCode).toBe(ErrorCode.NONE);
+      const leader = ja.members.length > 0 ? ja : jb;
+      const follower = leader === ja ? jb : ja;
+      // The follower's SyncGroup waits for the leader's assignment.
+      const waitingSync = c.sync({ groupId: 'g', generationId: follower.generationId, memberId: follower.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] });
+      let settled = false;
+      void waitingSync.then(() => (settled = true));
+      await Promise.resolve();
+      expect(settled).toBe(false);
+      owner = 2;
+      c.onOwnershipChange();
+      expect((await waitingSync).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      expect(c.peek('g')).toBeUndefined();
+      expect(c.heartbeat('g', leader.memberId, null, leader.generationId)).toBe(ErrorCode.NOT_COORDINATOR);
+      // No session expiry of the forgotten members: nothing is written for the group any more.
+      const storedBefore = await c.store.loadGroup('g');
+      clock.now += 60_000;
+      c.checkSessions();
+      expect(await c.store.loadGroup('g')).toEqual(storedBefore);
+      expect(c.listGroups().groups).toEqual([]);
+    });
+
+    it('answers a JoinGroup waiting in the join phase with NOT_COORDINATOR', async () => {
+      const { c } = await setup({ config: { initialRebalanceDelayMs: 60_000 } });
+      let owned = true;
+      c.ownsGroup = () => owned;
+      const waiting = c.join(joinParams('g', { rebalanceTimeoutMs: 60_000 }));
+      await vi.waitFor(() => expect(c.peek('g')?.state).toBe('PreparingRebalance'));
+      owned = false;
+      c.onOwnershipChange();
+      expect((await waiting).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      expect(c.peek('g')).toBeUndefined();
+    });
+
+    it('keeps committed offsets; when the group comes back it starts clean, with a generation above every earlier one', async () => {
+      const { c } = await setup();
+      let owned = true;
+      c.ownsGroup = () => owned;
+      const first = await stable(c, 'g');
+      // Two more rebalances on this coordinator (the leader rejoins); the last one never synced.
+      const again = await c.join(joinParams('g', { memberId: first.memberId }));
+      expect((await c.sync({ groupId: 'g', generationId: again.generationId, memberId: again.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [{ memberId: again.memberId, assignment: Buffer.from('A') }] })).errorCode).toBe(ErrorCode.NONE);
+      expect(await c.commitOffsets({ groupId: 'g', generationId: again.generationId, memberId: again.memberId, groupInstanceId: null, offsets: [{ topic: 't', partition: 0, offset: 42n, leaderEpoch: -1, metadata: null }] })).toEqual([0]);
+      const third = await c.join(joinParams('g', { memberId: first.memberId }));
+      expect(third.generationId).toBe(again.generationId + 1);
+      // The generation handed out last (third, never synced, so not in the stored group) is the floor.
+      await vi.waitFor(async () => expect(await c.store.generationFloor('g')).toBe(third.generationId));
+      owned = false;
+      c.onOwnershipChange();
+      expect(c.peek('g')).toBeUndefined();
+      owned = true; // back again: a clean group, the old member is unknown here
+      expect((await c.join(joinParams('g', { memberId: third.memberId }))).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+      expect(c.heartbeat('g', third.memberId, null, third.generationId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+      const fresh = await stable(c, 'g');
+      expect(fresh.generationId).toBe(third.generationId + 1);
+      expect((await c.fetchOffsets('g', null)).offsets.map((o) => o.committed.offset)).toEqual([42n]);
+    });
+
+    it('a new coordinator over the same store starts a group above the generations the old one handed out', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-coord-'));
+      dirs.push(dir);
+      const old = await setup({ dir });
+      const j1 = await stable(old.c, 'g');
+      const j2 = await old.c.join(joinParams('g', { memberId: j1.memberId })); // handed out, never stored as Stable
+      await vi.waitFor(async () => expect(await old.c.store.generationFloor('g')).toBe(j2.generationId));
+      await old.c.close();
+      // A restart: the stored Stable state (generation j1) is superseded by j2, so the group starts Empty above it.
+      const next = await setup({ dir });
+      expect(next.c.peek('g')).toMatchObject({ state: 'Empty', members: 0, generationId: j2.generationId });
+      expect((await stable(next.c, 'g')).generationId).toBe(j2.generationId + 1);
+    });
+
+    it('state loaded before the cluster view said who coordinates a group is dropped before the group is served', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-coord-'));
+      dirs.push(dir);
+      const first = await setup({ dir });
+      const j = await stable(first.c, 'g');
+      await first.c.close();
+      // Cluster start-up: the groups are loaded before this broker knows the live brokers.
+      const store = new LocalOffsetStore(dir);
+      let view: 'none' | 'mine' = 'none';
+      const c = new GroupCoordinator(store, baseConfig, topics({ t: 4 }), pino({ level: 'silent' }));
+      coordinators.push(c);
+      c.ownsGroup = () => view === 'mine';
+      await c.start();
+      expect(c.peek('g')).toMatchObject({ state: 'Stable', generationId: j.generationId });
+      view = 'mine';
+      // Whether the membership event or the request comes first, the stale state is not served.
+      expect(c.heartbeat('g', j.memberId, null, j.generationId)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+      expect(c.peek('g')).toBeUndefined();
+      expect((await stable(c, 'g')).generationId).toBe(j.generationId + 1);
+    });
+  });
 });
