@@ -13,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { uniqueRedisPrefix } from '../helpers/groups.js';
+import { clusterArgs as clusterArgsOf, leaders } from '../helpers/cluster.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
-import { kcatBinary, kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
+import { kcatBinary, kcatConsumeJson, kcatProduce } from '../helpers/kcat.js';
 import { withConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -27,19 +28,7 @@ const prefix = uniqueRedisPrefix();
 const PARTITIONS = 6;
 const brokers: BrokerHandle[] = [];
 
-function clusterArgs(nodeId: number): string[] {
-  return [
-    '--cluster.enable=true',
-    '--cluster.metadata.store=redis',
-    '--cluster.partition.leadership.enable=true',
-    `--redis.url=${redisUrl()}`,
-    `--redis.key.prefix=${prefix}`,
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1000',
-    '--auto.create.topics.enable=false',
-  ];
-}
+const clusterArgs = (nodeId: number) => clusterArgsOf(prefix, nodeId);
 
 beforeAll(async () => {
   // The first broker creates the cluster id in Redis; the others join it.
@@ -50,14 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(brokers.map((b) => b.stop()));
 });
-
-/** Leader of every partition of `topic` as `broker`'s Metadata reports it (-1: none). */
-async function leaders(b: BrokerHandle, topic: string): Promise<{ leaders: number[]; brokerIds: number[] }> {
-  const md = await kcatMetadata(b.bootstrap, topic);
-  const t = md.topics.find((x) => x.topic === topic);
-  const leaders = (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
-  return { leaders, brokerIds: md.brokers.map((x) => x.id).sort() };
-}
 
 describe('a three-broker cluster with partition leadership', () => {
   it('spreads a new topic over the brokers; clients produce and consume through the leaders; a non-leader refuses', async () => {
