@@ -67,7 +67,7 @@ describe('LeadershipStore against Redis', () => {
     await expect(s.write('ctl-a', stale)).rejects.toMatchObject({ code: 'STRATA_ERR_STALE_LEADER_EPOCH' });
     expect(await redis.hlen(leadershipKey(prefix))).toBe(2);
     // The plan from the current view (failover of broker 1's partition to 2) writes epoch 1.
-    const failover = planAssignment({ liveBrokers: [2], partitions: [0, 1].map((i) => ({ id: p(i), movable: true })), current: s.all() });
+    const failover = planAssignment({ liveBrokers: [2], partitions: [0, 1].map((i) => ({ id: p(i), movable: true, failover: true })), current: s.all() });
     await s.write('ctl-a', failover);
     expect(s.get(p(0))).toEqual({ leader: 2, epoch: 1 });
   });
