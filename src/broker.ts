@@ -34,6 +34,7 @@ import { HandoffStore } from './cluster/handoff-store.js';
 import { MoveRequests } from './cluster/move-requests.js';
 import { PartitionHandoff } from './cluster/partition-handoff.js';
 import { Reassignments } from './cluster/reassignments.js';
+import { PartitionLoads } from './cluster/partition-loads.js';
 import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
@@ -82,6 +83,7 @@ export class Broker implements BrokerContext, MetricsSource {
   /** Set once every partition log is recovered (readiness). */
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
+  private loadReportTimer: NodeJS.Timeout | undefined;
   /** Samples slot and partition load; grows and shrinks the slots when elastic. */
   private readonly elastic: ElasticSlots;
   private readonly logDir: string;
@@ -133,6 +135,7 @@ export class Broker implements BrokerContext, MetricsSource {
     const handoffs = new HandoffStore({ redis, keyPrefix: settings.keyPrefix, logger });
     this.handoffStore = handoffs;
     const requests = new MoveRequests(redis, settings.keyPrefix);
+    const loads = new PartitionLoads(redis, settings.keyPrefix);
     this.moveRequests = requests;
     const tier = this.tier;
     const movable = (t: TopicRecord) => tier !== undefined && this.topics.logConfig(t).remoteStorageEnable;
@@ -165,11 +168,18 @@ export class Broker implements BrokerContext, MetricsSource {
       draining: () => requests.draining(),
       requested: () => requests.requestedLeaders(),
       handoffEpochs: () => handoffs.epochs(),
+      loads: () => loads.loads(),
       serves: handoff && ((id) => handoff.serves(id)),
       intervalMs: settings.heartbeatIntervalMs,
       logger,
     });
     membership.onBrokersChange(() => placement.poke());
+    // Once per heartbeat: the measured load of the partitions served here, for the controller.
+    this.loadReportTimer = setInterval(() => {
+      const served = this.engine.lastPartitionLoads().filter((l) => placement.serves(l.id));
+      loads.report(served).catch((err: unknown) => logger.debug({ err }, 'reporting partition loads failed'));
+    }, settings.heartbeatIntervalMs);
+    this.loadReportTimer.unref();
     // Every partition is opened here (empty unless led here), so a partition given to this broker serves at once.
     const host = () => void this.topics.hostAll().then(() => handoff?.reconcile()).catch((err: unknown) => logger.warn({ err }, 'opening partitions of topics created through another broker failed'));
     this.metadata.onChange(() => {
@@ -406,6 +416,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.shuttingDown = true;
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    clearInterval(this.loadReportTimer);
     // Controlled shutdown: hand the remote-storage partitions to other brokers while still
     // serving; then leave the cluster so the others drop this broker (and take the controller
     // lease) at once.

@@ -42,6 +42,8 @@ export interface ClusterPlacementOptions {
   draining: () => Promise<number[]>;
   /** Requested leaders (reassignments). */
   requested: () => Promise<Map<PartitionId, number>>;
+  /** Measured bytes/s per partition (optional): orders what balancing moves first. */
+  loads?: () => Promise<Map<PartitionId, number>>;
   /** The leader epoch of each partition's last handoff. */
   handoffEpochs: () => Promise<Map<PartitionId, number>>;
   /** This broker serves the partition (partition-handoff.ts); without it: whenever it leads it. */
@@ -109,14 +111,20 @@ export class ClusterPlacement implements LeadershipView {
     const incarnation = this.opts.incarnation();
     if (incarnation === undefined) return;
     await store.refresh();
-    const [liveBrokers, draining, requested, handoffEpochs] = await Promise.all([this.opts.liveBrokers(), this.opts.draining(), this.opts.requested(), this.opts.handoffEpochs()]);
+    const [liveBrokers, draining, requested, handoffEpochs, loads] = await Promise.all([
+      this.opts.liveBrokers(),
+      this.opts.draining(),
+      this.opts.requested(),
+      this.opts.handoffEpochs(),
+      this.opts.loads?.() ?? Promise.resolve(new Map<PartitionId, number>()),
+    ]);
     const current = store.all();
     // Movable: remote storage, and settled — no handoff of it under way (its last change named
     // no broker to hand over, or that handoff is published).
     const partitions: AssignablePartition[] = this.opts.partitions().map((p) => {
       const l = current.get(p.id);
       const settled = l === undefined || l.from === undefined || handoffEpochs.get(p.id) === l.epoch;
-      return { id: p.id, movable: p.remote && settled };
+      return { id: p.id, movable: p.remote && settled, load: loads.get(p.id) };
     });
     const changes = planAssignment({ liveBrokers, draining, partitions, current, requested });
     if (changes.length === 0) return;

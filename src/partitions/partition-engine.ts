@@ -519,6 +519,11 @@ export class PartitionEngine {
     return this.lastLoad;
   }
 
+  /** Bytes/s appended to each partition over the last sampling interval (sampleLoad). */
+  lastPartitionLoads(): ReadonlyArray<{ id: PartitionId; bytesPerSec: number }> {
+    return this.lastLoad?.partitions ?? [];
+  }
+
   /** Where every partition lives, with the latest sampled load. */
   placement(): PlacementView {
     const loadOf = new Map(this.lastLoad?.partitions.map((p) => [p.id, p.bytesPerSec]) ?? []);

@@ -10,6 +10,7 @@ import { controllerKey } from '../../src/cluster/cluster-keys.js';
 import { HandoffStore, type HandoffRecord } from '../../src/cluster/handoff-store.js';
 import { LeadershipStore } from '../../src/cluster/leadership-store.js';
 import { MoveRequests } from '../../src/cluster/move-requests.js';
+import { PartitionLoads } from '../../src/cluster/partition-loads.js';
 import { partitionId } from '../../src/ipc/partition-id.js';
 import { waitFor } from '../helpers/broker.js';
 import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
@@ -88,5 +89,15 @@ describe('HandoffStore against Redis', () => {
     await requests.setDraining(2, false);
     expect(await requests.draining()).toEqual([]);
     await waitFor(() => notified.filter((n) => n === '*').length >= 4, { timeoutMs: 5_000, what: 'a notification per request change' });
+  });
+
+  it('partition loads reported by the brokers serving them reach the controller, the latest report winning', async () => {
+    const { prefix } = await setup();
+    const a = new PartitionLoads(redis, prefix);
+    const b = new PartitionLoads(redis, prefix);
+    await a.report([{ id: p(0), bytesPerSec: 1000.4 }, { id: p(1), bytesPerSec: 0 }]);
+    await b.report([{ id: p(1), bytesPerSec: 52_000 }]);
+    await b.report([]);
+    expect(await a.loads()).toEqual(new Map([[p(0), 1000], [p(1), 52_000]]));
   });
 });
