@@ -60,11 +60,22 @@ class Cluster {
     this.baseConfig = baseConfig;
     this.brokers = new Map();
     this.events = []; // { at, node, msg, ...fields } for the moves' log lines
+    // CPU seconds per broker process, sampled, so a broker that exits still counts.
+    this.cpu = new Map();
+    this.sampler = setInterval(() => this.sampleCpu(), 100);
+  }
+
+  sampleCpu() {
+    for (const b of this.brokers.values()) {
+      const s = b.exited ? null : processCpuSeconds(b.pid);
+      if (s !== null) this.cpu.set(b.pid, s);
+    }
   }
 
   async start(nodeId) {
     const spawnedAt = performance.now();
     const b = await startBroker({
+      readyTimeoutMs: 60_000,
       config: { ...this.baseConfig, 'node.id': nodeId },
       onStdoutLine: (line) => {
         if (!line.includes('partition') && !line.includes('controlled shutdown')) return;
@@ -145,12 +156,14 @@ class Cluster {
   }
 
   cpuSeconds() {
+    this.sampleCpu();
     let s = 0;
-    for (const b of this.brokers.values()) if (!b.exited) s += processCpuSeconds(b.pid) ?? 0;
+    for (const v of this.cpu.values()) s += v;
     return s;
   }
 
   async stopAll() {
+    clearInterval(this.sampler);
     await Promise.all([...this.brokers.values()].map(async (b) => {
       b.client?.close();
       await b.stop();
@@ -256,9 +269,12 @@ async function endOffsetsSum(cluster, topic, leaders) {
   return total;
 }
 
-/** CPU over a phase: brokers, this script, kcat, and everything else on the machine. */
-function cpuMeter(cluster, kcatPid) {
+const sumCpu = (pids) => pids.reduce((s, pid) => s + (processCpuSeconds(pid) ?? 0), 0);
+
+/** CPU over a phase: brokers, this script, kcat, the S3 server's daemons, and everything else on the machine. */
+function cpuMeter(cluster, kcatPid, s3Pids) {
   const t0 = performance.now();
+  const g0 = sumCpu(s3Pids);
   const m0 = machineBusySeconds();
   const b0 = cluster.cpuSeconds();
   const s0 = process.cpuUsage();
@@ -270,22 +286,30 @@ function cpuMeter(cluster, kcatPid) {
     const u = process.cpuUsage(s0);
     const self = (u.user + u.system) / 1e6 / s;
     const kcat = ((processCpuSeconds(kcatPid) ?? 0) - k0) / s;
+    const s3 = (sumCpu(s3Pids) - g0) / s;
     return {
       seconds: round(s, 1),
       machineBusyCores: round(machine, 2),
       brokersCores: round(Math.max(0, brokers), 2),
       benchScriptCores: round(self, 2),
       kcatCores: round(kcat, 2),
-      otherCores: round(Math.max(0, machine - Math.max(0, brokers) - self - kcat), 2),
+      s3ServerCores: round(s3, 2),
+      // Redis (shared) and other people's jobs on this machine:
+      otherCores: round(Math.max(0, machine - Math.max(0, brokers) - self - kcat - s3), 2),
     };
   };
 }
+
+const LIMITS = 'What 2 cores can show: three brokers, kcat, this script, Redis and radosgw share two cores, so every pause below includes waiting for a core and an upload to a radosgw on the same cores; the figures bound what a move costs on a crowded machine (not what it costs with a core per broker and a real object store), and nothing here can show throughput scaling with brokers.';
+
+const cpuText = (c) => `[machine ${c.machineBusyCores} of 2 cores busy: brokers ${c.brokersCores}, kcat ${c.kcatCores}, bench script ${c.benchScriptCores}, S3 server ${c.s3ServerCores}, Redis and other jobs ${c.otherCores}]`;
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2), DEFAULTS);
   const P = opts.partitions;
   if (P % BROKERS !== 0) throw new Error(`--partitions must be a multiple of ${BROKERS}`);
   snapshotDist();
+  console.log(LIMITS);
   // A random port may collide with another throwaway Ceph cluster on this machine: try again.
   let server;
   for (let attempt = 1; server === undefined; attempt++) {
@@ -296,7 +320,7 @@ async function main() {
       console.log(`radosgw did not start (${String(err.message).slice(0, 120)}…); again`);
     }
   }
-  const result = { machine: machineInfo(), settings: { ...opts, brokers: BROKERS }, s3: { kind: server.kind, version: server.version } };
+  const result = { machine: machineInfo(), limits: LIMITS, settings: { ...opts, brokers: BROKERS }, s3: { kind: server.kind, version: server.version } };
   let c;
   let load;
   let kafka;
@@ -339,7 +363,7 @@ async function main() {
     await sleep(opts['warmup-seconds'] * 1000);
 
     // ---- join: brokers 2 and 3 start together --------------------------------------------
-    let meter = cpuMeter(c, load.pid);
+    let meter = cpuMeter(c, load.pid, server.pids());
     const joinStart = performance.now();
     const joined = await Promise.all([2, 3].map((id) => c.start(id)));
     const balanced = await c.waitBalanced(topic, P);
@@ -363,7 +387,7 @@ async function main() {
       cpu: cpuJoin,
     };
     const j = result.join;
-    console.log(`join: 2 brokers started together; Metadata shows 4/4/4 on every broker ${fmt(j.fromFirstReadyMs)} ms after the first was ready (${Object.entries(j.fromEachReadyMs).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')} after each one's ready; ${fmt(j.fromSpawnMs)} ms from spawn); all ${j.moved} moved partitions served by their new leaders ${fmt(j.servedFromFirstReadyMs)} ms after the first ready (${j.servedFromEachReadyMs ? Object.entries(j.servedFromEachReadyMs).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ') : 'not all served'}); ${j.handoffs} handoffs, pause p50 ${j.handoffPause.p50Ms} ms max ${j.handoffPause.maxMs} ms; machine ${j.cpu.machineBusyCores} cores busy, others ${j.cpu.otherCores}`);
+    console.log(`join: 2 brokers started together; Metadata shows 4/4/4 on every broker ${fmt(j.fromFirstReadyMs)} ms after the first was ready (${Object.entries(j.fromEachReadyMs).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ')} after each one's ready; ${fmt(j.fromSpawnMs)} ms from spawn); all ${j.moved} moved partitions served by their new leaders ${fmt(j.servedFromFirstReadyMs)} ms after the first ready (${j.servedFromEachReadyMs ? Object.entries(j.servedFromEachReadyMs).map(([k, v]) => `${k} ${fmt(v)} ms`).join(', ') : 'not all served'}); ${j.handoffs} handoffs, pause p50 ${j.handoffPause.p50Ms} ms max ${j.handoffPause.maxMs} ms; ${cpuText(j.cpu)}`);
 
     // ---- moves: swaps of two partitions between two brokers, then back --------------------
     await sleep(1000);
@@ -372,7 +396,7 @@ async function main() {
     const baseline = await probeBaseline(producer, topic, [0, 1], 2000);
     result.probeBaseline = { maxSendMs: round(Math.max(...baseline.map((b) => b.maxSendMs)), 1), maxGapMs: round(Math.max(...baseline.map((b) => b.maxGapMs)), 1), sends: baseline.reduce((s, b) => s + b.sends, 0) };
     console.log(`probe with no move (2 s, partitions 0 and 1): longest send ${result.probeBaseline.maxSendMs} ms, longest gap ${result.probeBaseline.maxGapMs} ms (${result.probeBaseline.sends} sends)`);
-    meter = cpuMeter(c, load.pid);
+    meter = cpuMeter(c, load.pid, server.pids());
     const brokerPairs = [[1, 2], [2, 3], [1, 3]];
     const moves = [];
     const swaps = Math.ceil(opts.moves / 2);
@@ -422,7 +446,7 @@ async function main() {
     };
     const mv = result.moves;
     console.log(`moves: ${mv.done}/${mv.requested} graceful moves (swaps back and forth); pause (old leader fenced → new leader serving, brokers' logs) p50 ${mv.pause.p50Ms} ms, p99 ${mv.pause.p99Ms} ms, max ${mv.pause.maxMs} ms; old leader's fence+seal+upload+publish p50 ${mv.releaseOnOldLeader.p50Ms} ms; request → serving p50 ${mv.requestToServing.p50Ms} ms`);
-    console.log(`moves, client's view (KafkaJS, one send at a time to the moving partition): longest send p50 ${mv.clientMaxSend.p50Ms} ms, p99 ${mv.clientMaxSend.p99Ms} ms, max ${mv.clientMaxSend.maxMs} ms; longest gap between acks p50 ${mv.clientMaxGap.p50Ms} ms, max ${mv.clientMaxGap.maxMs} ms; ${mv.clientErrors} sends failed after retries; machine ${mv.cpu.machineBusyCores} cores busy (brokers ${mv.cpu.brokersCores}, bench ${mv.cpu.benchScriptCores}, kcat ${mv.cpu.kcatCores}, others ${mv.cpu.otherCores})`);
+    console.log(`moves, client's view (KafkaJS, one send at a time to the moving partition): longest send p50 ${mv.clientMaxSend.p50Ms} ms, p99 ${mv.clientMaxSend.p99Ms} ms, max ${mv.clientMaxSend.maxMs} ms; longest gap between acks p50 ${mv.clientMaxGap.p50Ms} ms, max ${mv.clientMaxGap.maxMs} ms; ${mv.clientErrors} sends failed after retries; ${cpuText(mv.cpu)}`);
     if (failure) console.log(`moves: FAILURE ${failure}`);
 
     // ---- shutdown: SIGTERM of a broker leading its 4, then it starts again -----------------
@@ -434,7 +458,7 @@ async function main() {
       const victim = c.brokers.get(victimId);
       const before = (await c.views(topic))[0];
       const led = before.filter((l) => l === victimId).length;
-      meter = cpuMeter(c, load.pid);
+      meter = cpuMeter(c, load.pid, server.pids());
       const t0 = performance.now();
       process.kill(victim.pid, 'SIGTERM');
       await victim.exitPromise;
@@ -465,7 +489,7 @@ async function main() {
         cpu,
       };
       result.shutdowns.push(s);
-      console.log(`shutdown ${i + 1}: SIGTERM of broker ${victimId} leading ${led} partitions → exited in ${fmt(s.sigtermToExitMs)} ms (${s.controlledShutdown ? `${s.controlledShutdown.msg}: ${s.controlledShutdown.ms} ms` : 'no controlled-shutdown line'}); ${takeovers.length} takeovers, pause max ${s.takeoverPause.maxMs} ms; it leads ${s.victimLeadsAfter} after; restarted, Metadata 4/4/4 again ${fmt(s.rejoinFromReadyMs)} ms and its ${s.rejoinMoved} partitions served ${fmt(s.rejoinServedFromReadyMs)} ms after it was ready; machine ${cpu.machineBusyCores} cores busy, others ${cpu.otherCores}`);
+      console.log(`shutdown ${i + 1}: SIGTERM of broker ${victimId} leading ${led} partitions → exited in ${fmt(s.sigtermToExitMs)} ms (${s.controlledShutdown ? `${s.controlledShutdown.msg}: ${s.controlledShutdown.ms} ms` : 'no controlled-shutdown line'}); ${takeovers.length} takeovers, pause max ${s.takeoverPause.maxMs} ms; it leads ${s.victimLeadsAfter} after; restarted, Metadata 4/4/4 again ${fmt(s.rejoinFromReadyMs)} ms and its ${s.rejoinMoved} partitions served ${fmt(s.rejoinServedFromReadyMs)} ms after it was ready; ${cpuText(cpu)}`);
     }
 
     // ---- verify ---------------------------------------------------------------------------

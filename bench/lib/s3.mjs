@@ -13,12 +13,15 @@ import { REPO_DIR, round } from './results.mjs';
 
 const RANGE = 4 * MiB;
 
-/** Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop() }. */
+/**
+ * Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop(), pids() }
+ * (pids: the radosgw, ceph-osd and ceph-mon processes started here, for CPU accounting).
+ */
 export async function startS3() {
   if (process.env.AWS_ENDPOINT_URL_S3) {
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, version: null, stop() {} };
+    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, version: null, stop() {}, pids: () => [] };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-rgw-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -43,7 +46,14 @@ export async function startS3() {
   } catch {
     // unknown
   }
-  return { kind: 'radosgw', endpoint: m[1], version, stop };
+  const pids = () => {
+    try {
+      return fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8').trim())).filter((n) => n > 0);
+    } catch {
+      return [];
+    }
+  };
+  return { kind: 'radosgw', endpoint: m[1], version, stop, pids };
 }
 
 /**
