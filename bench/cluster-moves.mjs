@@ -447,7 +447,10 @@ async function main() {
     const mv = result.moves;
     console.log(`moves: ${mv.done}/${mv.requested} graceful moves (swaps back and forth); pause (old leader fenced → new leader serving, brokers' logs) p50 ${mv.pause.p50Ms} ms, p99 ${mv.pause.p99Ms} ms, max ${mv.pause.maxMs} ms; old leader's fence+seal+upload+publish p50 ${mv.releaseOnOldLeader.p50Ms} ms; request → serving p50 ${mv.requestToServing.p50Ms} ms`);
     console.log(`moves, client's view (KafkaJS, one send at a time to the moving partition): longest send p50 ${mv.clientMaxSend.p50Ms} ms, p99 ${mv.clientMaxSend.p99Ms} ms, max ${mv.clientMaxSend.maxMs} ms; longest gap between acks p50 ${mv.clientMaxGap.p50Ms} ms, max ${mv.clientMaxGap.maxMs} ms; ${mv.clientErrors} sends failed after retries; ${cpuText(mv.cpu)}`);
-    if (failure) console.log(`moves: FAILURE ${failure}`);
+    if (failure) {
+      console.log(`moves: FAILURE ${failure}`);
+      process.exitCode = 1;
+    }
 
     // ---- shutdown: SIGTERM of a broker leading its 4, then it starts again -----------------
     await producer.disconnect();
