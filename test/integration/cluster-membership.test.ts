@@ -143,7 +143,7 @@ describe('cluster membership (three brokers, one Redis prefix)', () => {
     await other.kill9();
     // Its dead registration outlives the restart whatever the machine's speed (a broker with a
     // longer session would leave one like it).
-    expect(await redis.pexpire(brokerKey(prefix, otherId!), 2_500)).toBe(1);
+    expect(await redis.pexpire(brokerKey(prefix, otherId!), 8_000)).toBe(1);
     await other.restart(); // same node.id, data dir and port
     expect(other.logs()).toContain('waiting to see whether its holder is alive');
     const now = JSON.parse((await redis.get(brokerKey(prefix, otherId!)))!) as { incarnation: string };
