@@ -1,10 +1,12 @@
 // Checks infra/ without a container engine or a cluster: every Kubernetes object validates
 // against the Kubernetes schemas (kubernetes-models), the manifests agree with each other and
-// with the broker's config schema, the compose file parses and names broker + Redis +
-// LocalStack, and the Dockerfile is well-formed. Running its build steps and its
-// ENTRYPOINT/CMD + HEALTHCHECK (a build and a broker process) is in
-// test/integration/dockerfile.test.ts. Not run: `docker build`, `npm ci` inside the image,
-// `docker compose up`, `kubectl apply` (see README, Containers).
+// with the broker's config schema and make a 3-broker cluster (replicas, HPA floor,
+// cluster.enable, a grace period for the controlled shutdown), the compose file parses and
+// names 3 clustered brokers + Redis + LocalStack, and the Dockerfile is well-formed with its
+// base image a build argument. Running its build steps and its ENTRYPOINT/CMD + HEALTHCHECK
+// (a build and a broker process) is in test/integration/dockerfile.test.ts; the real image
+// build and a 3-broker cluster in podman containers is infra/podman/cluster-smoke.sh (a CI
+// step). Not run anywhere here: `docker compose up`, `kubectl apply` (see README, Containers).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -114,6 +116,19 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(loaded.config['advertised.listeners']).toBe('PLAINTEXT://strata-2.strata-headless.default.svc.cluster.local:9092');
     expect(loaded.config['http.listeners']).toBe('0.0.0.0:8080');
     expect(loaded.config['log.dirs']).toBe('/data');
+    expect(loaded.config['cluster.enable']).toBe(true);
+    expect(loaded.config['redis.url']).toBeDefined();
+    expect(loaded.config['log.remote.storage.enable']).toBe(true);
+  });
+
+  it('three brokers by default, never scaled below three, with time for a controlled shutdown', () => {
+    const [sts] = byKind('StatefulSet');
+    const [hpa] = byKind('HorizontalPodAutoscaler');
+    expect(sts!.spec.replicas).toBe(3);
+    expect(hpa!.spec.minReplicas).toBe(3);
+    expect(hpa!.spec.maxReplicas).toBeGreaterThan(hpa!.spec.minReplicas);
+    // SIGTERM hands the broker's partitions to the others before it exits (the drain).
+    expect(sts!.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
   });
 
   it('HorizontalPodAutoscaler scales the StatefulSet on CPU', () => {
@@ -126,24 +141,46 @@ describe('Kubernetes manifests (infra/k8s)', () => {
 });
 
 describe('compose file (infra/compose.yaml)', () => {
-  const compose = parseYaml(fs.readFileSync(path.join(infra, 'compose.yaml'), 'utf8')) as Obj;
+  // merge: the brokers share their settings through YAML merge keys (<<), as Compose reads them.
+  const compose = parseYaml(fs.readFileSync(path.join(infra, 'compose.yaml'), 'utf8'), { merge: true }) as Obj;
+  const brokerNames = ['strata-0', 'strata-1', 'strata-2'];
 
-  it('parses and names the broker, Redis and LocalStack', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['localstack', 'redis', 'strata']);
-    const s = compose.services.strata;
-    expect(fs.existsSync(path.join(infra, s.build.context, s.build.dockerfile))).toBe(true);
-    expect(s.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, localstack: { condition: 'service_healthy' } });
-    expect(s.volumes).toContain('strata-data:/data');
+  it('parses and names three brokers, Redis and LocalStack', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['localstack', 'redis', ...brokerNames]);
+    for (const name of brokerNames) {
+      const s = compose.services[name];
+      expect(fs.existsSync(path.join(infra, s.build.context, s.build.dockerfile)), name).toBe(true);
+      expect(s.depends_on, name).toMatchObject({ redis: { condition: 'service_healthy' }, localstack: { condition: 'service_healthy' } });
+    }
+    // One volume per broker, each declared.
+    const volumes = brokerNames.map((n) => (compose.services[n].volumes as string[]).find((v) => v.endsWith(':/data'))!.split(':')[0]!);
+    expect(new Set(volumes).size).toBe(3);
+    for (const v of volumes) expect(Object.keys(compose.volumes)).toContain(v);
     for (const v of compose.services.localstack.volumes as string[]) expect(fs.existsSync(path.join(infra, v.split(':')[0]!))).toBe(true);
   });
 
-  it("the broker's environment is a valid config that points at the other two services", () => {
-    const env = compose.services.strata.environment as Record<string, string>;
-    for (const name of Object.keys(env)) if (name.startsWith('STRATA_')) expect(knownEnv.has(name), name).toBe(true);
-    const loaded = loadBrokerConfig({ argv: [], env });
-    expect(loaded.warnings).toEqual([]);
-    expect(loaded.config['redis.url']).toBe('redis://redis:6379');
-    expect(loaded.config['remote.storage.s3.endpoint']).toBe('http://localstack:4566');
+  it("each broker's environment is a valid cluster config: distinct node ids and advertised ports 9092-9094, one Redis and one bucket", () => {
+    const configs = brokerNames.map((name) => {
+      const env = compose.services[name].environment as Record<string, string>;
+      for (const key of Object.keys(env)) if (key.startsWith('STRATA_')) expect(knownEnv.has(key), `${name}: ${key}`).toBe(true);
+      const loaded = loadBrokerConfig({ argv: [], env });
+      expect(loaded.warnings, name).toEqual([]);
+      return loaded.config;
+    });
+    expect(configs.map((c) => c['node.id'])).toEqual([0, 1, 2]);
+    expect(configs.map((c) => c['advertised.listeners'])).toEqual(['PLAINTEXT://localhost:9092', 'PLAINTEXT://localhost:9093', 'PLAINTEXT://localhost:9094']);
+    brokerNames.forEach((name, i) => {
+      // The advertised port is the one the broker listens on and the one published 1:1.
+      const port = 9092 + i;
+      expect(configs[i]!['listeners']).toBe(`PLAINTEXT://0.0.0.0:${port}`);
+      expect(compose.services[name].ports).toContain(`${port}:${port}`);
+    });
+    for (const c of configs) {
+      expect(c['cluster.enable']).toBe(true);
+      expect(c['redis.url']).toBe('redis://redis:6379');
+      expect(c['remote.storage.s3.endpoint']).toBe('http://localstack:4566');
+      expect(c['remote.storage.s3.bucket']).toBe('strata');
+    }
   });
 });
 
@@ -151,10 +188,12 @@ describe('Dockerfile (infra/Dockerfile)', () => {
   // The build that runs it and its ENTRYPOINT/HEALTHCHECK: test/integration/dockerfile.test.ts.
   const { all: ins, stages, build, runtime, envOf } = dockerStages(root);
 
-  it('is multi-stage on a slim Node LTS image, runs as non-root with a /data volume and a health check', () => {
+  it('is multi-stage on one base image given as a build argument (default a slim Node LTS), runs as non-root with a /data volume and a health check', () => {
     expect(stages).toHaveLength(2);
-    for (const s of stages) expect(s.args).toMatch(/^node:\$\{NODE_VERSION\}-\w+-slim\b/);
-    expect(ins.find((i) => i.op === 'ARG')!.args).toMatch(/^NODE_VERSION=(20|22|24)$/);
+    // BASE_IMAGE is declared before the first FROM and used by both stages, so one
+    // --build-arg BASE_IMAGE=… (infra/podman/build-base.sh's local image) changes both.
+    expect(ins[0]).toEqual({ op: 'ARG', args: expect.stringMatching(/^BASE_IMAGE=node:(20|22|24)-\w+-slim$/) });
+    for (const s of stages) expect(s.args).toMatch(/^\$\{BASE_IMAGE\} AS \w+$/);
     expect(runtime.find((i) => i.op === 'USER')!.args).toBe('node');
     expect(runtime.find((i) => i.op === 'VOLUME')!.args).toContain('/data');
     expect(runtime.find((i) => i.op === 'HEALTHCHECK')!.args).toContain('/healthz');

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end smoke test of the container deployment, for real: builds the local base image and
+# the broker + Redis images with podman, starts a throwaway radosgw (one bucket), a Redis
+# container and 3 broker containers (cluster-up.sh), then with real clients — the image's own
+# `strata` CLI to create the topic, kcat (librdkafka) for everything else:
+#   - Metadata through each broker lists all 3 brokers, and every partition has a leader;
+#   - a topic of 6 partitions with remote.storage.enable=true (small segments, so they seal);
+#   - N keyed records produced with acks=all through broker 0;
+#   - all N consumed back through broker 2 and compared record for record (key and value);
+#   - the partitions are led by all 3 brokers, and sealed segments reached the bucket
+#     (strata_remote_storage_uploaded_bytes_total > 0 summed over the brokers).
+# Always cleans up (trap): only the containers/volumes it recorded and the radosgw it started.
+# Ends with one line: `cluster-smoke: PASS …` (exit 0) or `cluster-smoke: FAIL: …` (exit 1).
+#
+# usage: infra/podman/cluster-smoke.sh    (root; podman, runc, debootstrap, kcat, curl, radosgw)
+# optional: SMOKE_RECORDS (3000), SMOKE_KEEP_LOGS=1 (keep the state dir with container logs)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+records=${SMOKE_RECORDS:-3000}
+partitions=6
+export STRATA_CLUSTER_NAME=${STRATA_CLUSTER_NAME:-strata-smoke-$$}
+kafka_base=${STRATA_KAFKA_PORT_BASE:-19092}
+http_base=${STRATA_HTTP_PORT_BASE:-18080}
+rgw_port=${SMOKE_RGW_PORT:-17480}
+export STRATA_KAFKA_PORT_BASE=$kafka_base STRATA_HTTP_PORT_BASE=$http_base STRATA_BROKERS=3
+state=$(mktemp -d /var/tmp/strata-smoke-XXXXXX)
+topic=smoke-$(date +%s)
+started_all=$(now)
+failed=""
+
+fail() { failed="$*"; echo "cluster-smoke: $*" >&2; exit 1; }
+cleanup() {
+  local status=$?
+  set +e
+  "$here/cluster-down.sh" "$state"
+  [ -d "$state/rgw" ] && "$repo/test/helpers/s3/stop-radosgw.sh" "$state/rgw"
+  if [ "$status" -eq 0 ]; then
+    echo "cluster-smoke: PASS ($records records over $partitions partitions on 3 broker containers, $(( $(now) - started_all ))s)"
+    [ "${SMOKE_KEEP_LOGS:-0}" = 1 ] || rm -rf "$state"
+  else
+    for f in "$state"/logs/*.log; do [ -f "$f" ] && { echo "--- tail of $f" >&2; tail -n 20 "$f" >&2; }; done
+    echo "cluster-smoke: FAIL: ${failed:-exit $status in a setup step} (logs in $state/logs)"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n=== cluster-smoke: %s (+%ss)\n' "$*" "$(( $(now) - started_all ))"; }
+
+step "base image"
+t=$(now); "$here/build-base.sh"; echo "cluster-smoke: base image step ${t:+$(( $(now) - t ))s}"
+step "broker and Redis images"
+t=$(now); "$here/build-images.sh"; echo "cluster-smoke: image build step $(( $(now) - t ))s"
+
+step "radosgw (one bucket)"
+rgw=$(timeout 180 "$repo/test/helpers/s3/start-radosgw.sh" "$state/rgw" "$rgw_port" strata-smoke) || fail "radosgw did not start"
+eval "$(echo "$rgw" | tail -n 1 | tr ' ' '\n' | grep -E '^(ENDPOINT|ACCESS_KEY|SECRET_KEY|BUCKET)=')"
+export STRATA_S3_ENDPOINT=$ENDPOINT STRATA_S3_BUCKET=$BUCKET AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY
+# The helper makes the S3 user; the bucket is made here with a SigV4-signed PUT.
+curl -fsS --max-time 30 -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS_KEY:$SECRET_KEY" "$ENDPOINT/$BUCKET" >/dev/null ||
+  fail "could not create bucket $BUCKET at $ENDPOINT"
+echo "cluster-smoke: bucket $BUCKET at $ENDPOINT"
+
+step "Redis + 3 broker containers"
+t=$(now); "$here/cluster-up.sh" "$state" || fail "the cluster did not come up"
+echo "cluster-smoke: cluster up in $(( $(now) - t ))s"
+b0=127.0.0.1:$kafka_base b2=127.0.0.1:$((kafka_base + 2))
+
+step "Metadata through each broker lists 3 brokers"
+for i in 0 1 2; do
+  n=$(timeout 30 kcat -L -J -b "127.0.0.1:$((kafka_base + i))" -m 10 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).brokers.length))') ||
+    fail "kcat -L through broker $i failed"
+  [ "$n" = 3 ] || fail "Metadata through broker $i lists $n brokers, not 3"
+done
+echo "cluster-smoke: each broker's Metadata lists 3 brokers"
+
+step "create topic $topic ($partitions partitions, remote.storage.enable=true) with the image's strata CLI"
+timeout 60 "${PODMAN[@]}" exec "$STRATA_CLUSTER_NAME-0" node dist/src/cli/strata.js --bootstrap-server "$b0" \
+  topics create "$topic" --partitions "$partitions" --config remote.storage.enable=true --config segment.bytes=16384 ||
+  fail "topic creation failed"
+# Every partition led, by all three brokers between them, as every broker sees it.
+leaders() { timeout 30 kcat -L -J -b "$1" -t "$topic" -m 10 2>/dev/null | node -e '
+  let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{ const t=JSON.parse(s).topics[0];
+  console.log(t.partitions.sort((a,b)=>a.partition-b.partition).map(p=>p.error?-1:p.leader).join(",")); })'; }
+spread=""
+for _ in $(seq 1 60); do
+  l0=$(leaders "$b0") || l0=""; l2=$(leaders "$b2") || l2=""
+  if [ -n "$l0" ] && [ "$l0" = "$l2" ] && ! echo ",$l0," | grep -q ',-1,' && [ "$(echo "$l0" | tr ',' '\n' | sort -u | wc -l)" = 3 ]; then spread=$l0; break; fi
+  sleep 0.5
+done
+[ -n "$spread" ] || fail "partitions not led by all 3 brokers (broker 0 sees '$l0', broker 2 sees '$l2')"
+echo "cluster-smoke: partition leaders $spread"
+
+step "produce $records records, acks=all, through broker 0"
+expected="$state/expected.txt"
+seq 1 "$records" | awk '{ printf "key-%06d:value-%06d-%s\n", $1, $1, "payload-payload-payload-payload-payload-payload" }' >"$expected"
+t=$(now)
+timeout 120 kcat -P -b "$b0" -t "$topic" -K: -X acks=all -X enable.idempotence=true -q <"$expected" ||
+  fail "kcat produce failed"
+echo "cluster-smoke: produced in $(( $(now) - t ))s"
+
+step "consume everything back through broker 2"
+got="$state/got.txt"
+timeout 120 kcat -C -b "$b2" -t "$topic" -o beginning -e -q -f '%p %k:%s\n' >"$got" || fail "kcat consume failed"
+count=$(wc -l <"$got")
+[ "$count" = "$records" ] || fail "consumed $count records, expected $records"
+cut -d' ' -f2- "$got" | sort | cmp -s - <(sort "$expected") || fail "consumed records differ from the produced ones"
+used=$(cut -d' ' -f1 "$got" | sort -u | wc -l)
+[ "$used" = "$partitions" ] || fail "records landed in $used partitions, expected $partitions"
+echo "cluster-smoke: $count records read back through broker 2, identical, over $used partitions"
+
+step "sealed segments uploaded to the bucket"
+uploaded=0
+for _ in $(seq 1 60); do
+  uploaded=0
+  for i in 0 1 2; do
+    v=$(curl -s --max-time 2 "http://127.0.0.1:$((http_base + i))/metrics" | awk '/^strata_remote_storage_uploaded_bytes_total/ { s += $NF } END { printf "%d", s }')
+    uploaded=$((uploaded + ${v:-0}))
+  done
+  [ "$uploaded" -gt 0 ] && break
+  sleep 1
+done
+[ "$uploaded" -gt 0 ] || fail "no bytes uploaded to the bucket (strata_remote_storage_uploaded_bytes_total)"
+echo "cluster-smoke: $uploaded bytes uploaded to s3://$BUCKET"
