@@ -43,6 +43,14 @@ cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 chroot "$root" /usr/local/bin/node --version >/dev/null
+# Trust what this machine trusts: CA certificates added locally here
+# (/usr/local/share/ca-certificates, e.g. for an https-inspecting egress proxy, as on this
+# build machine) are added to the image's store, or npm ci inside the build fails with
+# SELF_SIGNED_CERT_IN_CHAIN. Node is pointed at that store too (NODE_EXTRA_CA_CERTS below).
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null
+fi
 chroot "$root" groupadd --gid 1000 node
 chroot "$root" useradd --uid 1000 --gid node --create-home --shell /bin/bash node
 # Nothing of debootstrap's download cache belongs in the image.
@@ -51,5 +59,6 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/
 started=$(now)
 tar -C "$root" --numeric-owner -c . | pm import --quiet \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
   --change 'CMD ["node"]' - "$STRATA_BASE_IMAGE" >/dev/null
 echo "build-base: imported $STRATA_BASE_IMAGE in $(( $(now) - started ))s ($(chroot "$root" node --version), npm $(chroot "$root" npm --version 2>/dev/null || echo '?'))"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stops and removes exactly the containers and volumes cluster-up.sh STATE_DIR recorded
 # (nothing else), keeping each container's log in STATE_DIR/logs/ first.
-# SIGTERM with 30 s grace (the broker's controlled shutdown), then podman kills it.
+# Newest first (brokers before the Redis they use); SIGTERM with 30 s grace (the broker's
+# controlled shutdown), then podman kills it.
 #
 # usage: cluster-down.sh STATE_DIR
 set -uo pipefail
@@ -17,7 +18,7 @@ if [ -f "$state/containers" ]; then
     pm logs "$c" >"$state/logs/$c.log" 2>&1
     timeout 60 "${PODMAN[@]}" stop --time 30 "$c" >/dev/null 2>&1
     pm rm --force "$c" >/dev/null 2>&1 || echo "cluster-down: could not remove container $c" >&2
-  done <"$state/containers"
+  done < <(tac "$state/containers")
 fi
 if [ -f "$state/volumes" ]; then
   while read -r v; do

@@ -4,11 +4,13 @@
 # container and 3 broker containers (cluster-up.sh), then with real clients — the image's own
 # `strata` CLI to create the topic, kcat (librdkafka) for everything else:
 #   - Metadata through each broker lists all 3 brokers, and every partition has a leader;
-#   - a topic of 6 partitions with remote.storage.enable=true (small segments, so they seal);
+#   - a topic of 6 partitions with remote.storage.enable=true (16 KiB segments, so they seal);
+#   - the partitions are led by all 3 brokers;
 #   - N keyed records produced with acks=all through broker 0;
-#   - all N consumed back through broker 2 and compared record for record (key and value);
-#   - the partitions are led by all 3 brokers, and sealed segments reached the bucket
-#     (strata_remote_storage_uploaded_bytes_total > 0 summed over the brokers).
+#   - sealed segments reach the bucket (strata_remote_storage_uploaded_bytes_total > 0 summed
+#     over the brokers; the topic keeps nothing uploaded locally: local.retention.bytes=0);
+#   - all N consumed back through broker 2 and compared record for record (key and value),
+#     part of them read from the bucket (strata_remote_storage_reads_total > 0).
 # Always cleans up (trap): only the containers/volumes it recorded and the radosgw it started.
 # Ends with one line: `cluster-smoke: PASS …` (exit 0) or `cluster-smoke: FAIL: …` (exit 1).
 #
@@ -52,7 +54,7 @@ trap 'exit 130' INT TERM
 step() { printf '\n=== cluster-smoke: %s (+%ss)\n' "$*" "$(( $(now) - started_all ))"; }
 
 step "base image"
-t=$(now); "$here/build-base.sh"; echo "cluster-smoke: base image step ${t:+$(( $(now) - t ))s}"
+t=$(now); "$here/build-base.sh"; echo "cluster-smoke: base image step $(( $(now) - t ))s"
 step "broker and Redis images"
 t=$(now); "$here/build-images.sh"; echo "cluster-smoke: image build step $(( $(now) - t ))s"
 
@@ -60,9 +62,14 @@ step "radosgw (one bucket)"
 rgw=$(timeout 180 "$repo/test/helpers/s3/start-radosgw.sh" "$state/rgw" "$rgw_port" strata-smoke) || fail "radosgw did not start"
 eval "$(echo "$rgw" | tail -n 1 | tr ' ' '\n' | grep -E '^(ENDPOINT|ACCESS_KEY|SECRET_KEY|BUCKET)=')"
 export STRATA_S3_ENDPOINT=$ENDPOINT STRATA_S3_BUCKET=$BUCKET AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY
-# The helper makes the S3 user; the bucket is made here with a SigV4-signed PUT.
-curl -fsS --max-time 30 -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" --user "$ACCESS_KEY:$SECRET_KEY" "$ENDPOINT/$BUCKET" >/dev/null ||
-  fail "could not create bucket $BUCKET at $ENDPOINT"
+# The helper makes the S3 user; the bucket is made here with the AWS SDK inside the broker
+# image (curl's --aws-sigv4 in bookworm is refused by radosgw: SignatureDoesNotMatch).
+timeout 60 "${PODMAN[@]}" run --rm --network=host "${ULIMITS[@]}" -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY \
+  --entrypoint node "$STRATA_IMAGE" -e '
+    const { S3Client, CreateBucketCommand } = require("@aws-sdk/client-s3");
+    const s3 = new S3Client({ endpoint: process.argv[1], region: "us-east-1", forcePathStyle: true });
+    s3.send(new CreateBucketCommand({ Bucket: process.argv[2] })).catch((e) => { console.error(e.message); process.exit(1); });
+  ' "$ENDPOINT" "$BUCKET" || fail "could not create bucket $BUCKET at $ENDPOINT"
 echo "cluster-smoke: bucket $BUCKET at $ENDPOINT"
 
 step "Redis + 3 broker containers"
@@ -71,16 +78,22 @@ echo "cluster-smoke: cluster up in $(( $(now) - t ))s"
 b0=127.0.0.1:$kafka_base b2=127.0.0.1:$((kafka_base + 2))
 
 step "Metadata through each broker lists 3 brokers"
+# A broker is ready before it has seen the others join (heartbeat 2 s): poll up to 30 s.
+brokers_seen() { timeout 15 kcat -L -J -b "$1" -m 10 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).brokers.length))'; }
 for i in 0 1 2; do
-  n=$(timeout 30 kcat -L -J -b "127.0.0.1:$((kafka_base + i))" -m 10 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).brokers.length))') ||
-    fail "kcat -L through broker $i failed"
+  n=0
+  for _ in $(seq 1 60); do
+    n=$(brokers_seen "127.0.0.1:$((kafka_base + i))") || n=0
+    [ "$n" = 3 ] && break
+    sleep 0.5
+  done
   [ "$n" = 3 ] || fail "Metadata through broker $i lists $n brokers, not 3"
 done
 echo "cluster-smoke: each broker's Metadata lists 3 brokers"
 
 step "create topic $topic ($partitions partitions, remote.storage.enable=true) with the image's strata CLI"
 timeout 60 "${PODMAN[@]}" exec "$STRATA_CLUSTER_NAME-0" node dist/src/cli/strata.js --bootstrap-server "$b0" \
-  topics create "$topic" --partitions "$partitions" --config remote.storage.enable=true --config segment.bytes=16384 ||
+  topics create "$topic" --partitions "$partitions" --config remote.storage.enable=true --config segment.bytes=16384 --config local.retention.bytes=0 ||
   fail "topic creation failed"
 # Every partition led, by all three brokers between them, as every broker sees it.
 leaders() { timeout 30 kcat -L -J -b "$1" -t "$topic" -m 10 2>/dev/null | node -e '
@@ -99,9 +112,33 @@ step "produce $records records, acks=all, through broker 0"
 expected="$state/expected.txt"
 seq 1 "$records" | awk '{ printf "key-%06d:value-%06d-%s\n", $1, $1, "payload-payload-payload-payload-payload-payload" }' >"$expected"
 t=$(now)
-timeout 120 kcat -P -b "$b0" -t "$topic" -K: -X acks=all -X enable.idempotence=true -q <"$expected" ||
+# Batches of 100 records: many batches per partition, so its 16 KiB segments roll and seal.
+timeout 120 kcat -P -b "$b0" -t "$topic" -K: -X acks=all -X enable.idempotence=true -X batch.num.messages=100 -q <"$expected" ||
   fail "kcat produce failed"
 echo "cluster-smoke: produced in $(( $(now) - t ))s"
+
+step "sealed segments uploaded to the bucket, then deleted locally (local.retention.bytes=0)"
+# Sum of a metric (every label set) over the three brokers' /metrics.
+metric_sum() {
+  local total=0 v i
+  for i in 0 1 2; do
+    v=$(curl -s --max-time 2 "http://127.0.0.1:$((http_base + i))/metrics" | awk -v m="$1" 'index($0, m) == 1 && (substr($0, length(m) + 1, 1) == "{" || substr($0, length(m) + 1, 1) == " ") { s += $NF } END { printf "%d", s }')
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+uploaded=0 lag=1
+for _ in $(seq 1 60); do
+  uploaded=$(metric_sum strata_remote_storage_uploaded_bytes_total)
+  lag=$(metric_sum strata_remote_storage_upload_lag_segments)
+  [ "$uploaded" -gt 0 ] && [ "$lag" = 0 ] && break
+  sleep 1
+done
+[ "$uploaded" -gt 0 ] || fail "no bytes uploaded to the bucket (strata_remote_storage_uploaded_bytes_total)"
+[ "$lag" = 0 ] || fail "$lag sealed segments still not uploaded after 60 s"
+echo "cluster-smoke: $uploaded bytes in $(metric_sum strata_remote_storage_uploaded_segments_total) segments uploaded to s3://$BUCKET, none pending"
+# The retention pass (every second here, see cluster-up.sh) then drops the uploaded local copies.
+sleep 3
 
 step "consume everything back through broker 2"
 got="$state/got.txt"
@@ -112,17 +149,7 @@ cut -d' ' -f2- "$got" | sort | cmp -s - <(sort "$expected") || fail "consumed re
 used=$(cut -d' ' -f1 "$got" | sort -u | wc -l)
 [ "$used" = "$partitions" ] || fail "records landed in $used partitions, expected $partitions"
 echo "cluster-smoke: $count records read back through broker 2, identical, over $used partitions"
+reads=$(metric_sum strata_remote_storage_reads_total)
+[ "$reads" -gt 0 ] || fail "no fetch was served from the bucket (strata_remote_storage_reads_total = 0)"
+echo "cluster-smoke: $reads fetch reads served from the bucket"
 
-step "sealed segments uploaded to the bucket"
-uploaded=0
-for _ in $(seq 1 60); do
-  uploaded=0
-  for i in 0 1 2; do
-    v=$(curl -s --max-time 2 "http://127.0.0.1:$((http_base + i))/metrics" | awk '/^strata_remote_storage_uploaded_bytes_total/ { s += $NF } END { printf "%d", s }')
-    uploaded=$((uploaded + ${v:-0}))
-  done
-  [ "$uploaded" -gt 0 ] && break
-  sleep 1
-done
-[ "$uploaded" -gt 0 ] || fail "no bytes uploaded to the bucket (strata_remote_storage_uploaded_bytes_total)"
-echo "cluster-smoke: $uploaded bytes uploaded to s3://$BUCKET"

@@ -10,7 +10,7 @@
 # needs: STRATA_S3_ENDPOINT STRATA_S3_BUCKET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 # optional: STRATA_CLUSTER_NAME (container name prefix, default strata-smoke), STRATA_BROKERS (3),
 #   STRATA_KAFKA_PORT_BASE (19092: brokers on 19092, 19093, …), STRATA_HTTP_PORT_BASE (18080),
-#   STRATA_REDIS_PORT (16390), STRATA_READY_TIMEOUT_S (120)
+#   STRATA_REDIS_PORT (16390), STRATA_READY_TIMEOUT_S (120), STRATA_TASK_INTERVAL_MS (1000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -23,6 +23,7 @@ kafka_base=${STRATA_KAFKA_PORT_BASE:-19092}
 http_base=${STRATA_HTTP_PORT_BASE:-18080}
 redis_port=${STRATA_REDIS_PORT:-16390}
 ready_timeout=${STRATA_READY_TIMEOUT_S:-120}
+task_interval=${STRATA_TASK_INTERVAL_MS:-1000}
 mkdir -p "$state"
 touch "$state/containers" "$state/volumes"
 
@@ -41,8 +42,10 @@ for i in $(seq 0 $((brokers - 1))); do
   echo "$name-$i" >>"$state/containers"
   echo "$name-data-$i" >>"$state/volumes"
   pm volume create "$name-data-$i" >/dev/null
-  # Every setting as STRATA_<UPPER_SNAKE> (src/config/load-config.ts). The remote-log task
-  # runs every second so the smoke test sees uploads soon.
+  # Every setting as STRATA_<UPPER_SNAKE> (src/config/load-config.ts). The upload task and the
+  # retention pass run every second (STRATA_TASK_INTERVAL_MS) so that the smoke test sees
+  # segments uploaded and local copies dropped within seconds; a long-lived cluster can use the
+  # defaults (5 s and 5 min).
   pm run --detach --name "$name-$i" --network=host "${ULIMITS[@]}" \
     --volume "$name-data-$i:/data" \
     -e STRATA_NODE_ID="$i" \
@@ -57,7 +60,8 @@ for i in $(seq 0 $((brokers - 1))); do
     -e STRATA_REMOTE_STORAGE_S3_REGION=us-east-1 \
     -e STRATA_REMOTE_STORAGE_S3_PATH_STYLE_ACCESS=true \
     -e STRATA_LOG_REMOTE_STORAGE_ENABLE=true \
-    -e STRATA_REMOTE_LOG_MANAGER_TASK_INTERVAL_MS=1000 \
+    -e STRATA_REMOTE_LOG_MANAGER_TASK_INTERVAL_MS="$task_interval" \
+    -e STRATA_LOG_RETENTION_CHECK_INTERVAL_MS="$task_interval" \
     -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY \
     "$STRATA_IMAGE" broker >/dev/null
   echo "cluster-up: broker node.id=$i on 127.0.0.1:$kafka_port, HTTP 127.0.0.1:$http_port ($name-$i)"
