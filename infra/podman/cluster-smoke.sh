@@ -59,7 +59,17 @@ step "broker and Redis images"
 t=$(now); "$here/build-images.sh"; echo "cluster-smoke: image build step $(( $(now) - t ))s"
 
 step "radosgw (one bucket)"
-rgw=$(timeout 180 "$repo/test/helpers/s3/start-radosgw.sh" "$state/rgw" "$rgw_port" strata-smoke) || fail "radosgw did not start"
+# Up to 3 tries: the one-OSD cluster sometimes fails to boot ('wrong fsid') while other Ceph
+# test clusters run on the same host; each try gets a fresh directory and port.
+rgw=""
+for try in 1 2 3; do
+  rgw=$(timeout 180 "$repo/test/helpers/s3/start-radosgw.sh" "$state/rgw" "$rgw_port" strata-smoke) && break
+  rgw=""
+  echo "cluster-smoke: radosgw try $try failed" >&2
+  "$repo/test/helpers/s3/stop-radosgw.sh" "$state/rgw"
+  rgw_port=$((rgw_port + 10))
+done
+[ -n "$rgw" ] || fail "radosgw did not start (3 tries)"
 eval "$(echo "$rgw" | tail -n 1 | tr ' ' '\n' | grep -E '^(ENDPOINT|ACCESS_KEY|SECRET_KEY|BUCKET)=')"
 export STRATA_S3_ENDPOINT=$ENDPOINT STRATA_S3_BUCKET=$BUCKET AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY
 # The helper makes the S3 user; the bucket is made here with the AWS SDK inside the broker
