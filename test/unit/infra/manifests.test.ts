@@ -119,6 +119,8 @@ describe('Kubernetes manifests (infra/k8s)', () => {
     expect(loaded.config['cluster.enable']).toBe(true);
     expect(loaded.config['redis.url']).toBeDefined();
     expect(loaded.config['log.remote.storage.enable']).toBe(true);
+    // The kubelet's SIGKILL comes after the controlled shutdown has given up, never before.
+    expect(sts!.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(loaded.config['controlled.shutdown.timeout.ms']);
   });
 
   it('three brokers by default, never scaled below three, with time for a controlled shutdown', () => {
