@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ClusterView } from './cluster/cluster-membership.js';
 import type { LeadershipView } from './cluster/cluster-placement.js';
 import type { Reassignments } from './cluster/reassignments.js';
+import type { Durability } from './wal/durable-appends.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { GroupCoordinator } from './groups/index.js';
 import type { MetadataStore } from './metadata/metadata-store.js';
@@ -42,6 +43,8 @@ export interface BrokerContext {
   readonly leadership?: LeadershipView | undefined;
   /** Cluster mode with partition leadership: moving partitions between brokers by hand. */
   readonly reassignments?: Reassignments | undefined;
+  /** Cluster mode with object storage: write-ahead objects of remote-storage topics (src/wal). */
+  readonly durability?: Durability | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

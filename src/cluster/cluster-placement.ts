@@ -26,6 +26,8 @@ export interface LeadershipView {
 export interface PlacedPartition {
   id: PartitionId;
   remote: boolean;
+  /** Its acknowledged data survives its leader's death (write-ahead objects): it may fail over. */
+  failover?: boolean;
 }
 
 export interface ClusterPlacementOptions {
@@ -44,6 +46,8 @@ export interface ClusterPlacementOptions {
   requested: () => Promise<Map<PartitionId, number>>;
   /** Measured bytes/s per partition (optional): orders what balancing moves first. */
   loads?: () => Promise<Map<PartitionId, number>>;
+  /** The leader epoch at which each partition was last rebuilt after a failover (its new leader serves). */
+  rebuiltEpochs?: () => Promise<Map<PartitionId, number>>;
   /** The leader epoch of each partition's last handoff. */
   handoffEpochs: () => Promise<Map<PartitionId, number>>;
   /** This broker serves the partition (partition-handoff.ts); without it: whenever it leads it. */
@@ -111,22 +115,32 @@ export class ClusterPlacement implements LeadershipView {
     const incarnation = this.opts.incarnation();
     if (incarnation === undefined) return;
     await store.refresh();
-    const [liveBrokers, draining, requested, handoffEpochs, loads] = await Promise.all([
+    const [liveBrokers, draining, requested, handoffEpochs, loads, rebuiltEpochs] = await Promise.all([
       this.opts.liveBrokers(),
       this.opts.draining(),
       this.opts.requested(),
       this.opts.handoffEpochs(),
       this.opts.loads?.() ?? Promise.resolve(new Map<PartitionId, number>()),
+      this.opts.rebuiltEpochs?.() ?? Promise.resolve(new Map<PartitionId, number>()),
     ]);
     const current = store.all();
     // Movable: remote storage, and settled — no handoff of it under way (its last change named
     // no broker to hand over, or that handoff is published).
     const partitions: AssignablePartition[] = this.opts.partitions().map((p) => {
       const l = current.get(p.id);
-      const settled = l === undefined || l.from === undefined || handoffEpochs.get(p.id) === l.epoch;
-      return { id: p.id, movable: p.remote && settled, load: loads.get(p.id) };
+      const settled = l === undefined || ((l.from === undefined || handoffEpochs.get(p.id) === l.epoch) && (l.lost === undefined || rebuiltEpochs.get(p.id) === l.epoch));
+      return { id: p.id, movable: p.remote && settled, failover: p.failover === true, load: loads.get(p.id) };
     });
     const changes = planAssignment({ liveBrokers, draining, partitions, current, requested });
+    // A failover rebuilds from the dead leader's write-ahead objects — unless the dead leader
+    // never took the partition over itself: then from where it was taking it.
+    for (const c of changes) {
+      if (c.reason !== 'failover' || c.from === undefined) continue;
+      const dead = current.get(c.id);
+      if (dead?.from !== undefined && handoffEpochs.get(c.id) !== dead.epoch) c.source = { handoffFrom: dead.from };
+      else if (dead?.lost !== undefined && rebuiltEpochs.get(c.id) !== dead.epoch) c.source = { lost: dead.lost };
+      else c.source = { lost: c.from };
+    }
     if (changes.length === 0) return;
     await store.write(incarnation, changes);
     logger.info(

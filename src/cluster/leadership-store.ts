@@ -1,6 +1,7 @@
 // Thread: main. Partition leadership in Redis: who leads each partition, with its leader epoch.
-//   <prefix>cluster:leadership          hash  PartitionId → JSON {leader, epoch, from?}
-//                                             (from: the broker that must hand it over first)
+//   <prefix>cluster:leadership          hash  PartitionId → JSON {leader, epoch, from?, lost?}
+//                                             (from: the broker that must hand it over first;
+//                                             lost: the dead broker it is rebuilt from)
 //   <prefix>cluster:leadership-version  integer, INCR'd by every write
 //   <prefix>cluster:leadership-changes  pub/sub channel, the new version after every write
 // Only the controller writes, and every write is fenced in one Lua step: the caller must hold
@@ -47,7 +48,7 @@ for i = 2, #ARGV, 3 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
 return {1, redis.call('INCR', KEYS[3])}
 `;
 
-const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0), from: z.number().int().optional() });
+const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0), from: z.number().int().optional(), lost: z.number().int().optional() });
 
 export interface LeadershipStoreOptions {
   redis: Redis;
@@ -147,7 +148,12 @@ export class LeadershipStore {
   }
 }
 
-/** What the hash holds for a change: `from` only when the previous leader must hand the partition over. */
+/**
+ * What the hash holds for a change: `from` when the previous leader must hand the partition
+ * over, `lost` when the new leader rebuilds it from a dead broker's write-ahead objects.
+ */
 export function leadershipRecord(c: LeadershipChange): Leadership {
-  return HANDOFF_REASONS.has(c.reason) && c.from !== undefined && c.from !== c.to ? { leader: c.to, epoch: c.epoch, from: c.from } : { leader: c.to, epoch: c.epoch };
+  const base = { leader: c.to, epoch: c.epoch };
+  if (c.source !== undefined) return 'lost' in c.source ? { ...base, lost: c.source.lost } : { ...base, from: c.source.handoffFrom };
+  return HANDOFF_REASONS.has(c.reason) && c.from !== undefined && c.from !== c.to ? { ...base, from: c.from } : base;
 }

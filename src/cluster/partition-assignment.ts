@@ -33,6 +33,8 @@ export interface Leadership {
   epoch: number;
   /** The broker that must hand this partition over before the leader serves it (a graceful move). */
   from?: number;
+  /** The dead broker whose write-ahead objects the leader rebuilds this partition from (a failover). */
+  lost?: number;
 }
 
 export interface AssignablePartition {
@@ -68,6 +70,12 @@ export interface LeadershipChange {
   to: number;
   epoch: number;
   reason: ChangeReason;
+  /**
+   * Failover only, set by the controller (cluster-placement.ts): where the new leader finds the
+   * data — the dead leader's write-ahead objects (`lost`), or, when the dead leader had not yet
+   * taken the partition over itself, the source it was taking it from.
+   */
+  source?: { lost: number } | { handoffFrom: number };
 }
 
 export const DEFAULT_MAX_BALANCE_MOVES = 16;

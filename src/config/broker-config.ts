@@ -118,6 +118,18 @@ export const brokerConfigSchema = z.strictObject({
   /** Cluster mode: how long a controlled shutdown waits for its partitions to be handed over
    *  before the broker leaves anyway (the handoffs left finish when it restarts). */
   'controlled.shutdown.timeout.ms': int(0, 3600_000).default(60_000),
+  /** Cluster mode with object storage and partition leadership: batches appended to remote-storage
+   *  topics go to write-ahead objects in the bucket; acks=all answers once they are stored, and a
+   *  dead broker's partitions fail over to live brokers, rebuilt from the bucket. */
+  'wal.enable': bool().default(true),
+  /** Write-ahead objects: gather batches this long before a PUT (ms). */
+  'wal.flush.ms': int(0, 60_000).default(5),
+  /** Write-ahead objects: PUT as soon as this many bytes are gathered. */
+  'wal.flush.bytes': int(1024, 1024 ** 3).default(4 * 1024 * 1024),
+  /** acks=all to a durable topic answers a retriable error when its object is not stored within this (ms). */
+  'wal.ack.timeout.ms': int(100, 3_600_000).default(10_000),
+  /** Produce to durable topics is refused (retriable) while this many bytes wait for the bucket. */
+  'wal.max.pending.bytes': int(1024 * 1024, 2 ** 40).default(64 * 1024 * 1024),
   /** Rack of this broker (DescribeCluster and the cluster registration); unset = no rack. */
   'broker.rack': z.string().min(1).max(255).optional(),
   /** Committed offsets of an empty group expire this long after the group emptied (or the commit). */

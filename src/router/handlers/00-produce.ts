@@ -2,7 +2,8 @@
 // Record batches stay opaque here: they are grouped by owning worker slot and handed over
 // as one transferred buffer per slot; the worker validates (magic 2, sizes, CRC32C,
 // max.message.bytes), assigns offsets and writes. acks=0 gets no response; acks=1 answers
-// after the write; acks=-1 after the fsync (group commit). v0–2 can only carry message
+// after the write; acks=-1 after the fsync (group commit) — or, for a partition made durable
+// through the bucket (src/wal/), once its write-ahead object is stored. v0–2 can only carry message
 // formats v0/v1, which are rejected by the worker with a clear message (librdkafka still
 // needs v0 inside the advertised range). v8+ adds record errors and an error message.
 // Transactional produce is not supported yet: UNSUPPORTED_VERSION, as InitProducerId answers a
@@ -22,6 +23,7 @@ import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { leadershipError } from './leadership.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
+import { afterAppend, OVERLOADED } from '../../wal/durable-appends.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
@@ -72,6 +74,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           partitionResponses.push(partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
         } else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.index)) !== ErrorCode.NONE) {
           partitionResponses.push(partitionResponse(p.index, notLeader, 'This broker does not lead this topic-partition: refresh metadata.'));
+        } else if (broker.durability?.writer.overloaded === true && broker.durability.covers(partitionId(topic.topicId, p.index))) {
+          partitionResponses.push(partitionResponse(p.index, OVERLOADED.errorCode, OVERLOADED.errorMessage));
         } else if (p.records === null || p.records.length === 0) {
           partitionResponses.push(partitionResponse(p.index, ErrorCode.CORRUPT_MESSAGE, 'The produce request carries no record batch'));
         } else {
@@ -85,7 +89,11 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     }
     if (items.length > 0) {
       try {
-        const results = await broker.engine.append(acks, items, ctx.ownedFrameBuffer);
+        // Durable through the bucket: the write-ahead object, not the local fsync, makes acks=all.
+        const durability = broker.durability;
+        const allDurable = durability !== undefined && acks === -1 && items.every((it) => durability.covers(it.key));
+        const results = await broker.engine.append(allDurable ? 1 : acks, items, ctx.ownedFrameBuffer);
+        const durable = durability === undefined ? undefined : await afterAppend(durability, acks, items, results);
         results.forEach((r, i) => {
           const target = targets[i]!;
           target.errorCode = r.errorCode;
@@ -94,7 +102,13 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
           target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
           target.logStartOffset = BigInt(r.logStartOffset);
           if (r.recordErrors.length > 0) target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
-          if (r.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, r.errorCode, r.cause, r.errorMessage);
+          const notDurable = durable?.[i];
+          if (notDurable !== undefined) {
+            target.errorCode = notDurable.errorCode;
+            target.errorMessage = notDurable.errorMessage;
+            target.baseOffset = -1n;
+          }
+          if (target.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, target.errorCode, r.cause, target.errorMessage);
           else {
             const c = topicCounters(targetTopics[i]!);
             const records = items[i]!.records;

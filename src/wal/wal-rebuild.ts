@@ -1,0 +1,84 @@
+// Thread: main. Reads back what a dead broker made durable for one partition: the batches of
+// its write-ahead objects (wal-format.ts) from a given offset (the end of the offloaded log)
+// on, contiguous — stopping at the first gap, which the writer guarantees no acknowledged batch
+// lies after (wal-writer.ts acknowledges objects strictly in order). Objects of one broker are
+// decoded once and kept for a while, so taking over many partitions of one dead broker reads
+// each object once.
+import type { Logger } from 'pino';
+import type { PartitionId } from '../ipc/partition-id.js';
+import { TierError, TierErrorCode, type ObjectStore } from '../tier/object-store.js';
+import { decodeWalObject, walBrokerPrefix, type DecodedWalObject, type WalEntry } from './wal-format.js';
+
+const CACHE_MS = 30_000;
+const PARALLEL_GETS = 8;
+
+export interface RecoveredBatches {
+  /** Record batches, in offset order, from `fromOffset` with no gap. */
+  chunks: Buffer[];
+  /** The offset after the last recovered batch (fromOffset when none). */
+  endOffset: number;
+  /** Objects read and entries of this partition found (log, metrics). */
+  objects: number;
+  entries: number;
+}
+
+export class WalRebuild {
+  private readonly cache = new Map<number, { atMs: number; objects: Promise<DecodedWalObject[]> }>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Batches of `id` that `broker` made durable with a leader epoch up to `maxEpoch`, from `fromOffset` on. */
+  async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number): Promise<RecoveredBatches> {
+    const objects = await this.objectsOf(broker);
+    const entries: Array<{ entry: WalEntry; object: DecodedWalObject }> = [];
+    for (const object of objects) for (const entry of object.header.entries) if (entry.p === id && entry.l >= fromOffset && entry.e <= maxEpoch) entries.push({ entry, object });
+    entries.sort((a, b) => a.entry.b - b.entry.b);
+    const chunks: Buffer[] = [];
+    let next = fromOffset;
+    for (const { entry, object } of entries) {
+      if (entry.l < next) continue; // already covered
+      if (entry.b !== next) break; // a gap (or an overlap, which the writer never produces)
+      chunks.push(object.records(entry));
+      next = entry.l + 1;
+    }
+    return { chunks, endOffset: next, objects: objects.length, entries: entries.length };
+  }
+
+  /** Forgets what was read of a broker (it came back, or a rebuild round is over). */
+  forget(broker: number): void {
+    this.cache.delete(broker);
+  }
+
+  private objectsOf(broker: number): Promise<DecodedWalObject[]> {
+    const hit = this.cache.get(broker);
+    if (hit && Date.now() - hit.atMs < CACHE_MS) return hit.objects;
+    const objects = this.load(broker);
+    this.cache.set(broker, { atMs: Date.now(), objects });
+    objects.catch(() => this.cache.delete(broker));
+    return objects;
+  }
+
+  private async load(broker: number): Promise<DecodedWalObject[]> {
+    const keys = (await this.store.list(walBrokerPrefix(this.prefix, broker))).map((o) => o.key).filter((k) => k.endsWith('.wal')).sort();
+    const out: DecodedWalObject[] = new Array(keys.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < keys.length; i = next++) {
+        try {
+          out[i] = decodeWalObject(await this.store.get(keys[i]!), keys[i]);
+        } catch (err) {
+          // Deleted between list and get (offloaded meanwhile): nothing in it is needed. Any
+          // other failure fails the rebuild (retried): skipping an object could skip acknowledged batches.
+          if (!(err instanceof TierError && err.code === TierErrorCode.NOT_FOUND)) throw err;
+          this.logger.debug({ key: keys[i] }, 'write-ahead object gone before it was read (offloaded); skipped');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_GETS, keys.length) }, worker));
+    return out.filter((o) => o !== undefined);
+  }
+}
