@@ -35,6 +35,9 @@ import { MoveRequests } from './cluster/move-requests.js';
 import { PartitionHandoff } from './cluster/partition-handoff.js';
 import { Reassignments } from './cluster/reassignments.js';
 import { PartitionLoads } from './cluster/partition-loads.js';
+import { WalWriter } from './wal/wal-writer.js';
+import { WalRebuild } from './wal/wal-rebuild.js';
+import type { Durability } from './wal/durable-appends.js';
 import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
@@ -84,6 +87,9 @@ export class Broker implements BrokerContext, MetricsSource {
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
   private loadReportTimer: NodeJS.Timeout | undefined;
+  private walGcTimer: NodeJS.Timeout | undefined;
+  /** Cluster mode with object storage and wal.enable: write-ahead objects of remote-storage topics. */
+  durability: Durability | undefined;
   /** Samples slot and partition load; grows and shrinks the slots when elastic. */
   private readonly elastic: ElasticSlots;
   private readonly logDir: string;
@@ -150,8 +156,11 @@ export class Broker implements BrokerContext, MetricsSource {
       },
       topicNames: () => this.topics.names(),
     });
+    // Write-ahead objects: batches of remote-storage topics made durable in the bucket, and
+    // failover of a dead broker's partitions rebuilt from them.
+    const wal = tier && this.config['wal.enable'] ? this.writeAheadObjects(tier, store, handoffs, logger) : undefined;
     // Partitions of remote-storage topics move between brokers through the bucket.
-    const handoff = tier && new PartitionHandoff({ nodeId: this.nodeId, engine: this.engine, tier, handoffs, leadership: () => store.all(), observe: observePartitionHandoff, logger: logger.child({ component: 'handoff' }) });
+    const handoff = tier && new PartitionHandoff({ nodeId: this.nodeId, engine: this.engine, tier, handoffs, leadership: () => store.all(), observe: observePartitionHandoff, wal, logger: logger.child({ component: 'handoff' }) });
     this.handoff = handoff;
     if (tier && handoff) tier.leads = (id) => handoff.serves(id);
     const placement = new ClusterPlacement({
@@ -163,11 +172,12 @@ export class Broker implements BrokerContext, MetricsSource {
       partitions: () => this.topics.names().flatMap((name) => {
         const t = this.topics.get(name)!;
         const remote = movable(t);
-        return Array.from({ length: t.partitions }, (_, p) => ({ id: partitionId(t.topicId, p), remote }));
+        return Array.from({ length: t.partitions }, (_, p) => ({ id: partitionId(t.topicId, p), remote, failover: remote && wal !== undefined }));
       }),
       draining: () => requests.draining(),
       requested: () => requests.requestedLeaders(),
       handoffEpochs: () => handoffs.epochs(),
+      rebuiltEpochs: () => handoffs.rebuiltEpochs(),
       loads: () => loads.loads(),
       serves: handoff && ((id) => handoff.serves(id)),
       intervalMs: settings.heartbeatIntervalMs,
@@ -200,6 +210,36 @@ export class Broker implements BrokerContext, MetricsSource {
     membership.onBrokersChange(() => this.groups.onOwnershipChange()); // a group that moved away is forgotten here
     membership.onControllerChange(() => placement.poke());
     return placement;
+  }
+
+  /** The write-ahead objects of this broker (src/wal) and what the produce path asks of them. */
+  private writeAheadObjects(tier: TierManager, store: LeadershipStore, handoffs: HandoffStore, logger: Logger): { writer: WalWriter; rebuild: WalRebuild } {
+    const prefix = this.config['remote.storage.s3.prefix'];
+    const writer = new WalWriter({
+      store: tier.store,
+      prefix,
+      nodeId: this.nodeId,
+      flushMs: this.config['wal.flush.ms'],
+      flushBytes: this.config['wal.flush.bytes'],
+      ackTimeoutMs: this.config['wal.ack.timeout.ms'],
+      maxPendingBytes: this.config['wal.max.pending.bytes'],
+      stillLeads: (parts) => handoffs.notLedAt(parts, this.nodeId),
+      offloadedEnd: (id) => tier.remoteEndOffset(id),
+      logger: logger.child({ component: 'wal' }),
+    });
+    this.durability = {
+      writer,
+      covers: (id) => this.engine.spec(id)?.config.remoteStorageEnable === true,
+      epochOf: (id) => {
+        const l = store.get(id);
+        return l !== undefined && l.leader === this.nodeId ? l.epoch : -1;
+      },
+    };
+    this.walGcTimer = setInterval(() => {
+      writer.gc().catch((err: unknown) => logger.debug({ err }, 'deleting offloaded write-ahead objects failed; retried'));
+    }, 5_000);
+    this.walGcTimer.unref();
+    return { writer, rebuild: new WalRebuild(tier.store, prefix, logger.child({ component: 'wal' })) };
   }
 
   get clusterId(): string {
@@ -417,6 +457,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.logger.info('shutting down');
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
     clearInterval(this.loadReportTimer);
+    clearInterval(this.walGcTimer);
     // Controlled shutdown: hand the remote-storage partitions to other brokers while still
     // serving; then leave the cluster so the others drop this broker (and take the controller
     // lease) at once.
@@ -434,6 +475,8 @@ export class Broker implements BrokerContext, MetricsSource {
       this.server.closeAll();
     }
     await this.groups.close();
+    // Batches appended while draining still reach the bucket before it goes.
+    await this.durability?.writer.close(this.config['shutdown.timeout.ms']);
     await this.tier?.stop();
     await this.engine.close();
     await this.metadata.close();

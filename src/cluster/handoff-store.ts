@@ -20,6 +20,9 @@ import { leadershipKey } from './leadership-store.js';
 export function handoffsKey(prefix: string): string {
   return `${prefix}cluster:handoffs`;
 }
+export function rebuiltEpochsKey(prefix: string): string {
+  return `${prefix}cluster:rebuilt-epochs`;
+}
 export function handoffEpochsKey(prefix: string): string {
   return `${prefix}cluster:handoff-epochs`;
 }
@@ -65,6 +68,19 @@ local ok, l = pcall(cjson.decode, cur)
 if not ok or type(l) ~= 'table' or tonumber(l.epoch) ~= tonumber(ARGV[2]) or tonumber(l.from) ~= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS[1] leadership hash, KEYS[2] rebuilt epochs hash; ARGV[1] field, ARGV[2] epoch, ARGV[3]
+ * the writer's node id. 1 when written; 0 when the writer does not lead at that epoch.
+ */
+export const WRITE_REBUILT_LUA = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+local ok, l = pcall(cjson.decode, cur)
+if not ok or type(l) ~= 'table' or tonumber(l.epoch) ~= tonumber(ARGV[2]) or tonumber(l.leader) ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 
@@ -127,6 +143,45 @@ export class HandoffStore {
   async epochs(): Promise<Map<PartitionId, number>> {
     const raw = await this.opts.redis.hgetall(handoffEpochsKey(this.opts.keyPrefix));
     return new Map(Object.entries(raw).map(([id, epoch]) => [id as PartitionId, Number(epoch)]));
+  }
+
+  /**
+   * Records that `nodeId` rebuilt the partition after a failover and serves it at `epoch` (its
+   * write-ahead objects now hold everything the dead leader's did). Rejects with
+   * STRATA_ERR_STALE_LEADER_EPOCH when it no longer leads at that epoch.
+   */
+  async markRebuilt(id: PartitionId, epoch: number, nodeId: number): Promise<void> {
+    const { redis, keyPrefix } = this.opts;
+    const written = await redis.eval(WRITE_REBUILT_LUA, 2, leadershipKey(keyPrefix), rebuiltEpochsKey(keyPrefix), id, String(epoch), String(nodeId));
+    if (written !== 1) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `rebuild of ${id} at epoch ${epoch} not recorded: the partition's leadership changed`);
+    await redis.publish(movesChannel(keyPrefix), id).catch(() => undefined);
+  }
+
+  /** The leader epoch at which each partition was last rebuilt. */
+  async rebuiltEpochs(): Promise<Map<PartitionId, number>> {
+    const raw = await this.opts.redis.hgetall(rebuiltEpochsKey(this.opts.keyPrefix));
+    return new Map(Object.entries(raw).map(([id, epoch]) => [id as PartitionId, Number(epoch)]));
+  }
+
+  /** The partitions (of those given, with the epoch appended at) that `nodeId` no longer leads at that epoch. */
+  async notLedAt(parts: ReadonlyArray<{ p: PartitionId; e: number }>, nodeId: number): Promise<Set<PartitionId>> {
+    const ids = [...new Set(parts.map((x) => x.p))];
+    const raw = await this.opts.redis.hmget(leadershipKey(this.opts.keyPrefix), ...ids);
+    const led = new Map<PartitionId, { leader: number; epoch: number } | undefined>();
+    ids.forEach((id, i) => {
+      try {
+        const v = raw[i] ? (JSON.parse(raw[i]!) as { leader: number; epoch: number }) : undefined;
+        led.set(id, v);
+      } catch {
+        led.set(id, undefined);
+      }
+    });
+    const gone = new Set<PartitionId>();
+    for (const { p, e } of parts) {
+      const l = led.get(p);
+      if (l === undefined || l.leader !== nodeId || l.epoch !== e) gone.add(p);
+    }
+    return gone;
   }
 
   /** Forgets partitions of deleted topics. */

@@ -27,6 +27,10 @@ import type { TierManager } from '../tier/tier-manager.js';
 import { describeError } from '../errors.js';
 import type { HandoffRecord, HandoffStore } from './handoff-store.js';
 import type { Leadership } from './partition-assignment.js';
+import type { WalWriter } from '../wal/wal-writer.js';
+import type { WalRebuild } from '../wal/wal-rebuild.js';
+import { batchOffsets } from '../wal/wal-format.js';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
 
 export interface PartitionHandoffOptions {
   nodeId: number;
@@ -36,7 +40,9 @@ export interface PartitionHandoffOptions {
   /** The leadership snapshot. */
   leadership: () => ReadonlyMap<PartitionId, Leadership>;
   /** Counts and times a handoff (metrics). */
-  observe?: (direction: 'released' | 'taken-over', pauseMs?: number) => void;
+  observe?: (direction: 'released' | 'taken-over' | 'rebuilt', pauseMs?: number) => void;
+  /** Write-ahead objects (src/wal): failover of partitions whose leader died. */
+  wal?: { writer: WalWriter; rebuild: WalRebuild };
   /** How often pending handoffs are looked for even without a notification (ms). */
   pollMs?: number;
   logger: Logger;
@@ -47,6 +53,8 @@ export class PartitionHandoff {
   private readonly serving = new Map<PartitionId, number>();
   /** The leader epoch of the last handoff this broker published, per partition. */
   private readonly released = new Map<PartitionId, number>();
+  /** The leader epoch at which this broker dropped its copy of a partition it was declared dead for. */
+  private readonly discarded = new Map<PartitionId, number>();
   private readonly inFlight = new Map<PartitionId, Promise<void>>();
   private readonly idleWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -105,7 +113,8 @@ export class PartitionHandoff {
       if (this.inFlight.has(id) || this.opts.engine.spec(id) === undefined) continue;
       if (l.leader === me) {
         if (this.serving.get(id) === l.epoch) continue;
-        if (l.from === undefined || l.from === me) {
+        if (l.lost !== undefined && l.lost !== me && this.opts.wal !== undefined) this.run(id, () => this.rebuild(id, l));
+        else if (l.from === undefined || l.from === me) {
           // New here, or placed before any handoff: nothing to take over.
           this.opts.engine.unfence(id);
           this.serving.set(id, l.epoch);
@@ -113,6 +122,7 @@ export class PartitionHandoff {
       } else {
         this.serving.delete(id);
         if (l.from === me && this.released.get(id) !== l.epoch) this.run(id, () => this.release(id, l));
+        else if (l.lost === me && this.discarded.get(id) !== l.epoch) this.run(id, () => this.discard(id, l));
       }
     }
   }
@@ -158,6 +168,65 @@ export class PartitionHandoff {
       await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
       await engine.fence(id);
     }
+  }
+
+  /**
+   * Failover (the leader died; write-ahead objects): rebuilds the partition from the bucket —
+   * the offloaded log up to its manifest's end, then the dead leader's write-ahead batches from
+   * there, contiguous — re-appends those locally, stores them in this broker's own write-ahead
+   * objects (so a later failover needs only this broker's), records the rebuild, and serves.
+   */
+  private async rebuild(id: PartitionId, l: Leadership): Promise<void> {
+    const { engine, tier, handoffs, nodeId, logger } = this.opts;
+    const wal = this.opts.wal!;
+    const started = Date.now();
+    const spec = engine.spec(id);
+    if (spec === undefined || l.lost === undefined) return;
+    await tier.reloadManifest(id);
+    const from = tier.remoteEndOffset(id) ?? 0;
+    const recovered = await wal.rebuild.recover(l.lost, id, from, l.epoch - 1);
+    await engine.reopenFresh({ ...spec, initialOffset: from, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
+    // Re-append in order, in groups of at most 1 MiB of whole batches: offsets come out as they were.
+    const parts: Array<{ p: PartitionId; e: number; b: number; l: number; records: Buffer }> = [];
+    for (let i = 0; i < recovered.chunks.length; ) {
+      const group: Buffer[] = [];
+      let bytes = 0;
+      while (i < recovered.chunks.length && (group.length === 0 || bytes + recovered.chunks[i]!.length <= 1024 * 1024)) {
+        bytes += recovered.chunks[i]!.length;
+        group.push(recovered.chunks[i++]!);
+      }
+      const records = Buffer.concat(group);
+      const expected = batchOffsets(records);
+      const [r] = await engine.append(1, [{ key: id, records }]);
+      if (r === undefined || r.errorCode !== ErrorCode.NONE || r.baseOffset !== expected.b) {
+        throw new Error(`rebuilding ${id}: re-appending offsets ${expected.b}..${expected.l} answered error ${r?.errorCode} at ${r?.baseOffset}`);
+      }
+      parts.push({ p: id, e: l.epoch, b: expected.b, l: expected.l, records });
+    }
+    const outcomes = await wal.writer.append(parts);
+    if (outcomes.some((o) => o !== 'durable')) throw new Error(`rebuilding ${id}: storing the rebuilt batches answered ${outcomes.join(',')}`);
+    await handoffs.markRebuilt(id, l.epoch, nodeId);
+    if (this.opts.leadership().get(id)?.epoch !== l.epoch) return;
+    engine.unfence(id);
+    this.serving.set(id, l.epoch);
+    const ms = Date.now() - started;
+    this.opts.observe?.('rebuilt', ms);
+    logger.info({ partition: id, epoch: l.epoch, lost: l.lost, offloadedEnd: from, endOffset: recovered.endOffset, objects: recovered.objects, entries: recovered.entries, ms }, 'partition rebuilt from object storage after its leader died');
+  }
+
+  /**
+   * This broker was declared dead for the partition (paused, cut off, or restarted after a
+   * failover): its local copy may hold batches the new leader never had, so it is dropped.
+   */
+  private async discard(id: PartitionId, l: Leadership): Promise<void> {
+    const { engine, logger } = this.opts;
+    const spec = engine.spec(id);
+    if (spec === undefined) return;
+    await engine.fence(id);
+    await engine.reopenFresh({ ...spec, initialOffset: 0, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
+    await engine.fence(id);
+    this.discarded.set(id, l.epoch);
+    logger.warn({ partition: id, epoch: l.epoch, leader: l.leader }, 'this broker was declared dead for a partition that failed over: local copy dropped');
   }
 
   /** The new leader's side (see the header). */

@@ -158,20 +158,20 @@ export function observePartitionMove(kind: string, pauseMs: number): void {
 
 const brokerHandoffs = new client.Counter({
   name: 'strata_partition_handoffs_total',
-  help: 'Partitions this broker handed to another broker (released) or took over from one',
+  help: 'Partitions this broker handed to another broker (released), took over from one (taken-over), or rebuilt from object storage after their leader died (rebuilt)',
   labelNames: ['direction'],
   registers: [registry],
 });
 
 const brokerHandoffPause = new client.Histogram({
   name: 'strata_partition_handoff_pause_seconds',
-  help: 'Taken over from another broker: from the old leader refusing writes to this broker serving the partition',
+  help: 'Taken over from another broker: from the old leader refusing writes to this broker serving the partition; rebuilt: from starting the rebuild to serving',
   buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
 });
 
 /** Counts a handoff between brokers; a takeover also records its pause. */
-export function observePartitionHandoff(direction: 'released' | 'taken-over', pauseMs?: number): void {
+export function observePartitionHandoff(direction: 'released' | 'taken-over' | 'rebuilt', pauseMs?: number): void {
   brokerHandoffs.labels(direction).inc();
   if (pauseMs !== undefined) brokerHandoffPause.observe(Math.max(0, pauseMs) / 1000);
 }
