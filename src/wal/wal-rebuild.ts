@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { PartitionId } from '../ipc/partition-id.js';
 import { TierError, TierErrorCode, type ObjectStore } from '../tier/object-store.js';
+import { LOG_OVERHEAD, readBaseOffset, readBatchSize } from '../log-format/batch-header.js';
 import { decodeWalObject, walBrokerPrefix, type DecodedWalObject, type WalEntry } from './wal-format.js';
 
 const CACHE_MS = 30_000;
@@ -41,8 +42,12 @@ export class WalRebuild {
     let next = fromOffset;
     for (const { entry, object } of entries) {
       if (entry.l < next) continue; // already covered
-      if (entry.b !== next) break; // a gap (or an overlap, which the writer never produces)
-      chunks.push(object.records(entry));
+      if (entry.b > next) break; // a gap: nothing acknowledged lies beyond it
+      // The entry starts at `next`, or straddles it (a segment rolled between two of its batches):
+      // keep its batches from the one starting at `next`.
+      const records = entry.b === next ? object.records(entry) : batchesFrom(object.records(entry), next);
+      if (records === undefined) break;
+      chunks.push(records);
       next = entry.l + 1;
     }
     return { chunks, endOffset: next, objects: objects.length, entries: entries.length };
@@ -81,4 +86,16 @@ export class WalRebuild {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_GETS, keys.length) }, worker));
     return out.filter((o) => o !== undefined);
   }
+}
+
+/** The batches of `records` from the one whose base offset is `offset`; undefined when none starts there. */
+function batchesFrom(records: Buffer, offset: number): Buffer | undefined {
+  let pos = 0;
+  while (pos + LOG_OVERHEAD <= records.length) {
+    if (readBaseOffset(records, pos) === offset) return records.subarray(pos);
+    const size = readBatchSize(records, pos);
+    if (size < LOG_OVERHEAD) return undefined;
+    pos += size;
+  }
+  return undefined;
 }
