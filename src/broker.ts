@@ -177,7 +177,7 @@ export class Broker implements BrokerContext, MetricsSource {
       draining: () => requests.draining(),
       requested: () => requests.requestedLeaders(),
       handoffEpochs: () => handoffs.epochs(),
-      rebuiltEpochs: () => handoffs.rebuiltEpochs(),
+      servingEpochs: () => handoffs.servingEpochs(),
       loads: () => loads.loads(),
       serves: handoff && ((id) => handoff.serves(id)),
       intervalMs: settings.heartbeatIntervalMs,

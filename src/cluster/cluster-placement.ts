@@ -46,8 +46,8 @@ export interface ClusterPlacementOptions {
   requested: () => Promise<Map<PartitionId, number>>;
   /** Measured bytes/s per partition (optional): orders what balancing moves first. */
   loads?: () => Promise<Map<PartitionId, number>>;
-  /** The leader epoch at which each partition was last rebuilt after a failover (its new leader serves). */
-  rebuiltEpochs?: () => Promise<Map<PartitionId, number>>;
+  /** The leader epoch at which each partition's leader last recorded serving it (after a takeover or rebuild). */
+  servingEpochs?: () => Promise<Map<PartitionId, number>>;
   /** The leader epoch of each partition's last handoff. */
   handoffEpochs: () => Promise<Map<PartitionId, number>>;
   /** This broker serves the partition (partition-handoff.ts); without it: whenever it leads it. */
@@ -115,20 +115,20 @@ export class ClusterPlacement implements LeadershipView {
     const incarnation = this.opts.incarnation();
     if (incarnation === undefined) return;
     await store.refresh();
-    const [liveBrokers, draining, requested, handoffEpochs, loads, rebuiltEpochs] = await Promise.all([
+    const [liveBrokers, draining, requested, handoffEpochs, loads, servingEpochs] = await Promise.all([
       this.opts.liveBrokers(),
       this.opts.draining(),
       this.opts.requested(),
       this.opts.handoffEpochs(),
       this.opts.loads?.() ?? Promise.resolve(new Map<PartitionId, number>()),
-      this.opts.rebuiltEpochs?.() ?? Promise.resolve(new Map<PartitionId, number>()),
+      this.opts.servingEpochs?.() ?? Promise.resolve(new Map<PartitionId, number>()),
     ]);
     const current = store.all();
     // Movable: remote storage, and settled — no handoff of it under way (its last change named
     // no broker to hand over, or that handoff is published).
     const partitions: AssignablePartition[] = this.opts.partitions().map((p) => {
       const l = current.get(p.id);
-      const settled = l === undefined || ((l.from === undefined || handoffEpochs.get(p.id) === l.epoch) && (l.lost === undefined || rebuiltEpochs.get(p.id) === l.epoch));
+      const settled = l === undefined || ((l.from === undefined || handoffEpochs.get(p.id) === l.epoch) && (l.lost === undefined || servingEpochs.get(p.id) === l.epoch));
       return { id: p.id, movable: p.remote && settled, failover: p.failover === true, load: loads.get(p.id) };
     });
     const changes = planAssignment({ liveBrokers, draining, partitions, current, requested });
@@ -138,7 +138,7 @@ export class ClusterPlacement implements LeadershipView {
       if (c.reason !== 'failover' || c.from === undefined) continue;
       const dead = current.get(c.id);
       if (dead?.from !== undefined && handoffEpochs.get(c.id) !== dead.epoch) c.source = { handoffFrom: dead.from };
-      else if (dead?.lost !== undefined && rebuiltEpochs.get(c.id) !== dead.epoch) c.source = { lost: dead.lost };
+      else if (dead?.lost !== undefined && servingEpochs.get(c.id) !== dead.epoch) c.source = { lost: dead.lost };
       else c.source = { lost: c.from };
     }
     if (changes.length === 0) return;

@@ -20,8 +20,8 @@ import { leadershipKey } from './leadership-store.js';
 export function handoffsKey(prefix: string): string {
   return `${prefix}cluster:handoffs`;
 }
-export function rebuiltEpochsKey(prefix: string): string {
-  return `${prefix}cluster:rebuilt-epochs`;
+export function servingKey(prefix: string): string {
+  return `${prefix}cluster:serving`;
 }
 export function handoffEpochsKey(prefix: string): string {
   return `${prefix}cluster:handoff-epochs`;
@@ -72,15 +72,15 @@ return 1
 `;
 
 /**
- * KEYS[1] leadership hash, KEYS[2] rebuilt epochs hash; ARGV[1] field, ARGV[2] epoch, ARGV[3]
- * the writer's node id. 1 when written; 0 when the writer does not lead at that epoch.
+ * KEYS[1] leadership hash, KEYS[2] serving hash; ARGV[1] field, ARGV[2] epoch, ARGV[3] the
+ * writer's node id. 1 when written; 0 when the writer does not lead at that epoch.
  */
-export const WRITE_REBUILT_LUA = `
+export const WRITE_SERVING_LUA = `
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return 0 end
 local ok, l = pcall(cjson.decode, cur)
 if not ok or type(l) ~= 'table' or tonumber(l.epoch) ~= tonumber(ARGV[2]) or tonumber(l.leader) ~= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ':' .. ARGV[2])
 return 1
 `;
 
@@ -146,21 +146,32 @@ export class HandoffStore {
   }
 
   /**
-   * Records that `nodeId` rebuilt the partition after a failover and serves it at `epoch` (its
-   * write-ahead objects now hold everything the dead leader's did). Rejects with
+   * Records that `nodeId` serves the partition at `epoch`: it took it over or rebuilt it, and its
+   * local log (and write-ahead objects) are from now on the partition's truth at that epoch — a
+   * restart of it keeps them, a later handoff seals them. Rejects with
    * STRATA_ERR_STALE_LEADER_EPOCH when it no longer leads at that epoch.
    */
-  async markRebuilt(id: PartitionId, epoch: number, nodeId: number): Promise<void> {
+  async markServing(id: PartitionId, epoch: number, nodeId: number): Promise<void> {
     const { redis, keyPrefix } = this.opts;
-    const written = await redis.eval(WRITE_REBUILT_LUA, 2, leadershipKey(keyPrefix), rebuiltEpochsKey(keyPrefix), id, String(epoch), String(nodeId));
-    if (written !== 1) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `rebuild of ${id} at epoch ${epoch} not recorded: the partition's leadership changed`);
+    const written = await redis.eval(WRITE_SERVING_LUA, 2, leadershipKey(keyPrefix), servingKey(keyPrefix), id, String(epoch), String(nodeId));
+    if (written !== 1) throw new StrataError('STRATA_ERR_STALE_LEADER_EPOCH', `serving ${id} at epoch ${epoch} not recorded: the partition's leadership changed`);
     await redis.publish(movesChannel(keyPrefix), id).catch(() => undefined);
   }
 
-  /** The leader epoch at which each partition was last rebuilt. */
-  async rebuiltEpochs(): Promise<Map<PartitionId, number>> {
-    const raw = await this.opts.redis.hgetall(rebuiltEpochsKey(this.opts.keyPrefix));
-    return new Map(Object.entries(raw).map(([id, epoch]) => [id as PartitionId, Number(epoch)]));
+  /** Who last recorded serving the partition, at which epoch. */
+  async servingOf(id: PartitionId): Promise<{ node: number; epoch: number } | undefined> {
+    return parseServing(await this.opts.redis.hget(servingKey(this.opts.keyPrefix), id));
+  }
+
+  /** The epoch each partition was last recorded served at (the controller's "settled" check). */
+  async servingEpochs(): Promise<Map<PartitionId, number>> {
+    const raw = await this.opts.redis.hgetall(servingKey(this.opts.keyPrefix));
+    const out = new Map<PartitionId, number>();
+    for (const [id, v] of Object.entries(raw)) {
+      const s = parseServing(v);
+      if (s !== undefined) out.set(id as PartitionId, s.epoch);
+    }
+    return out;
   }
 
   /** The partitions (of those given, with the epoch appended at) that `nodeId` no longer leads at that epoch. */
@@ -188,6 +199,11 @@ export class HandoffStore {
   async forget(ids: readonly PartitionId[]): Promise<void> {
     if (ids.length === 0) return;
     const { redis, keyPrefix } = this.opts;
-    await redis.multi().hdel(handoffsKey(keyPrefix), ...ids).hdel(handoffEpochsKey(keyPrefix), ...ids).exec();
+    await redis.multi().hdel(handoffsKey(keyPrefix), ...ids).hdel(handoffEpochsKey(keyPrefix), ...ids).hdel(servingKey(keyPrefix), ...ids).exec();
   }
+}
+
+function parseServing(v: string | null | undefined): { node: number; epoch: number } | undefined {
+  const m = v ? /^(-?\d+):(\d+)$/.exec(v) : null;
+  return m ? { node: Number(m[1]), epoch: Number(m[2]) } : undefined;
 }

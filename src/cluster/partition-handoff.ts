@@ -1,7 +1,7 @@
 // Thread: main. Moves a partition of a remote-storage topic between brokers, on both ends,
-// following the leadership snapshot (leadership-store.ts) and the handoff records
-// (handoff-store.ts). A change the controller made by drain, reassign or balance names the
-// previous leader in `from`:
+// following the leadership snapshot (leadership-store.ts), the handoff records and the serving
+// marks (handoff-store.ts). A change the controller made by drain, reassign or balance names the
+// previous leader in `from`; a failover names the dead leader in `lost`.
 //
 //   old leader (leadership names it in `from`, no handoff of this epoch yet):
 //     1. fence: appends are refused from now on, the ones under way finish;
@@ -9,17 +9,24 @@
 //     3. offload: every sealed segment is uploaded — the bucket now holds the whole log;
 //     4. publish the handoff {epoch, endOffset, producer state} (fenced in Redis by the
 //        leadership's epoch and `from`), then drop the local copy (kept: producer state).
-//     A broker that never took the partition over itself (the handoff it was to take over from
-//     is newer than its local log) forwards that handoff instead: it holds nothing newer.
-//   new leader (leadership names it leader, with `from` another broker):
+//     A broker that was handed the partition at the previous epoch but never served it (no
+//     serving mark of its own at that epoch) forwards that handoff instead: it holds nothing newer.
+//   new leader after a handoff (leadership names it leader, `from` another broker):
 //     refuses requests (NOT_LEADER_OR_FOLLOWER, retriable) until the handoff of its epoch is
-//     published, then reloads the partition's manifest and — unless its local log already
-//     reaches the handoff's end (it was the last to write) — reopens the partition empty at the
-//     handoff's end offset with the producer state, and serves. Offsets below that end are
-//     read from the bucket (tier-manager.ts).
+//     published, then reloads the partition's manifest, reopens the partition empty at the
+//     handoff's end offset with the producer state, records serving it, and serves. Offsets
+//     below that end are read from the bucket (tier-manager.ts).
+//   new leader after a failover (`lost` the dead broker; write-ahead objects, src/wal):
+//     rebuilds the partition from the bucket — offloaded segments, then the dead broker's
+//     write-ahead batches — stores the rebuilt batches in its own write-ahead objects, records
+//     serving it, and serves.
+//   a broker named in `lost` (it was declared dead and is back): drops its local copy, which may
+//     hold batches nobody acknowledged.
+//   a broker restarting while it leads: its own serving mark at the current epoch says its local
+//     log is the partition's; it serves it as it is.
 //
 // A broker that dies mid-handoff finishes it when it restarts (the leadership still names it);
-// until then the partition is unavailable, as any partition of a dead broker is before issue 16.
+// until then the partition waits for it.
 import type { Logger } from 'pino';
 import type { PartitionId } from '../ipc/partition-id.js';
 import type { PartitionEngine } from '../partitions/partition-engine.js';
@@ -113,12 +120,11 @@ export class PartitionHandoff {
       if (this.inFlight.has(id) || this.opts.engine.spec(id) === undefined) continue;
       if (l.leader === me) {
         if (this.serving.get(id) === l.epoch) continue;
-        if (l.lost !== undefined && l.lost !== me && this.opts.wal !== undefined) this.run(id, () => this.rebuild(id, l));
-        else if (l.from === undefined || l.from === me) {
+        if ((l.from === undefined || l.from === me) && l.lost === undefined) {
           // New here, or placed before any handoff: nothing to take over.
           this.opts.engine.unfence(id);
           this.serving.set(id, l.epoch);
-        } else this.run(id, () => this.takeOver(id, l));
+        } else this.run(id, () => this.startServing(id, l));
       } else {
         this.serving.delete(id);
         if (l.from === me && this.released.get(id) !== l.epoch) this.run(id, () => this.release(id, l));
@@ -147,10 +153,12 @@ export class PartitionHandoff {
       this.released.set(id, l.epoch); // published before a restart
       return;
     }
-    const localEnd = engine.state(id)?.highWatermark ?? 0;
+    // The previous leadership (epoch - 1) was a handoff to this broker that it never took over:
+    // it holds nothing newer than that handoff, which it passes on.
+    const mark = await handoffs.servingOf(id);
+    const servedPrevious = mark?.node === nodeId && mark.epoch === l.epoch - 1;
     let record: HandoffRecord;
-    if (previous !== undefined && previous.epoch < l.epoch && localEnd < previous.endOffset) {
-      // Never taken over here: the log ends where the previous handoff said.
+    if (previous !== undefined && previous.epoch === l.epoch - 1 && !servedPrevious) {
       record = { ...previous, epoch: l.epoch, from: nodeId, fencedAtMs };
     } else {
       const end = await engine.sealForHandoff(id);
@@ -177,7 +185,7 @@ export class PartitionHandoff {
    * objects (so a later failover needs only this broker's), records the rebuild, and serves.
    */
   private async rebuild(id: PartitionId, l: Leadership): Promise<void> {
-    const { engine, tier, handoffs, nodeId, logger } = this.opts;
+    const { engine, tier, logger } = this.opts;
     const wal = this.opts.wal!;
     const started = Date.now();
     const spec = engine.spec(id);
@@ -205,10 +213,6 @@ export class PartitionHandoff {
     }
     const outcomes = await wal.writer.append(parts);
     if (outcomes.some((o) => o !== 'durable')) throw new Error(`rebuilding ${id}: storing the rebuilt batches answered ${outcomes.join(',')}`);
-    await handoffs.markRebuilt(id, l.epoch, nodeId);
-    if (this.opts.leadership().get(id)?.epoch !== l.epoch) return;
-    engine.unfence(id);
-    this.serving.set(id, l.epoch);
     const ms = Date.now() - started;
     this.opts.observe?.('rebuilt', ms);
     logger.info({ partition: id, epoch: l.epoch, lost: l.lost, offloadedEnd: from, endOffset: recovered.endOffset, objects: recovered.objects, entries: recovered.entries, ms }, 'partition rebuilt from object storage after its leader died');
@@ -229,27 +233,45 @@ export class PartitionHandoff {
     logger.warn({ partition: id, epoch: l.epoch, leader: l.leader }, 'this broker was declared dead for a partition that failed over: local copy dropped');
   }
 
-  /** The new leader's side (see the header). */
-  private async takeOver(id: PartitionId, l: Leadership): Promise<void> {
+  /**
+   * This broker leads the partition after a handoff or a failover: unless it already recorded
+   * serving it at this epoch (a restart: its local log is the partition's), it takes the
+   * partition over or rebuilds it, records serving it (handoff-store.ts), then serves.
+   */
+  private async startServing(id: PartitionId, l: Leadership): Promise<void> {
+    const { engine, handoffs, nodeId } = this.opts;
+    const mark = await handoffs.servingOf(id);
+    const restarted = mark?.node === nodeId && mark.epoch === l.epoch;
+    if (!restarted) {
+      if (l.lost !== undefined) {
+        if (this.opts.wal === undefined) return;
+        await this.rebuild(id, l);
+      } else if (!(await this.takeOver(id, l))) return;
+      await handoffs.markServing(id, l.epoch, nodeId);
+    }
+    if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
+    engine.unfence(id);
+    this.serving.set(id, l.epoch);
+  }
+
+  /**
+   * The new leader's side of a handoff (see the header): false until the handoff of this epoch
+   * is published. The local copy is always replaced: it is an older leadership's at best.
+   */
+  private async takeOver(id: PartitionId, l: Leadership): Promise<boolean> {
     const { engine, tier, handoffs, logger } = this.opts;
     const record = await handoffs.get(id);
-    if (record === undefined || record.epoch !== l.epoch) return; // not published yet: a notification or the poll brings it
-    await tier.reloadManifest(id);
-    const local = engine.state(id);
+    if (record === undefined || record.epoch !== l.epoch) return false; // not published yet: a notification or the poll brings it
     const spec = engine.spec(id);
-    if (spec === undefined) return;
-    const reopened = local === undefined || local.highWatermark < record.endOffset;
-    if (reopened) {
-      await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
-      if (record.deleteRecordsOffset > 0) await engine.deleteRecords([{ key: id, offset: record.deleteRecordsOffset }]);
-    }
+    if (spec === undefined) return false;
+    await tier.reloadManifest(id);
+    await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
+    if (record.deleteRecordsOffset > 0) await engine.deleteRecords([{ key: id, offset: record.deleteRecordsOffset }]);
     const remoteEnd = tier.remoteEndOffset(id);
     if (record.endOffset > 0 && (remoteEnd ?? 0) < record.endOffset) logger.warn({ partition: id, remoteEnd, endOffset: record.endOffset }, 'taking a partition over: the bucket ends below the handoff (remote retention?)');
-    engine.unfence(id);
-    if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
-    this.serving.set(id, l.epoch);
     const pauseMs = Date.now() - record.fencedAtMs;
     this.opts.observe?.('taken-over', pauseMs);
-    logger.info({ partition: id, epoch: l.epoch, from: record.from, endOffset: record.endOffset, reopened, pauseMs }, 'partition taken over from another broker');
+    logger.info({ partition: id, epoch: l.epoch, from: record.from, endOffset: record.endOffset, pauseMs }, 'partition taken over from another broker');
+    return true;
   }
 }
