@@ -32,9 +32,13 @@ export class WalRebuild {
     private readonly logger: Logger,
   ) {}
 
-  /** Batches of `id` that `broker` made durable with a leader epoch up to `maxEpoch`, from `fromOffset` on. */
-  async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number): Promise<RecoveredBatches> {
-    const objects = await this.objectsOf(broker);
+  /**
+   * Batches of `id` that `broker` made durable with a leader epoch up to `maxEpoch`, from
+   * `fromOffset` on. `listedAfterMs`: when this broker learned of the failover — a listing of the
+   * dead broker's objects started before then may miss its last ones, so it is not reused.
+   */
+  async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number, listedAfterMs: number): Promise<RecoveredBatches> {
+    const objects = await this.objectsOf(broker, listedAfterMs);
     const entries: Array<{ entry: WalEntry; object: DecodedWalObject }> = [];
     for (const object of objects) for (const entry of object.header.entries) if (entry.p === id && entry.l >= fromOffset && entry.e <= maxEpoch) entries.push({ entry, object });
     entries.sort((a, b) => a.entry.b - b.entry.b);
@@ -58,9 +62,9 @@ export class WalRebuild {
     this.cache.delete(broker);
   }
 
-  private objectsOf(broker: number): Promise<DecodedWalObject[]> {
+  private objectsOf(broker: number, listedAfterMs: number): Promise<DecodedWalObject[]> {
     const hit = this.cache.get(broker);
-    if (hit && Date.now() - hit.atMs < CACHE_MS) return hit.objects;
+    if (hit && hit.atMs >= listedAfterMs && Date.now() - hit.atMs < CACHE_MS) return hit.objects;
     const objects = this.load(broker);
     this.cache.set(broker, { atMs: Date.now(), objects });
     objects.catch(() => this.cache.delete(broker));

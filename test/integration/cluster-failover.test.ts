@@ -15,6 +15,11 @@ import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingProducer } from '../helpers/streaming-clients.js';
 import { uniqueTopic } from '../helpers/topics.js';
+import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
+import { encodeRecordBatch } from '../../src/protocol/records.js';
+import { RawKafkaConnection } from '../helpers/raw-kafka.js';
+import { produce } from '../helpers/raw-requests.js';
+import { kcatProduce } from '../helpers/kcat.js';
 
 let s3: S3Target;
 useS3Target(startS3Target, (target) => {
@@ -112,4 +117,44 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     expect(brokers.get(victimId)!.logs()).toMatch(/local copy dropped/);
     expect(await readAll(brokers.get(victimId)!, topic, PARTITIONS)).toEqual(range(producer.sent));
   }, 240_000);
+
+  it('a leader paused past its session (SIGSTOP) and resumed acknowledges nothing after its partitions moved, and its write is never read', async () => {
+    const b1 = brokers.get(1)!;
+    const zombieTopic = uniqueTopic('zombie');
+    await createTopicOn(b1.bootstrap, zombieTopic, 3);
+    const placed = await waitFor(async () => {
+      const l = await leadersOf(b1, zombieTopic);
+      return l.length === 3 && !l.includes(-1) && l.some((x) => x !== 1) ? l : undefined;
+    }, { timeoutMs: 20_000, what: 'leaders for every partition' });
+    const q = placed.findIndex((x) => x !== 1);
+    const zombieId = placed[q]!;
+    const zombie = brokers.get(zombieId)!;
+    const conn = await RawKafkaConnection.connect(zombie.host, zombie.port);
+    try {
+      await kcatProduce(b1.bootstrap, zombieTopic, Array.from({ length: 10 }, (_, i) => `before-${i}`).join('\n') + '\n', { partition: q });
+      process.kill(zombie.pid, 'SIGSTOP');
+      try {
+        await waitFor(async () => {
+          const l = await leadersOf(b1, zombieTopic);
+          return l[q] !== zombieId && l[q] !== -1 ? true : undefined;
+        }, { timeoutMs: 30_000, what: 'the paused leader’s partition to fail over' });
+        await kcatProduce(b1.bootstrap, zombieTopic, Array.from({ length: 10 }, (_, i) => `after-${i}`).join('\n') + '\n', { partition: q });
+      } catch (err) {
+        process.kill(zombie.pid, 'SIGCONT');
+        throw err;
+      }
+      // A produce already waiting in the paused broker's socket when it resumes: it still
+      // believes it leads the partition, appends, and must not acknowledge.
+      const stray = produce(conn, zombieTopic, q, encodeRecordBatch({ records: [{ key: null, value: Buffer.from('zombie-write') }] }), { acks: -1 });
+      process.kill(zombie.pid, 'SIGCONT');
+      expect((await stray).errorCode).not.toBe(ErrorCode.NONE);
+      expect((await produce(conn, zombieTopic, q, encodeRecordBatch({ records: [{ key: null, value: Buffer.from('zombie-write-2') }] }), { acks: -1 })).errorCode).not.toBe(ErrorCode.NONE);
+    } finally {
+      conn.close();
+    }
+    // It learns it was declared dead for the partition and drops its copy.
+    await waitFor(() => zombie.logs().includes('local copy dropped') || undefined, { timeoutMs: 20_000, what: 'the resumed broker to drop its stale copy' });
+    const values = (await kcatConsumeJson(b1.bootstrap, zombieTopic, { partition: q, timeoutMs: 30_000 })).map((r) => r.payload);
+    expect(values).toEqual([...Array.from({ length: 10 }, (_, i) => `before-${i}`), ...Array.from({ length: 10 }, (_, i) => `after-${i}`)]);
+  }, 120_000);
 });

@@ -159,13 +159,18 @@ describe('WalRebuild', () => {
     await w.append([part(p(0), 20, 2)]); // after a gap
     const rebuild = new WalRebuild(store as unknown as ObjectStore, 'x/', logger);
     // From 3: the first entry straddles it (a segment rolled between its two batches).
-    const r = await rebuild.recover(7, p(0), 3, 1);
+    const r = await rebuild.recover(7, p(0), 3, 1, 0);
     expect(r.endOffset).toBe(10);
     expect(r.chunks.map((c) => batchOffsets(c))).toEqual([{ b: 3, l: 4 }, { b: 5, l: 9 }]);
-    expect((await rebuild.recover(7, p(0), 0, 1)).chunks.map((c) => batchOffsets(c))).toEqual([{ b: 0, l: 4 }, { b: 5, l: 9 }]);
+    expect((await rebuild.recover(7, p(0), 0, 1, 0)).chunks.map((c) => batchOffsets(c))).toEqual([{ b: 0, l: 4 }, { b: 5, l: 9 }]);
     // From 2: no batch starts there — nothing can be stitched.
-    expect((await rebuild.recover(7, p(0), 2, 1)).endOffset).toBe(2);
-    expect((await rebuild.recover(7, p(0), 10, 1)).chunks).toEqual([]);
-    expect((await rebuild.recover(8, p(0), 0, 1)).endOffset).toBe(0);
+    expect((await rebuild.recover(7, p(0), 2, 1, 0)).endOffset).toBe(2);
+    expect((await rebuild.recover(7, p(0), 10, 1, 0)).chunks).toEqual([]);
+    expect((await rebuild.recover(8, p(0), 0, 1, 0)).endOffset).toBe(0);
+    // A listing made before the failover was learned of is not reused: later objects are found.
+    await w.append([part(p(0), 12, 8)]);
+    expect((await rebuild.recover(7, p(0), 10, 1, 0)).endOffset).toBe(10); // cached: 10..11 is epoch 9
+    const fresh = await rebuild.recover(7, p(0), 12, 1, Date.now() + 1);
+    expect(fresh.endOffset).toBe(22);
   });
 });
