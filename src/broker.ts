@@ -200,6 +200,10 @@ export class Broker implements BrokerContext, MetricsSource {
       handoff?.reconcile();
       host();
     });
+    store.onDataLoss(() => {
+      handoff?.reseedAfterLoss().catch((err: unknown) => logger.warn({ err }, 'writing serving marks and handoffs back failed'));
+      placement.poke();
+    });
     handoffs.onWritten(() => {
       handoff?.reconcile();
       placement.poke();

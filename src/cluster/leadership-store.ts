@@ -48,6 +48,27 @@ for i = 2, #ARGV, 3 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2]) end
 return {1, redis.call('INCR', KEYS[3])}
 `;
 
+/**
+ * Redis lost its data: a broker writes back what its snapshot holds. KEYS[1] leadership hash,
+ * KEYS[2] version counter; ARGV[1] version floor, ARGV[2] channel, then (field, epoch, json)
+ * triples — each written only where absent or holding a lower epoch. Answers the new version.
+ */
+export const RESEED_LEADERSHIP_LUA = `
+for i = 3, #ARGV, 3 do
+  local stored = redis.call('HGET', KEYS[1], ARGV[i])
+  local lower = true
+  if stored then
+    local ok, old = pcall(cjson.decode, stored)
+    if ok and type(old) == 'table' and tonumber(old.epoch) >= tonumber(ARGV[i + 1]) then lower = false end
+  end
+  if lower then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2]) end
+end
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end
+local v = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[2], tostring(v))
+return v
+`;
+
 const leadershipSchema = z.object({ leader: z.number().int(), epoch: z.number().int().min(0), from: z.number().int().optional(), lost: z.number().int().optional() });
 
 export interface LeadershipStoreOptions {
@@ -64,6 +85,7 @@ export class LeadershipStore {
   private timer: NodeJS.Timeout | undefined;
   private subscriber: Redis | undefined;
   private readonly listeners: Array<() => void> = [];
+  private readonly lossListeners: Array<() => void> = [];
   private refreshing: Promise<void> | undefined;
 
   constructor(private readonly opts: LeadershipStoreOptions) {}
@@ -101,6 +123,11 @@ export class LeadershipStore {
     this.listeners.push(listener);
   }
 
+  /** Called after this broker wrote its snapshot back because Redis lost the leadership. */
+  onDataLoss(listener: () => void): void {
+    this.lossListeners.push(listener);
+  }
+
   /**
    * The controller's write of a plan (partition-assignment.ts). Rejects with
    * STRATA_ERR_NOT_CONTROLLER when `incarnation` does not hold the controller lease, and
@@ -124,11 +151,26 @@ export class LeadershipStore {
     return this.refreshing;
   }
 
+  private async reseed(found: number): Promise<void> {
+    const { redis, keyPrefix, logger } = this.opts;
+    const args: string[] = [String(this.version), leadershipChannel(keyPrefix)];
+    for (const [id, l] of this.snapshot) args.push(id, String(l.epoch), JSON.stringify(l));
+    const version = Number(await redis.eval(RESEED_LEADERSHIP_LUA, 2, leadershipKey(keyPrefix), leadershipVersionKey(keyPrefix), ...args));
+    logger.warn({ found, loaded: this.version, reseeded: version, partitions: this.snapshot.size }, 'partition leadership in Redis went backwards (Redis lost its data): wrote this broker\'s view back');
+    this.version = -1; // the next refresh loads the merged hash
+    for (const l of this.lossListeners) l();
+  }
+
   private async load(): Promise<void> {
     const { redis, keyPrefix, logger } = this.opts;
     try {
       const version = Number((await redis.get(leadershipVersionKey(keyPrefix))) ?? 0);
       if (version === this.version) return;
+      if (version < this.version) {
+        // Redis lost its data (restart without persistence, FLUSHDB): epochs must not go back.
+        await this.reseed(version);
+        return;
+      }
       const raw = await redis.hgetall(leadershipKey(keyPrefix));
       const next = new Map<PartitionId, Leadership>();
       for (const [field, json] of Object.entries(raw)) {
@@ -138,6 +180,12 @@ export class LeadershipStore {
         } catch {
           // malformed: skipped (never written by Strata)
         }
+      }
+      // Never below what this broker saw: a partition's epoch only grows (a stale or partial
+      // reload keeps the higher entry until Redis catches up).
+      for (const [id, mine] of this.snapshot) {
+        const theirs = next.get(id);
+        if (theirs === undefined || theirs.epoch < mine.epoch) next.set(id, mine);
       }
       this.snapshot = next;
       this.version = version;

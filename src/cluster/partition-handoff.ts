@@ -60,6 +60,8 @@ export class PartitionHandoff {
   private readonly serving = new Map<PartitionId, number>();
   /** The leader epoch of the last handoff this broker published, per partition. */
   private readonly released = new Map<PartitionId, number>();
+  /** The last handoff this broker published per partition (written back if Redis loses it). */
+  private readonly releasedRecords = new Map<PartitionId, HandoffRecord>();
   /** The leader epoch at which this broker dropped its copy of a partition it was declared dead for. */
   private readonly discarded = new Map<PartitionId, number>();
   /** When this broker first saw each failover it is to rebuild (partition:epoch → ms). */
@@ -102,6 +104,24 @@ export class PartitionHandoff {
       if (l.leader !== this.opts.nodeId && l.from === this.opts.nodeId && this.released.get(id) !== l.epoch) return false;
     }
     return this.inFlight.size === 0;
+  }
+
+  /**
+   * Redis lost its data and the leadership was written back: writes back what this broker knows
+   * of the rest — its serving marks and the handoffs it published — so restarts and handoffs
+   * under way go on as before (each write is fenced by the leadership as usual).
+   */
+  async reseedAfterLoss(): Promise<void> {
+    const { handoffs, nodeId, logger } = this.opts;
+    let marks = 0;
+    let records = 0;
+    for (const [id, epoch] of this.serving) {
+      if (await handoffs.markServing(id, epoch, nodeId).then(() => true, () => false)) marks++;
+    }
+    for (const [id, record] of this.releasedRecords) {
+      if (await handoffs.write(id, record).then(() => true, () => false)) records++;
+    }
+    logger.warn({ servingMarks: marks, handoffs: records }, 'Redis lost its data: serving marks and handoffs of this broker written back');
   }
 
   /** Resolves at the next handoff finished here (or after `ms`). */
@@ -173,6 +193,7 @@ export class PartitionHandoff {
     }
     await handoffs.write(id, record);
     this.released.set(id, l.epoch);
+    this.releasedRecords.set(id, record);
     this.opts.observe?.('released');
     logger.info({ partition: id, epoch: l.epoch, to: l.leader, endOffset: record.endOffset, ms: Date.now() - fencedAtMs }, 'partition handed over to another broker');
     // The bucket holds it all: drop the local copy, keeping the producer state for a later return.

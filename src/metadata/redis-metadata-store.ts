@@ -6,6 +6,10 @@
 //   deleted-topic-ids  set     ids of deleted topics whose remote objects may remain
 //   producer-ids       counter INCRBY PRODUCER_ID_BLOCK: each broker allocates from its own block
 //   changes            pub/sub channel: {version, kind, name} after each write
+// Redis losing its data (a restart without persistence, FLUSHDB) shows as the version going
+// backwards: every broker then writes its snapshot back (RESEED_LUA: topics and tombstones only
+// where absent, the cluster id only when absent, the version and the producer-id counter only
+// raised), so metadata, versions and producer ids never go backwards.
 // Every write is one Lua script (check, write, INCR version, PUBLISH), so two brokers creating
 // the same topic at once yield one topic: the loser gets the winner's record. Reads never touch
 // Redis: they come from a snapshot, reloaded (HGETALL in one MULTI with the version) when a
@@ -98,6 +102,20 @@ return {1, updated, v}
 `;
 
 // KEYS[1] deleted ids, KEYS[2] version; ARGV[1] topic id, ARGV[2] channel. → {removed 0|1, version}
+// KEYS[1] topics, KEYS[2] version, KEYS[3] deleted ids, KEYS[4] cluster id, KEYS[5] producer ids;
+// ARGV[1] version floor, ARGV[2] cluster id, ARGV[3] producer-id floor, ARGV[4] channel,
+// ARGV[5] JSON {name: record JSON}, ARGV[6] JSON [deleted topic ids]. → the new version.
+const RESEED_LUA = `
+redis.call('SET', KEYS[4], ARGV[2], 'NX')
+for name, rec in pairs(cjson.decode(ARGV[5])) do redis.call('HSETNX', KEYS[1], name, rec) end
+for _, id in ipairs(cjson.decode(ARGV[6])) do redis.call('SADD', KEYS[3], id) end
+if tonumber(redis.call('GET', KEYS[5]) or '0') < tonumber(ARGV[3]) then redis.call('SET', KEYS[5], ARGV[3]) end
+if tonumber(redis.call('GET', KEYS[2]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1]) end
+local v = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[4], cjson.encode({version = v, kind = 'reseeded', name = ''}))
+return v
+`;
+
 const FORGET_LUA = `
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {0, tonumber(redis.call('GET', KEYS[2]) or '0')} end
 local v = redis.call('INCR', KEYS[2])
@@ -112,6 +130,7 @@ interface RedisWithScripts {
   strataMetaDelete(topics: string, version: string, deleted: string, name: string, topicId: string, tombstone: string, channel: string): Promise<ScriptReply>;
   strataMetaAlter(topics: string, version: string, name: string, field: 'partitions' | 'configs', value: string, channel: string): Promise<ScriptReply>;
   strataMetaForget(deleted: string, version: string, topicId: string, channel: string): Promise<[number, number]>;
+  strataMetaReseed(topics: string, version: string, deleted: string, clusterId: string, producerIds: string, floor: string, id: string, pidFloor: string, channel: string, topicsJson: string, deletedJson: string): Promise<number>;
 }
 
 const unavailable = (message: string, cause?: unknown) => new StrataError('STRATA_ERR_METADATA_STORE_UNAVAILABLE', message, { cause });
@@ -159,6 +178,7 @@ export class RedisMetadataStore implements MetadataStore {
     this.redis.defineCommand('strataMetaDelete', { numberOfKeys: 3, lua: DELETE_LUA });
     this.redis.defineCommand('strataMetaAlter', { numberOfKeys: 2, lua: ALTER_LUA });
     this.redis.defineCommand('strataMetaForget', { numberOfKeys: 2, lua: FORGET_LUA });
+    this.redis.defineCommand('strataMetaReseed', { numberOfKeys: 5, lua: RESEED_LUA });
     this.redis.on('error', (err: Error) => this.logError(err, 'redis error (metadata)'));
     // Back after a disconnection: whatever changed meanwhile is loaded now.
     this.redis.on('ready', () => {
@@ -242,10 +262,27 @@ export class RedisMetadataStore implements MetadataStore {
     try {
       const v = Number((await this.redis.get(this.keys.version)) ?? 0);
       if (v > this.version) this.reloadInBackground();
-      else if (v < this.version) this.logError(new Error(`version ${v} in Redis is below the loaded ${this.version}: Redis lost data; keeping the loaded metadata`), 'metadata version went backwards');
+      else if (v < Math.max(this.version, this.ownWriteVersion)) await this.reseed(v);
     } catch (err) {
       this.logError(err as Error, 'metadata version poll failed');
     }
+  }
+
+  /**
+   * Redis lost data (its version is below what this broker loaded or wrote): writes this
+   * broker's snapshot back — never over what is there — with the version and the producer-id
+   * counter raised to at least what this broker saw, then reloads.
+   */
+  private async reseed(found: number): Promise<void> {
+    const floor = Math.max(this.version, this.ownWriteVersion);
+    const topics: Record<string, string> = {};
+    for (const [name, t] of this.topics) topics[name] = JSON.stringify(t);
+    const version = await this.scripts.strataMetaReseed(
+      this.keys.topics, this.keys.version, this.keys.deleted, this.keys.clusterId, this.keys.producerIds,
+      String(floor), this.storedClusterId ?? newClusterId(), String(this.pidEnd), this.keys.channel, JSON.stringify(topics), JSON.stringify(this.deleted),
+    );
+    this.opts.logger?.warn({ found, loaded: floor, reseeded: version, topics: this.topics.size }, 'metadata version in Redis went backwards (Redis lost its data): wrote this broker\'s metadata back');
+    this.reloadInBackground();
   }
 
   private reloadInBackground(): void {
