@@ -227,7 +227,8 @@ export class Broker implements BrokerContext, MetricsSource {
       flushBytes: this.config['wal.flush.bytes'],
       ackTimeoutMs: this.config['wal.ack.timeout.ms'],
       maxPendingBytes: this.config['wal.max.pending.bytes'],
-      stillLeads: (parts) => handoffs.notLedAt(parts, this.nodeId),
+      commit: (key, parts) => handoffs.commitWal(key, parts, this.nodeId),
+      forgetCommits: (keys) => handoffs.forgetWalCommits(this.nodeId, keys),
       offloadedEnd: (id) => tier.remoteEndOffset(id),
       logger: logger.child({ component: 'wal' }),
     });
@@ -243,7 +244,11 @@ export class Broker implements BrokerContext, MetricsSource {
       writer.gc().catch((err: unknown) => logger.debug({ err }, 'deleting offloaded write-ahead objects failed; retried'));
     }, 5_000);
     this.walGcTimer.unref();
-    return { writer, rebuild: new WalRebuild(tier.store, prefix, logger.child({ component: 'wal' })) };
+    // Redis lost its data: this broker's commits go back too (a rebuild uses committed batches only).
+    store.onDataLoss(() => {
+      handoffs.restoreWalCommits(this.nodeId, writer.commits()).catch((err: unknown) => logger.warn({ err }, 'writing write-ahead commits back failed'));
+    });
+    return { writer, rebuild: new WalRebuild(tier.store, prefix, logger.child({ component: 'wal' }), (broker) => handoffs.walCommits(broker)) };
   }
 
   get clusterId(): string {

@@ -23,6 +23,10 @@ export function handoffsKey(prefix: string): string {
 export function servingKey(prefix: string): string {
   return `${prefix}cluster:serving`;
 }
+/** Per broker: write-ahead object key → the partitions whose batches in it are committed. */
+export function walCommitsKey(prefix: string, nodeId: number): string {
+  return `${prefix}cluster:wal-commits:${nodeId}`;
+}
 export function handoffEpochsKey(prefix: string): string {
   return `${prefix}cluster:handoff-epochs`;
 }
@@ -82,6 +86,30 @@ local ok, l = pcall(cjson.decode, cur)
 if not ok or type(l) ~= 'table' or tonumber(l.epoch) ~= tonumber(ARGV[2]) or tonumber(l.leader) ~= tonumber(ARGV[3]) then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3] .. ':' .. ARGV[2])
 return 1
+`;
+
+/**
+ * Commits a stored write-ahead object, atomically with the leadership check: KEYS[1] leadership
+ * hash, KEYS[2] the writer's commits hash; ARGV[1] object key, ARGV[2] writer node id, then
+ * (partition, epoch) pairs. Partitions the writer still leads at that epoch are recorded as
+ * committed for the object; answers the others. Because the controller's leadership writes are
+ * Lua steps on the same Redis, a commit is either before a partition moved (and a rebuild uses
+ * it) or fails (and the batches are never acknowledged, and never used).
+ */
+export const COMMIT_WAL_LUA = `
+local committed = {}
+local gone = {}
+for i = 3, #ARGV, 2 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  local led = false
+  if cur then
+    local ok, l = pcall(cjson.decode, cur)
+    if ok and type(l) == 'table' and tonumber(l.leader) == tonumber(ARGV[2]) and tonumber(l.epoch) == tonumber(ARGV[i + 1]) then led = true end
+  end
+  if led then table.insert(committed, ARGV[i]) else table.insert(gone, ARGV[i]) end
+end
+if #committed > 0 then redis.call('HSET', KEYS[2], ARGV[1], table.concat(committed, ',')) end
+return gone
 `;
 
 export interface HandoffStoreOptions {
@@ -174,25 +202,35 @@ export class HandoffStore {
     return out;
   }
 
-  /** The partitions (of those given, with the epoch appended at) that `nodeId` no longer leads at that epoch. */
-  async notLedAt(parts: ReadonlyArray<{ p: PartitionId; e: number }>, nodeId: number): Promise<Set<PartitionId>> {
-    const ids = [...new Set(parts.map((x) => x.p))];
-    const raw = await this.opts.redis.hmget(leadershipKey(this.opts.keyPrefix), ...ids);
-    const led = new Map<PartitionId, { leader: number; epoch: number } | undefined>();
-    ids.forEach((id, i) => {
-      try {
-        const v = raw[i] ? (JSON.parse(raw[i]!) as { leader: number; epoch: number }) : undefined;
-        led.set(id, v);
-      } catch {
-        led.set(id, undefined);
-      }
-    });
-    const gone = new Set<PartitionId>();
-    for (const { p, e } of parts) {
-      const l = led.get(p);
-      if (l === undefined || l.leader !== nodeId || l.epoch !== e) gone.add(p);
-    }
-    return gone;
+  /**
+   * Commits a stored write-ahead object (COMMIT_WAL_LUA): answers the partitions `nodeId` no
+   * longer leads at the epoch it appended with — their batches are neither acknowledged nor
+   * ever used by a rebuild.
+   */
+  async commitWal(objectKey: string, parts: ReadonlyArray<{ p: PartitionId; e: number }>, nodeId: number): Promise<Set<PartitionId>> {
+    const pairs = new Map<string, [PartitionId, number]>();
+    for (const { p, e } of parts) pairs.set(`${p}:${e}`, [p, e]);
+    const args: string[] = [objectKey, String(nodeId)];
+    for (const [p, e] of pairs.values()) args.push(p, String(e));
+    const gone = (await this.opts.redis.eval(COMMIT_WAL_LUA, 2, leadershipKey(this.opts.keyPrefix), walCommitsKey(this.opts.keyPrefix, nodeId), ...args)) as string[];
+    return new Set(gone as PartitionId[]);
+  }
+
+  /** Committed partitions per write-ahead object of a broker (what a rebuild may use). */
+  async walCommits(nodeId: number): Promise<Map<string, Set<PartitionId>>> {
+    const raw = await this.opts.redis.hgetall(walCommitsKey(this.opts.keyPrefix, nodeId));
+    return new Map(Object.entries(raw).map(([key, list]) => [key, new Set(list.split(',') as PartitionId[])]));
+  }
+
+  /** Forgets the commits of deleted objects; `restore` writes commits back (Redis lost them). */
+  async forgetWalCommits(nodeId: number, keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.opts.redis.hdel(walCommitsKey(this.opts.keyPrefix, nodeId), ...keys);
+  }
+
+  async restoreWalCommits(nodeId: number, commits: ReadonlyMap<string, ReadonlySet<PartitionId>>): Promise<void> {
+    const fields: string[] = [];
+    for (const [key, set] of commits) fields.push(key, [...set].join(','));
+    if (fields.length > 0) await this.opts.redis.hset(walCommitsKey(this.opts.keyPrefix, nodeId), ...fields);
   }
 
   /** Forgets partitions of deleted topics. */

@@ -1,6 +1,7 @@
-// Thread: main. Reads back what a dead broker made durable for one partition: the batches of
-// its write-ahead objects (wal-format.ts) from a given offset (the end of the offloaded log)
-// on, contiguous — stopping at the first gap, which the writer guarantees no acknowledged batch
+// Thread: main. Reads back what a dead broker made durable for one partition: the committed
+// batches of its write-ahead objects (wal-format.ts; committed = checked against the leadership
+// in Redis before they were acknowledged, wal-writer.ts) from a given offset (the end of the
+// offloaded log) on, contiguous — stopping at the first gap, which the writer guarantees no acknowledged batch
 // lies after (wal-writer.ts acknowledges objects strictly in order). Objects of one broker are
 // decoded once and kept for a while, so taking over many partitions of one dead broker reads
 // each object once.
@@ -24,12 +25,14 @@ export interface RecoveredBatches {
 }
 
 export class WalRebuild {
-  private readonly cache = new Map<number, { atMs: number; objects: Promise<DecodedWalObject[]> }>();
+  private readonly cache = new Map<number, { atMs: number; objects: Promise<Array<{ key: string; object: DecodedWalObject }>> }>();
 
   constructor(
     private readonly store: ObjectStore,
     private readonly prefix: string,
     private readonly logger: Logger,
+    /** Committed partitions per object key of a broker (handoff-store.ts walCommits). */
+    private readonly commits: (broker: number) => Promise<Map<string, Set<PartitionId>>>,
   ) {}
 
   /**
@@ -38,9 +41,14 @@ export class WalRebuild {
    * dead broker's objects started before then may miss its last ones, so it is not reused.
    */
   async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number, listedAfterMs: number): Promise<RecoveredBatches> {
+    // Commits are read after the listing: every object committed before the failover is listed.
     const objects = await this.objectsOf(broker, listedAfterMs);
+    const commits = await this.commits(broker);
     const entries: Array<{ entry: WalEntry; object: DecodedWalObject }> = [];
-    for (const object of objects) for (const entry of object.header.entries) if (entry.p === id && entry.l >= fromOffset && entry.e <= maxEpoch) entries.push({ entry, object });
+    for (const { key, object } of objects) {
+      if (commits.get(key)?.has(id) !== true) continue; // never acknowledged (a zombie's, or its commit failed)
+      for (const entry of object.header.entries) if (entry.p === id && entry.l >= fromOffset && entry.e <= maxEpoch) entries.push({ entry, object });
+    }
     entries.sort((a, b) => a.entry.b - b.entry.b);
     const chunks: Buffer[] = [];
     let next = fromOffset;
@@ -62,7 +70,7 @@ export class WalRebuild {
     this.cache.delete(broker);
   }
 
-  private objectsOf(broker: number, listedAfterMs: number): Promise<DecodedWalObject[]> {
+  private objectsOf(broker: number, listedAfterMs: number): Promise<Array<{ key: string; object: DecodedWalObject }>> {
     const hit = this.cache.get(broker);
     if (hit && hit.atMs >= listedAfterMs && Date.now() - hit.atMs < CACHE_MS) return hit.objects;
     const objects = this.load(broker);
@@ -71,14 +79,14 @@ export class WalRebuild {
     return objects;
   }
 
-  private async load(broker: number): Promise<DecodedWalObject[]> {
+  private async load(broker: number): Promise<Array<{ key: string; object: DecodedWalObject }>> {
     const keys = (await this.store.list(walBrokerPrefix(this.prefix, broker))).map((o) => o.key).filter((k) => k.endsWith('.wal')).sort();
-    const out: DecodedWalObject[] = new Array(keys.length);
+    const out: Array<{ key: string; object: DecodedWalObject }> = new Array(keys.length);
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < keys.length; i = next++) {
         try {
-          out[i] = decodeWalObject(await this.store.get(keys[i]!), keys[i]);
+          out[i] = { key: keys[i]!, object: decodeWalObject(await this.store.get(keys[i]!), keys[i]) };
         } catch (err) {
           // Deleted between list and get (offloaded meanwhile): nothing in it is needed. Any
           // other failure fails the rebuild (retried): skipping an object could skip acknowledged batches.

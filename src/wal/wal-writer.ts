@@ -9,9 +9,11 @@
 //   - Objects are PUT concurrently but acknowledged strictly in order, and a failed PUT is
 //     retried (backing off) until it succeeds: an acknowledged batch never lies after a batch
 //     that is missing from the bucket, which is what lets a rebuild stop at the first gap.
-//   - Before acknowledging, the writer asks Redis whether it still leads each partition at the
-//     epoch it appended with (`stillLeads`): a broker that was paused or cut off while its
-//     partitions moved (a zombie) acknowledges nothing after the move.
+//   - Before acknowledging, the writer commits the object in Redis (`commit`): one Lua step that
+//     checks it still leads each partition at the epoch it appended with and records the object
+//     as committed for those. A broker that was paused or cut off while its partitions moved (a
+//     zombie) acknowledges nothing after the move, and a rebuild uses only committed batches, so
+//     nothing it wrote after the move is ever read either.
 //   - A waiter gives up after wal.ack.timeout.ms (its produce answers a retriable error; the
 //     object is still retried). While more than wal.max.pending.bytes are not stored, the
 //     produce handler refuses new batches before appending them (`overloaded`).
@@ -44,8 +46,10 @@ export interface WalWriterOptions {
   flushBytes: number;
   ackTimeoutMs: number;
   maxPendingBytes: number;
-  /** The partitions (with the epoch appended at) this broker no longer leads, per Redis. */
-  stillLeads: (parts: ReadonlyArray<{ p: PartitionId; e: number }>) => Promise<Set<PartitionId>>;
+  /** Commits a stored object for the partitions this broker still leads; answers the others. */
+  commit: (key: string, parts: ReadonlyArray<{ p: PartitionId; e: number }>) => Promise<Set<PartitionId>>;
+  /** Forgets the commits of deleted objects. */
+  forgetCommits?: (keys: readonly string[]) => Promise<void>;
   /** The offset below which a partition is offloaded (its manifest's end), for gc(). */
   offloadedEnd: (p: PartitionId) => number | undefined;
   logger: Logger;
@@ -63,6 +67,8 @@ interface StoredObject {
   key: string;
   /** Last offset per partition it holds. */
   lastOffsets: Map<PartitionId, number>;
+  /** Partitions committed for it (written back if Redis loses them). */
+  committed: Set<PartitionId>;
 }
 
 const MAX_RETRY_MS = 2_000;
@@ -139,10 +145,12 @@ export class WalWriter {
       }
       const lastOffsets = new Map<PartitionId, number>();
       for (const p of parts) lastOffsets.set(p.p, Math.max(lastOffsets.get(p.p) ?? -1, p.l));
-      this.stored.push({ key, lastOffsets });
+      const stored: StoredObject = { key, lastOffsets, committed: new Set() };
+      this.stored.push(stored);
       let gone = new Set<PartitionId>();
       try {
-        gone = await this.opts.stillLeads(parts);
+        gone = await this.opts.commit(key, parts);
+        for (const p of parts) if (!gone.has(p.p)) stored.committed.add(p.p);
       } catch (err) {
         // Redis unreachable: nobody can prove this broker still leads — acknowledge nothing.
         this.opts.logger.warn({ err: describeError(err) }, 'write-ahead object stored but leadership unverifiable; its batches are not acknowledged');
@@ -199,8 +207,14 @@ export class WalWriter {
     const doomed = this.stored.filter((o) => [...o.lastOffsets].every(([p, last]) => (this.opts.offloadedEnd(p) ?? -1) > last));
     if (doomed.length === 0) return 0;
     await this.opts.store.deleteMany(doomed.map((o) => o.key));
+    await this.opts.forgetCommits?.(doomed.map((o) => o.key));
     for (const o of doomed) this.stored.splice(this.stored.indexOf(o), 1);
     return doomed.length;
+  }
+
+  /** The commits of the objects this writer stored and has not deleted (written back if Redis loses them). */
+  commits(): Map<string, Set<PartitionId>> {
+    return new Map(this.stored.filter((o) => o.committed.size > 0).map((o) => [o.key, o.committed]));
   }
 
   /** Waits for everything cut so far (stop), then stops retrying. */

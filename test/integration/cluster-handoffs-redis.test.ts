@@ -100,4 +100,21 @@ describe('HandoffStore against Redis', () => {
     await b.report([]);
     expect(await a.loads()).toEqual(new Map([[p(0), 1000], [p(1), 52_000]]));
   });
+
+  it('commits a write-ahead object only for partitions its writer still leads at the appended epoch, atomically with the leadership', async () => {
+    const { leadership, handoffs } = await setup();
+    await leadership.write('ctl', [
+      { id: p(0), from: undefined, to: 2, epoch: 0, reason: 'new' },
+      { id: p(1), from: undefined, to: 2, epoch: 0, reason: 'new' },
+    ]);
+    expect([...(await handoffs.commitWal('wal/2/a.wal', [{ p: p(0), e: 0 }, { p: p(1), e: 0 }], 2))]).toEqual([]);
+    // p(1) fails over to broker 3: broker 2 (a zombie now) cannot commit it any more.
+    await leadership.write('ctl', [{ id: p(1), from: 2, to: 3, epoch: 1, reason: 'failover', source: { lost: 2 } }]);
+    expect([...(await handoffs.commitWal('wal/2/b.wal', [{ p: p(0), e: 0 }, { p: p(1), e: 0 }], 2))]).toEqual([p(1)]);
+    expect([...(await handoffs.commitWal('wal/2/c.wal', [{ p: p(1), e: 0 }], 2))]).toEqual([p(1)]);
+    const commits = await handoffs.walCommits(2);
+    expect(new Map([...commits].map(([k, v]) => [k, [...v].sort()]))).toEqual(new Map([['wal/2/a.wal', [p(0), p(1)]], ['wal/2/b.wal', [p(0)]]]));
+    await handoffs.forgetWalCommits(2, ['wal/2/a.wal']);
+    expect([...(await handoffs.walCommits(2)).keys()]).toEqual(['wal/2/b.wal']);
+  });
 });

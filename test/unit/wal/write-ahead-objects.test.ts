@@ -63,7 +63,7 @@ function writer(store: MemoryStore, over: Partial<ConstructorParameters<typeof W
     flushBytes: 1 << 20,
     ackTimeoutMs: 5_000,
     maxPendingBytes: 1 << 20,
-    stillLeads: async () => new Set<PartitionId>(),
+    commit: async () => new Set<PartitionId>(),
     offloadedEnd: () => undefined,
     logger,
     ...over,
@@ -127,8 +127,10 @@ describe('WalWriter', () => {
 
   it('answers `fenced` for partitions no longer led at the appended epoch, `durable` for the others', async () => {
     const store = new MemoryStore();
-    const w = writer(store, { stillLeads: async (parts) => new Set(parts.filter((x) => x.p === p(1)).map((x) => x.p)) });
+    const w = writer(store, { commit: async (_key, parts) => new Set(parts.filter((x) => x.p === p(1)).map((x) => x.p)) });
     expect(await w.append([part(p(0), 0, 1), part(p(1), 0, 1)])).toEqual(['durable', 'fenced']);
+    // Only the partition still led is recorded as committed for the object.
+    expect([...w.commits().values()].map((c) => [...c])).toEqual([[p(0)]]);
   });
 
   it('is overloaded while too many bytes wait, and deletes objects once every partition in them is offloaded', async () => {
@@ -149,15 +151,16 @@ describe('WalWriter', () => {
 });
 
 describe('WalRebuild', () => {
-  it('stitches a partition from an offset, contiguous across objects, up to the first gap and the dead leader’s epoch', async () => {
+  it('stitches a partition from an offset, contiguous across committed objects, up to the first gap and the dead leader’s epoch', async () => {
     const store = new MemoryStore();
-    const w = writer(store);
+    let fencedNow = false;
+    const w = writer(store, { commit: async (_key, parts) => new Set(fencedNow ? parts.map((x) => x.p) : []) });
     const straddling: WalPart = { p: p(0), e: 1, b: 0, l: 4, records: Buffer.concat([batch(0, 3), batch(3, 2)]) };
     await w.append([straddling, part(p(1), 0, 1)]);
     await w.append([part(p(0), 5, 5)]);
     await w.append([part(p(0), 10, 2, 9)]); // a later epoch: not the dead leader's
     await w.append([part(p(0), 20, 2)]); // after a gap
-    const rebuild = new WalRebuild(store as unknown as ObjectStore, 'x/', logger);
+    const rebuild = new WalRebuild(store as unknown as ObjectStore, 'x/', logger, async () => w.commits());
     // From 3: the first entry straddles it (a segment rolled between its two batches).
     const r = await rebuild.recover(7, p(0), 3, 1, 0);
     expect(r.endOffset).toBe(10);
@@ -172,5 +175,9 @@ describe('WalRebuild', () => {
     expect((await rebuild.recover(7, p(0), 10, 1, 0)).endOffset).toBe(10); // cached: 10..11 is epoch 9
     const fresh = await rebuild.recover(7, p(0), 12, 1, Date.now() + 1);
     expect(fresh.endOffset).toBe(22);
+    // A zombie's object (stored, but its commit found the partition moved) is never used.
+    fencedNow = true;
+    expect(await w.append([part(p(0), 22, 3)])).toEqual(['fenced']);
+    expect((await rebuild.recover(7, p(0), 12, 1, Date.now() + 1)).endOffset).toBe(22);
   });
 });
