@@ -83,6 +83,12 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
       const l = await leadersOf(b1, topic);
       return l.length === PARTITIONS && !l.includes(-1) && [1, 2, 3].every((id) => l.includes(id)) ? l : undefined;
     }, { timeoutMs: 20_000, what: 'leaders on all three brokers' });
+    // Replicas mean what they say: every live broker can take a durable partition over, leader first.
+    const md = await kcatMetadata(b1.bootstrap, topic);
+    for (const part of md.topics[0]!.partitions) {
+      expect(part.replicas.map((r) => r.id)).toEqual([part.leader, ...[1, 2, 3].filter((id) => id !== part.leader)]);
+      expect(part.isrs.map((r) => r.id).sort()).toEqual([1, 2, 3]);
+    }
     const count = (id: number) => placed.filter((l) => l === id).length;
     const victimId = [2, 3].sort((a, b) => count(b) - count(a))[0]!;
     const producer = streamingProducer(b1.bootstrap, topic, { extra: ['-X', 'retries=1000000'] });

@@ -1,8 +1,10 @@
 // Thread: main. Metadata (key 3), versions 0–12.
 // A single broker leads every partition (leader epoch 0, replicas = ISR = [this node]); in
 // cluster mode with partition leadership the brokers are the live ones and each partition's
-// leader and epoch come from the leadership snapshot (handlers/leadership.ts), replicas = ISR =
-// [leader] (the next issue makes other brokers eligible to take a partition over). Every path (all topics, by name, by id) reads the one metadata store, which a
+// leader and epoch come from the leadership snapshot (handlers/leadership.ts). Replicas are the
+// brokers that can take the partition over without loss: for a topic made durable through the
+// bucket (remote storage with write-ahead objects, src/wal) every live broker, leader first
+// (ISR = the live ones); for any other topic only its leader, whose disk alone holds it. Every path (all topics, by name, by id) reads the one metadata store, which a
 // deletion updates in one synchronous step: a deleted topic is absent from the next answer.
 // Topics: v0 empty list = all; v1+ null = all. v4+ AllowAutoTopicCreation (and the broker's
 // auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
@@ -28,12 +30,27 @@ const NO_AUTHORIZED_OPERATIONS = -2147483648;
 
 function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord, live: ReadonlySet<number> | undefined): TopicEntry {
   const partitions: TopicEntry['partitions'] = [];
+  const durable = broker.durability !== undefined && broker.topics.logConfig(topic).remoteStorageEnable;
   for (let p = 0; p < topic.partitions; p++) {
     // Single broker: this one, epoch 0. Cluster: the leadership snapshot (-1 while unplaced, and
     // while its leader is not live: the partition is offline until that broker returns).
     const led = leaderOf(broker, topic.topicId, p);
     const leaderId = live !== undefined && !live.has(led.leaderId) ? -1 : led.leaderId;
     const leaderEpoch = led.leaderEpoch;
+    if (durable && live !== undefined) {
+      const others = [...live].filter((id) => id !== led.leaderId).sort((a, b) => a - b);
+      const replicaNodes = led.leaderId === -1 ? others : [led.leaderId, ...others];
+      partitions.push({
+        errorCode: leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+        partitionIndex: p,
+        leaderId,
+        leaderEpoch,
+        replicaNodes,
+        isrNodes: replicaNodes.filter((id) => live.has(id)),
+        offlineReplicas: led.leaderId !== -1 && !live.has(led.leaderId) ? [led.leaderId] : [],
+      });
+      continue;
+    }
     partitions.push({
       errorCode: leaderId === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p,
