@@ -37,6 +37,7 @@ import { Reassignments } from './cluster/reassignments.js';
 import { PartitionLoads } from './cluster/partition-loads.js';
 import { WalWriter } from './wal/wal-writer.js';
 import { WalRebuild } from './wal/wal-rebuild.js';
+import { walBrokerPrefix } from './wal/wal-format.js';
 import type { Durability } from './wal/durable-appends.js';
 import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
@@ -216,6 +217,19 @@ export class Broker implements BrokerContext, MetricsSource {
     return placement;
   }
 
+  /** Start-up: this broker's write-ahead objects from before a restart (kept until offloaded, or deleted when never committed). */
+  private async adoptWriteAheadObjects(): Promise<void> {
+    const writer = this.durability?.writer;
+    if (writer === undefined || this.tier === undefined || this.handoffStore === undefined) return;
+    try {
+      const own = (await this.tier.store.list(walBrokerPrefix(this.config['remote.storage.s3.prefix'], this.nodeId))).map((o) => o.key);
+      const { adopted, deleted } = await writer.adopt(await this.handoffStore.walCommits(this.nodeId), own);
+      if (adopted + deleted > 0) this.logger.info({ adopted, deleted }, 'write-ahead objects from before the restart: committed ones kept until offloaded, the others deleted');
+    } catch (err) {
+      this.logger.warn({ err }, 'looking at write-ahead objects from before the restart failed; they stay until the next restart');
+    }
+  }
+
   /** The write-ahead objects of this broker (src/wal) and what the produce path asks of them. */
   private writeAheadObjects(tier: TierManager, store: LeadershipStore, handoffs: HandoffStore, logger: Logger): { writer: WalWriter; rebuild: WalRebuild } {
     const prefix = this.config['remote.storage.s3.prefix'];
@@ -295,6 +309,7 @@ export class Broker implements BrokerContext, MetricsSource {
     // Registered only once the advertised endpoint is known; a live broker holding our node.id
     // makes start() fail here (STRATA_ERR_NODE_ID_IN_USE, exit 1).
     await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, rack: this.config['broker.rack'], httpPort });
+    await this.adoptWriteAheadObjects();
     if (this.leadership) {
       // A broker starting again is not draining any more (a controlled shutdown left the mark).
       await this.moveRequests!.setDraining(this.nodeId, false);

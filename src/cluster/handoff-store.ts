@@ -23,7 +23,7 @@ export function handoffsKey(prefix: string): string {
 export function servingKey(prefix: string): string {
   return `${prefix}cluster:serving`;
 }
-/** Per broker: write-ahead object key → the partitions whose batches in it are committed. */
+/** Per broker: write-ahead object key → `partition:lastOffset,…` of the partitions committed in it. */
 export function walCommitsKey(prefix: string, nodeId: number): string {
   return `${prefix}cluster:wal-commits:${nodeId}`;
 }
@@ -91,26 +91,29 @@ return 1
 /**
  * Commits a stored write-ahead object, atomically with the leadership check: KEYS[1] leadership
  * hash, KEYS[2] the writer's commits hash; ARGV[1] object key, ARGV[2] writer node id, then
- * (partition, epoch) pairs. Partitions the writer still leads at that epoch are recorded as
- * committed for the object; answers the others. Because the controller's leadership writes are
+ * (partition, epoch, last offset) triples. Partitions the writer still leads at that epoch are
+ * recorded as committed for the object (with their last offset there); answers the others. Because the controller's leadership writes are
  * Lua steps on the same Redis, a commit is either before a partition moved (and a rebuild uses
  * it) or fails (and the batches are never acknowledged, and never used).
  */
 export const COMMIT_WAL_LUA = `
 local committed = {}
 local gone = {}
-for i = 3, #ARGV, 2 do
+for i = 3, #ARGV, 3 do
   local cur = redis.call('HGET', KEYS[1], ARGV[i])
   local led = false
   if cur then
     local ok, l = pcall(cjson.decode, cur)
     if ok and type(l) == 'table' and tonumber(l.leader) == tonumber(ARGV[2]) and tonumber(l.epoch) == tonumber(ARGV[i + 1]) then led = true end
   end
-  if led then table.insert(committed, ARGV[i]) else table.insert(gone, ARGV[i]) end
+  if led then table.insert(committed, ARGV[i] .. ':' .. ARGV[i + 2]) else table.insert(gone, ARGV[i]) end
 end
 if #committed > 0 then redis.call('HSET', KEYS[2], ARGV[1], table.concat(committed, ',')) end
 return gone
 `;
+
+/** Per write-ahead object key: the committed partitions and their last offset in it. */
+export type WalCommits = Map<string, Map<PartitionId, number>>;
 
 export interface HandoffStoreOptions {
   redis: Redis;
@@ -207,19 +210,28 @@ export class HandoffStore {
    * longer leads at the epoch it appended with — their batches are neither acknowledged nor
    * ever used by a rebuild.
    */
-  async commitWal(objectKey: string, parts: ReadonlyArray<{ p: PartitionId; e: number }>, nodeId: number): Promise<Set<PartitionId>> {
-    const pairs = new Map<string, [PartitionId, number]>();
-    for (const { p, e } of parts) pairs.set(`${p}:${e}`, [p, e]);
+  async commitWal(objectKey: string, parts: ReadonlyArray<{ p: PartitionId; e: number; l: number }>, nodeId: number): Promise<Set<PartitionId>> {
+    const last = new Map<string, [PartitionId, number, number]>();
+    for (const { p, e, l } of parts) last.set(`${p}:${e}`, [p, e, Math.max(l, last.get(`${p}:${e}`)?.[2] ?? -1)]);
     const args: string[] = [objectKey, String(nodeId)];
-    for (const [p, e] of pairs.values()) args.push(p, String(e));
+    for (const [p, e, l] of last.values()) args.push(p, String(e), String(l));
     const gone = (await this.opts.redis.eval(COMMIT_WAL_LUA, 2, leadershipKey(this.opts.keyPrefix), walCommitsKey(this.opts.keyPrefix, nodeId), ...args)) as string[];
     return new Set(gone as PartitionId[]);
   }
 
-  /** Committed partitions per write-ahead object of a broker (what a rebuild may use). */
-  async walCommits(nodeId: number): Promise<Map<string, Set<PartitionId>>> {
+  /** Committed partitions (with their last offset) per write-ahead object of a broker: what a rebuild may use. */
+  async walCommits(nodeId: number): Promise<WalCommits> {
     const raw = await this.opts.redis.hgetall(walCommitsKey(this.opts.keyPrefix, nodeId));
-    return new Map(Object.entries(raw).map(([key, list]) => [key, new Set(list.split(',') as PartitionId[])]));
+    const out: WalCommits = new Map();
+    for (const [key, list] of Object.entries(raw)) {
+      const parts = new Map<PartitionId, number>();
+      for (const item of list.split(',')) {
+        const at = item.lastIndexOf(':');
+        if (at > 0) parts.set(item.slice(0, at) as PartitionId, Math.max(Number(item.slice(at + 1)), parts.get(item.slice(0, at) as PartitionId) ?? -1));
+      }
+      out.set(key, parts);
+    }
+    return out;
   }
 
   /** Forgets the commits of deleted objects; `restore` writes commits back (Redis lost them). */
@@ -227,9 +239,9 @@ export class HandoffStore {
     if (keys.length > 0) await this.opts.redis.hdel(walCommitsKey(this.opts.keyPrefix, nodeId), ...keys);
   }
 
-  async restoreWalCommits(nodeId: number, commits: ReadonlyMap<string, ReadonlySet<PartitionId>>): Promise<void> {
+  async restoreWalCommits(nodeId: number, commits: WalCommits): Promise<void> {
     const fields: string[] = [];
-    for (const [key, set] of commits) fields.push(key, [...set].join(','));
+    for (const [key, parts] of commits) fields.push(key, [...parts].map(([p, l]) => `${p}:${l}`).join(','));
     if (fields.length > 0) await this.opts.redis.hset(walCommitsKey(this.opts.keyPrefix, nodeId), ...fields);
   }
 

@@ -32,7 +32,7 @@ export class WalRebuild {
     private readonly prefix: string,
     private readonly logger: Logger,
     /** Committed partitions per object key of a broker (handoff-store.ts walCommits). */
-    private readonly commits: (broker: number) => Promise<Map<string, Set<PartitionId>>>,
+    private readonly commits: (broker: number) => Promise<Map<string, Map<PartitionId, number>>>,
   ) {}
 
   /**

@@ -47,7 +47,7 @@ export interface WalWriterOptions {
   ackTimeoutMs: number;
   maxPendingBytes: number;
   /** Commits a stored object for the partitions this broker still leads; answers the others. */
-  commit: (key: string, parts: ReadonlyArray<{ p: PartitionId; e: number }>) => Promise<Set<PartitionId>>;
+  commit: (key: string, parts: ReadonlyArray<{ p: PartitionId; e: number; l: number }>) => Promise<Set<PartitionId>>;
   /** Forgets the commits of deleted objects. */
   forgetCommits?: (keys: readonly string[]) => Promise<void>;
   /** The offset below which a partition is offloaded (its manifest's end), for gc(). */
@@ -70,6 +70,9 @@ interface StoredObject {
   /** Partitions committed for it (written back if Redis loses them). */
   committed: Set<PartitionId>;
 }
+
+/** Per object key: committed partitions and their last offset in it (handoff-store.ts WalCommits). */
+export type WalObjectCommits = Map<string, Map<PartitionId, number>>;
 
 const MAX_RETRY_MS = 2_000;
 
@@ -213,8 +216,25 @@ export class WalWriter {
   }
 
   /** The commits of the objects this writer stored and has not deleted (written back if Redis loses them). */
-  commits(): Map<string, Set<PartitionId>> {
-    return new Map(this.stored.filter((o) => o.committed.size > 0).map((o) => [o.key, o.committed]));
+  commits(): WalObjectCommits {
+    return new Map(this.stored.filter((o) => o.committed.size > 0).map((o) => [o.key, new Map([...o.committed].map((p) => [p, o.lastOffsets.get(p) ?? -1]))]));
+  }
+
+  /**
+   * Start-up: takes over this broker's objects from before a restart — the committed ones are
+   * kept until offloaded (gc), the others (never acknowledged) are deleted now.
+   */
+  async adopt(commits: WalObjectCommits, ownKeys: readonly string[]): Promise<{ adopted: number; deleted: number }> {
+    const known = new Set(this.stored.map((o) => o.key));
+    let adopted = 0;
+    for (const [key, parts] of commits) {
+      if (known.has(key) || parts.size === 0) continue;
+      this.stored.push({ key, lastOffsets: new Map(parts), committed: new Set(parts.keys()) });
+      adopted++;
+    }
+    const uncommitted = ownKeys.filter((k) => !commits.has(k) && !known.has(k));
+    if (uncommitted.length > 0) await this.opts.store.deleteMany(uncommitted);
+    return { adopted, deleted: uncommitted.length };
   }
 
   /** Waits for everything cut so far (stop), then stops retrying. */

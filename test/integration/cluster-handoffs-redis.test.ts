@@ -107,13 +107,17 @@ describe('HandoffStore against Redis', () => {
       { id: p(0), from: undefined, to: 2, epoch: 0, reason: 'new' },
       { id: p(1), from: undefined, to: 2, epoch: 0, reason: 'new' },
     ]);
-    expect([...(await handoffs.commitWal('wal/2/a.wal', [{ p: p(0), e: 0 }, { p: p(1), e: 0 }], 2))]).toEqual([]);
+    expect([...(await handoffs.commitWal('wal/2/a.wal', [{ p: p(0), e: 0, l: 9 }, { p: p(1), e: 0, l: 4 }, { p: p(0), e: 0, l: 12 }], 2))]).toEqual([]);
     // p(1) fails over to broker 3: broker 2 (a zombie now) cannot commit it any more.
     await leadership.write('ctl', [{ id: p(1), from: 2, to: 3, epoch: 1, reason: 'failover', source: { lost: 2 } }]);
-    expect([...(await handoffs.commitWal('wal/2/b.wal', [{ p: p(0), e: 0 }, { p: p(1), e: 0 }], 2))]).toEqual([p(1)]);
-    expect([...(await handoffs.commitWal('wal/2/c.wal', [{ p: p(1), e: 0 }], 2))]).toEqual([p(1)]);
+    expect([...(await handoffs.commitWal('wal/2/b.wal', [{ p: p(0), e: 0, l: 20 }, { p: p(1), e: 0, l: 8 }], 2))]).toEqual([p(1)]);
+    expect([...(await handoffs.commitWal('wal/2/c.wal', [{ p: p(1), e: 0, l: 9 }], 2))]).toEqual([p(1)]);
     const commits = await handoffs.walCommits(2);
-    expect(new Map([...commits].map(([k, v]) => [k, [...v].sort()]))).toEqual(new Map([['wal/2/a.wal', [p(0), p(1)]], ['wal/2/b.wal', [p(0)]]]));
+    expect(commits).toEqual(new Map([['wal/2/a.wal', new Map([[p(0), 12], [p(1), 4]])], ['wal/2/b.wal', new Map([[p(0), 20]])]]));
+    // Written back as they were (Redis lost them).
+    await handoffs.forgetWalCommits(2, ['wal/2/a.wal', 'wal/2/b.wal']);
+    await handoffs.restoreWalCommits(2, commits);
+    expect(await handoffs.walCommits(2)).toEqual(commits);
     await handoffs.forgetWalCommits(2, ['wal/2/a.wal']);
     expect([...(await handoffs.walCommits(2)).keys()]).toEqual(['wal/2/b.wal']);
   });

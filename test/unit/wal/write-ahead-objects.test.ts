@@ -130,7 +130,21 @@ describe('WalWriter', () => {
     const w = writer(store, { commit: async (_key, parts) => new Set(parts.filter((x) => x.p === p(1)).map((x) => x.p)) });
     expect(await w.append([part(p(0), 0, 1), part(p(1), 0, 1)])).toEqual(['durable', 'fenced']);
     // Only the partition still led is recorded as committed for the object.
-    expect([...w.commits().values()].map((c) => [...c])).toEqual([[p(0)]]);
+    expect([...w.commits().values()]).toEqual([new Map([[p(0), 0]])]);
+  });
+
+  it('adopts its committed objects from before a restart (deleted once offloaded) and deletes the uncommitted ones', async () => {
+    const store = new MemoryStore();
+    await store.put('x/wal/7/old-committed.wal', Buffer.from('a'));
+    await store.put('x/wal/7/old-zombie.wal', Buffer.from('b'));
+    let offloaded = 0;
+    const w = writer(store, { offloadedEnd: () => offloaded });
+    expect(await w.adopt(new Map([['x/wal/7/old-committed.wal', new Map([[p(0), 41]])]]), ['x/wal/7/old-committed.wal', 'x/wal/7/old-zombie.wal'])).toEqual({ adopted: 1, deleted: 1 });
+    expect([...store.objects.keys()]).toEqual(['x/wal/7/old-committed.wal']);
+    expect(await w.gc()).toBe(0);
+    offloaded = 42;
+    expect(await w.gc()).toBe(1);
+    expect(store.objects.size).toBe(0);
   });
 
   it('is overloaded while too many bytes wait, and deletes objects once every partition in them is offloaded', async () => {
