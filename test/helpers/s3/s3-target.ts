@@ -24,6 +24,8 @@ export interface S3Target {
   secretAccessKey: string;
   /** Present for kind 'fake'. */
   fake?: FakeS3;
+  /** Present for kind 'radosgw': the directory of its throwaway cluster (its *.pid files). */
+  dir?: string;
   /** Env for a broker process using this target. */
   brokerEnv(): Record<string, string>;
   /** Broker flags for this target. */
@@ -87,7 +89,7 @@ async function createBucket(endpoint: string, bucket: string, accessKeyId: strin
   }
 }
 
-function makeTarget(kind: S3Target['kind'], endpoint: string, bucket: string, accessKeyId: string, secretAccessKey: string, stop: () => Promise<void>, fake?: FakeS3): S3Target {
+function makeTarget(kind: S3Target['kind'], endpoint: string, bucket: string, accessKeyId: string, secretAccessKey: string, stop: () => Promise<void>, fake?: FakeS3, dir?: string): S3Target {
   const env = { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_REGION: 'us-east-1' };
   return {
     kind,
@@ -96,6 +98,7 @@ function makeTarget(kind: S3Target['kind'], endpoint: string, bucket: string, ac
     accessKeyId,
     secretAccessKey,
     fake,
+    dir,
     brokerEnv: () => env,
     brokerArgs: (prefix = 'strata/') => [
       `--remote.storage.s3.bucket=${bucket}`,
@@ -149,7 +152,7 @@ export async function startS3Target(): Promise<S3Target> {
       const m = /ENDPOINT=(\S+) ACCESS_KEY=(\S+) SECRET_KEY=(\S+)/.exec(out);
       if (!m) throw new Error(`start-radosgw.sh printed no endpoint: ${out}`);
       await createBucket(m[1]!, bucket, m[2]!, m[3]!);
-      return makeTarget('radosgw', m[1]!, bucket, m[2]!, m[3]!, stop);
+      return makeTarget('radosgw', m[1]!, bucket, m[2]!, m[3]!, stop, undefined, dir);
     } catch (err) {
       lastError = err;
       await stop();
