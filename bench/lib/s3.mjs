@@ -14,8 +14,9 @@ import { REPO_DIR, round } from './results.mjs';
 const RANGE = 4 * MiB;
 
 /**
- * Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop(), pids() }
- * (pids: the radosgw, ceph-osd and ceph-mon processes started here, for CPU accounting).
+ * Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop(), pids(), rgwPid() }
+ * (pids: the radosgw, ceph-osd and ceph-mon processes started here, for CPU accounting; rgwPid:
+ * the radosgw process alone, radosgw only).
  */
 export async function startS3() {
   if (process.env.AWS_ENDPOINT_URL_S3) {
@@ -53,7 +54,9 @@ export async function startS3() {
       return [];
     }
   };
-  return { kind: 'radosgw', endpoint: m[1], version, stop, pids };
+  // The radosgw process alone (the S3 endpoint), for outage scripts that SIGSTOP it.
+  const rgwPid = () => Number(fs.readFileSync(path.join(dir, 'rgw.pid'), 'utf8').trim());
+  return { kind: 'radosgw', endpoint: m[1], version, stop, pids, rgwPid };
 }
 
 /**
