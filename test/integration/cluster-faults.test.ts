@@ -103,12 +103,13 @@ async function topicIdOf(b: BrokerHandle, topic: string): Promise<string> {
 
 /** Values (`v<i>` → i) per partition, read through `b`; asserts each partition is in the order sent. */
 async function readAll(b: BrokerHandle, topic: string, partitions: number): Promise<{ values: number[]; perPartition: number[][] }> {
-  const perPartition: number[][] = [];
-  for (let p = 0; p < partitions; p++) {
-    const values = (await kcatConsumeJson(b.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
-    expect(values, `${topic}-${p} through broker ${b.bootstrap}: in the order sent`).toEqual([...values].sort((x, y) => x - y));
-    perPartition.push(values);
-  }
+  const perPartition = await Promise.all(
+    Array.from({ length: partitions }, async (_, p) => {
+      const values = (await kcatConsumeJson(b.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
+      expect(values, `${topic}-${p} through broker ${b.bootstrap}: in the order sent`).toEqual([...values].sort((x, y) => x - y));
+      return values;
+    }),
+  );
   return { values: perPartition.flat().sort((x, y) => x - y), perPartition };
 }
 
