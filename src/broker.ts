@@ -161,7 +161,17 @@ export class Broker implements BrokerContext, MetricsSource {
     // failover of a dead broker's partitions rebuilt from them.
     const wal = tier && this.config['wal.enable'] ? this.writeAheadObjects(tier, store, handoffs, logger) : undefined;
     // Partitions of remote-storage topics move between brokers through the bucket.
-    const handoff = tier && new PartitionHandoff({ nodeId: this.nodeId, engine: this.engine, tier, handoffs, leadership: () => store.all(), observe: observePartitionHandoff, wal, logger: logger.child({ component: 'handoff' }) });
+    const handoff = tier && new PartitionHandoff({
+      nodeId: this.nodeId,
+      engine: this.engine,
+      tier,
+      handoffs,
+      leadership: () => store.all(),
+      observe: observePartitionHandoff,
+      wal,
+      durable: (id) => wal !== undefined && this.engine.spec(id)?.config.remoteStorageEnable === true,
+      logger: logger.child({ component: 'handoff' }),
+    });
     this.handoff = handoff;
     if (tier && handoff) tier.leads = (id) => handoff.serves(id);
     const placement = new ClusterPlacement({
@@ -182,6 +192,8 @@ export class Broker implements BrokerContext, MetricsSource {
       loads: () => loads.loads(),
       serves: handoff && ((id) => handoff.serves(id)),
       intervalMs: settings.heartbeatIntervalMs,
+      // Two heartbeats: a live broker whose registration Redis lost is back by then.
+      failoverGraceMs: 2 * settings.heartbeatIntervalMs + 500,
       logger,
     });
     membership.onBrokersChange(() => placement.poke());
@@ -243,6 +255,7 @@ export class Broker implements BrokerContext, MetricsSource {
       maxPendingBytes: this.config['wal.max.pending.bytes'],
       commit: (key, parts) => handoffs.commitWal(key, parts, this.nodeId),
       forgetCommits: (keys) => handoffs.forgetWalCommits(this.nodeId, keys),
+      onDurable: (id, end) => this.engine.durable(id, end),
       offloadedEnd: (id) => tier.remoteEndOffset(id),
       logger: logger.child({ component: 'wal' }),
     });

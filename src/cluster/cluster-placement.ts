@@ -54,6 +54,13 @@ export interface ClusterPlacementOptions {
   serves?: (id: PartitionId) => boolean;
   nodeId: number;
   intervalMs: number;
+  /**
+   * A broker must have been missing this long, as seen by this controller, before its partitions
+   * fail over (its registration already lapsed a session timeout after its last heartbeat): a
+   * broker that only looks dead because Redis lost the registrations, or because this controller
+   * has just taken over, registers again within a heartbeat and keeps its partitions.
+   */
+  failoverGraceMs?: number;
   logger: Logger;
 }
 
@@ -62,6 +69,8 @@ export class ClusterPlacement implements LeadershipView {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** When this controller first saw each leader missing from the live brokers. */
+  private readonly missingSince = new Map<number, number>();
 
   constructor(private readonly opts: ClusterPlacementOptions) {}
 
@@ -124,12 +133,18 @@ export class ClusterPlacement implements LeadershipView {
       this.opts.servingEpochs?.() ?? Promise.resolve(new Map<PartitionId, number>()),
     ]);
     const current = store.all();
+    // Fail over only from brokers missing for a whole grace period, as this controller saw it.
+    const now = Date.now();
+    const live = new Set(liveBrokers);
+    for (const id of [...this.missingSince.keys()]) if (live.has(id)) this.missingSince.delete(id);
+    for (const l of current.values()) if (!live.has(l.leader) && !this.missingSince.has(l.leader)) this.missingSince.set(l.leader, now);
+    const deadLongEnough = (leader: number) => (this.missingSince.get(leader) ?? now) <= now - (this.opts.failoverGraceMs ?? 0);
     // Movable: remote storage, and settled — no handoff of it under way (its last change named
     // no broker to hand over, or that handoff is published).
     const partitions: AssignablePartition[] = this.opts.partitions().map((p) => {
       const l = current.get(p.id);
       const settled = l === undefined || ((l.from === undefined || handoffEpochs.get(p.id) === l.epoch) && (l.lost === undefined || servingEpochs.get(p.id) === l.epoch));
-      return { id: p.id, movable: p.remote && settled, failover: p.failover === true, load: loads.get(p.id) };
+      return { id: p.id, movable: p.remote && settled, failover: p.failover === true && l !== undefined && deadLongEnough(l.leader), load: loads.get(p.id) };
     });
     const changes = planAssignment({ liveBrokers, draining, partitions, current, requested });
     // A failover rebuilds from the dead leader's write-ahead objects — unless the dead leader

@@ -48,6 +48,8 @@ export interface PartitionHandoffOptions {
   leadership: () => ReadonlyMap<PartitionId, Leadership>;
   /** Counts and times a handoff (metrics). */
   observe?: (direction: 'released' | 'taken-over' | 'rebuilt', pauseMs?: number) => void;
+  /** Whether the partition is durable through the bucket: its high watermark is gated while served here. */
+  durable?: (id: PartitionId) => boolean;
   /** Write-ahead objects (src/wal): failover of partitions whose leader died. */
   wal?: { writer: WalWriter; rebuild: WalRebuild };
   /** How often pending handoffs are looked for even without a notification (ms). */
@@ -144,8 +146,7 @@ export class PartitionHandoff {
         if (this.serving.get(id) === l.epoch) continue;
         if ((l.from === undefined || l.from === me) && l.lost === undefined) {
           // New here, or placed before any handoff: nothing to take over.
-          this.opts.engine.unfence(id);
-          this.serving.set(id, l.epoch);
+          this.beginServing(id, l);
         } else {
           if (l.lost !== undefined && !this.failoverSeenAt.has(`${id}:${l.epoch}`)) this.failoverSeenAt.set(`${id}:${l.epoch}`, Date.now());
           this.run(id, () => this.startServing(id, l));
@@ -267,7 +268,7 @@ export class PartitionHandoff {
    * partition over or rebuilds it, records serving it (handoff-store.ts), then serves.
    */
   private async startServing(id: PartitionId, l: Leadership): Promise<void> {
-    const { engine, handoffs, nodeId } = this.opts;
+    const { handoffs, nodeId } = this.opts;
     const mark = await handoffs.servingOf(id);
     const restarted = mark?.node === nodeId && mark.epoch === l.epoch;
     if (!restarted) {
@@ -278,7 +279,14 @@ export class PartitionHandoff {
       await handoffs.markServing(id, l.epoch, nodeId);
     }
     if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
+    this.beginServing(id, l);
+  }
+
+  /** From now on this broker serves the partition; a durable one's high watermark is gated (partition-states.ts). */
+  private beginServing(id: PartitionId, l: Leadership): void {
+    const { engine } = this.opts;
     engine.unfence(id);
+    if (this.opts.durable?.(id) === true) engine.gateDurable(id);
     this.serving.set(id, l.epoch);
   }
 

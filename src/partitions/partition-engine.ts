@@ -26,6 +26,7 @@ import {
   type OffsetForLeaderEpochItemResult,
   type LogHandoff,
   type SealedLogEnd,
+  LATEST_TIMESTAMP,
   type PartitionSpec,
   type PartitionState,
   type WorkerTask,
@@ -37,7 +38,7 @@ import { Balancer } from './balancer.js';
 import { EngineError } from './engine-error.js';
 import { MoveGates } from './move-gates.js';
 import { PartitionTraffic } from './partition-traffic.js';
-import { PartitionStates, type LongPoll, type ReadOutcome, type ReadRequestItem } from './partition-states.js';
+import { batchesBelow, PartitionStates, type LongPoll, type ReadOutcome, type ReadRequestItem } from './partition-states.js';
 import { PlacementTable } from './placement-table.js';
 import { runPlanned } from './slot-planner.js';
 import { SlotPool, type SlotRunner } from './slot-pool.js';
@@ -315,15 +316,24 @@ export class PartitionEngine {
         const value = await this.slots.run(slot, { op: 'read', items: subset });
         const buffer = Buffer.from(value.buffer);
         for (const r of value.items) if (r.recordsLength > 0) this.traffic.addBytes(r.key, r.recordsLength);
-        return value.items.map((r) => ({
-          key: r.key,
-          errorCode: r.errorCode,
-          ...(r.cause ? { cause: r.cause } : {}),
-          highWatermark: r.highWatermark,
-          lastStableOffset: r.lastStableOffset,
-          logStartOffset: r.logStartOffset,
-          records: r.recordsLength > 0 ? buffer.subarray(r.recordsOffset, r.recordsOffset + r.recordsLength) : null,
-        }));
+        return value.items.map((r) => {
+          let records: Buffer | null = r.recordsLength > 0 ? buffer.subarray(r.recordsOffset, r.recordsOffset + r.recordsLength) : null;
+          // Gated (durable through the bucket): nothing above the committed high watermark.
+          const gated = this.states.gatedHighWatermark(r.key);
+          if (gated !== undefined && records !== null) {
+            const below = batchesBelow(records, gated);
+            records = below.length > 0 ? below : null;
+          }
+          return {
+            key: r.key,
+            errorCode: r.errorCode,
+            ...(r.cause ? { cause: r.cause } : {}),
+            highWatermark: gated ?? r.highWatermark,
+            lastStableOffset: gated ?? r.lastStableOffset,
+            logStartOffset: r.logStartOffset,
+            records,
+          };
+        });
       }),
     ));
     let next = 0;
@@ -331,7 +341,13 @@ export class PartitionEngine {
   }
 
   async listOffsets(items: Array<{ key: PartitionId; timestamp: number }>): Promise<ListOffsetsItemResult[]> {
-    return this.guardedPlanned(items, (slot, subset) => this.slots.run(slot, { op: 'listOffsets', items: subset }));
+    const results = await this.guardedPlanned(items, (slot, subset) => this.slots.run(slot, { op: 'listOffsets', items: subset }));
+    // Gated partitions: the latest offset is the committed high watermark, not the log end.
+    results.forEach((r, i) => {
+      const gated = this.states.gatedHighWatermark(r.key);
+      if (gated !== undefined && items[i]!.timestamp === LATEST_TIMESTAMP && r.offset > gated) r.offset = gated;
+    });
+    return results;
   }
 
   // --- Admin APIs (DeleteRecords, OffsetForLeaderEpoch, DescribeLogDirs, DescribeProducers) ---
@@ -565,6 +581,18 @@ export class PartitionEngine {
   private async untilNotMoving(items: ReadonlyArray<{ key: PartitionId }>): Promise<void> {
     const deadline = Date.now() + this.moveTimeoutMs;
     for (let blocker = this.gates.blockerOf(items, deadline); blocker !== undefined; blocker = this.gates.blockerOf(items, deadline)) await blocker;
+  }
+
+  // --- Durable high watermark (src/wal): see partition-states.ts ---
+
+  /** Gates the partition's high watermark at what is committed durable, from its log end now. */
+  gateDurable(id: PartitionId): void {
+    this.states.gate(id, this.states.get(id)?.highWatermark ?? 0);
+  }
+
+  /** Offsets below `end` are committed durable. */
+  durable(id: PartitionId, end: number): void {
+    this.states.durable(id, end);
   }
 
   // --- Handing partitions to another broker (src/cluster/partition-handoff.ts) ---

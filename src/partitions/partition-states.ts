@@ -2,10 +2,15 @@
 // offsets (log start, high watermark), the long-poll waiters parked on it, and the tail cache
 // of its newest batches. The high watermark only moves forward here, and waiters wake in the
 // same turn as the move, so a fetch never reads above the high watermark it saw.
+// A partition made durable through the bucket (src/wal) is *gated*: its high watermark stops at
+// the end of what its write-ahead objects have committed (`durable`), not at the log end, so
+// consumers never read a batch that a failover could lose or a zombie wrote (reads above it are
+// trimmed, as Kafka's high watermark waits for the in-sync replicas).
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import type { PartitionId } from '../ipc/partition-id.js';
 import type { PartitionState, ReadItemResult } from '../ipc/tasks.js';
 import { TailCache } from './tail-cache.js';
+import { LOG_OVERHEAD, readBatchSize, readLastOffset } from '../protocol/record-batch.js';
 
 export interface ReadRequestItem {
   key: PartitionId;
@@ -27,6 +32,10 @@ export interface LongPoll {
 export class PartitionStates {
   private readonly states = new Map<PartitionId, PartitionState>();
   private readonly waiters = new Map<PartitionId, Set<() => void>>();
+  /** Gated partitions: the end of what is committed durable (see the header). */
+  private readonly durableEnds = new Map<PartitionId, number>();
+  /** Gated partitions: the log end (what the high watermark would be without the gate). */
+  private readonly logEnds = new Map<PartitionId, number>();
 
   constructor(readonly tail: TailCache) {}
 
@@ -47,6 +56,11 @@ export class PartitionStates {
    */
   update(s: PartitionState): void {
     const prev = this.states.get(s.key);
+    const gate = this.durableEnds.get(s.key);
+    if (gate !== undefined) {
+      this.logEnds.set(s.key, Math.max(this.logEnds.get(s.key) ?? 0, s.highWatermark));
+      s = { ...s, highWatermark: Math.min(s.highWatermark, gate), lastStableOffset: Math.min(s.lastStableOffset, gate) };
+    }
     if (!prev) {
       this.states.set(s.key, s);
       this.notify(s.key);
@@ -72,6 +86,11 @@ export class PartitionStates {
     const state = this.states.get(id);
     if (!state) return;
     if (logStartOffset > state.logStartOffset) state.logStartOffset = logStartOffset;
+    const gate = this.durableEnds.get(id);
+    if (gate !== undefined) {
+      this.logEnds.set(id, Math.max(this.logEnds.get(id) ?? 0, highWatermark));
+      highWatermark = Math.min(highWatermark, gate);
+    }
     if (highWatermark <= state.highWatermark) return;
     state.highWatermark = highWatermark;
     state.lastStableOffset = highWatermark;
@@ -90,8 +109,43 @@ export class PartitionStates {
     this.advance(id, highWatermark, logStartOffset);
   }
 
+  /**
+   * Gates a partition (see the header) from now on, `durableEnd` being what is durable already
+   * (its log end when it starts being served: a takeover or rebuild made all of it durable).
+   */
+  gate(id: PartitionId, durableEnd: number): void {
+    this.durableEnds.set(id, Math.max(this.durableEnds.get(id) ?? 0, durableEnd));
+    this.logEnds.set(id, Math.max(this.logEnds.get(id) ?? 0, this.states.get(id)?.highWatermark ?? 0));
+  }
+
+  /** The partition is no longer gated here (not led here any more). */
+  ungate(id: PartitionId): void {
+    this.durableEnds.delete(id);
+    this.logEnds.delete(id);
+  }
+
+  /** The high watermark of a gated partition: where reads must stop (undefined: not gated). */
+  gatedHighWatermark(id: PartitionId): number | undefined {
+    return this.durableEnds.has(id) ? (this.states.get(id)?.highWatermark ?? 0) : undefined;
+  }
+
+  /** Offsets below `end` of a gated partition are committed durable: its high watermark follows. */
+  durable(id: PartitionId, end: number): void {
+    const gate = this.durableEnds.get(id);
+    if (gate === undefined || end <= gate) return;
+    this.durableEnds.set(id, end);
+    const state = this.states.get(id);
+    if (state === undefined) return;
+    const visible = Math.min(end, this.logEnds.get(id) ?? end);
+    if (visible <= state.highWatermark) return;
+    state.highWatermark = visible;
+    state.lastStableOffset = visible;
+    this.notify(id);
+  }
+
   /** The partition is gone (deleted): forget it and wake its long polls. */
   remove(id: PartitionId): void {
+    this.ungate(id);
     this.states.delete(id);
     this.tail.drop(id);
     this.notify(id);
@@ -101,8 +155,9 @@ export class PartitionStates {
   readFromTail(item: ReadRequestItem): ReadOutcome | null {
     const state = this.states.get(item.key);
     if (!state || item.fetchOffset < state.logStartOffset || item.fetchOffset >= state.highWatermark) return null;
-    const records = this.tail.read(item.key, item.fetchOffset, item.maxBytes, item.minOneBatch);
+    let records = this.tail.read(item.key, item.fetchOffset, item.maxBytes, item.minOneBatch);
     if (records === null) return null;
+    if (this.durableEnds.has(item.key)) records = batchesBelow(records, state.highWatermark);
     return {
       key: item.key,
       errorCode: ErrorCode.NONE,
@@ -150,4 +205,15 @@ export class PartitionStates {
     this.waiters.delete(id);
     for (const wake of set) wake();
   }
+}
+
+/** The whole batches of `records` whose last offset is below `end` (the rest trimmed). */
+export function batchesBelow(records: Buffer, end: number): Buffer {
+  let pos = 0;
+  while (pos + LOG_OVERHEAD <= records.length) {
+    const size = readBatchSize(records, pos);
+    if (size < LOG_OVERHEAD || pos + size > records.length || readLastOffset(records, pos) >= end) break;
+    pos += size;
+  }
+  return pos === records.length ? records : records.subarray(0, pos);
 }

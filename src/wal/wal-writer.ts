@@ -53,6 +53,8 @@ export interface WalWriterOptions {
   /** The offset below which a partition is offloaded (its manifest's end), for gc(). */
   offloadedEnd: (p: PartitionId) => number | undefined;
   logger: Logger;
+  /** Offsets of `p` below `end` are committed durable (in order; before the waiters are answered). */
+  onDurable?: (p: PartitionId, end: number) => void;
   /** Called after each stored object (metrics): bytes, PUT ms. */
   observe?: (bytes: number, putMs: number) => void;
 }
@@ -154,6 +156,7 @@ export class WalWriter {
       try {
         gone = await this.opts.commit(key, parts);
         for (const p of parts) if (!gone.has(p.p)) stored.committed.add(p.p);
+        for (const p of stored.committed) this.opts.onDurable?.(p, lastOffsets.get(p)! + 1);
       } catch (err) {
         // Redis unreachable: nobody can prove this broker still leads — acknowledge nothing.
         this.opts.logger.warn({ err: describeError(err) }, 'write-ahead object stored but leadership unverifiable; its batches are not acknowledged');

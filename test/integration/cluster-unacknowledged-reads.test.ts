@@ -1,11 +1,11 @@
-// Integration, KNOWN GAP (issue 16), kept as `it.fails` until it is closed: a consumer must read
-// only what the bucket holds, as a Kafka consumer reads only up to the high watermark (what the
-// in-sync replicas hold). Today a durable partition (remote storage, in a cluster with a bucket)
-// serves everything appended locally: a batch whose write-ahead object is not stored yet — its
-// acks=all produce answered REQUEST_TIMED_OUT — is readable at once; if its leader then dies
-// before the object is stored, the new leader rebuilds the partition without it and gives its
-// offset to another record, so the consumer that read offset N saw a record that no longer
-// exists and N now holds a different one.
+// Integration: a consumer reads only what the bucket holds, as a Kafka consumer reads only up to
+// the high watermark (what the in-sync replicas hold). A durable partition (remote storage, in a
+// cluster with a bucket) gates its high watermark at what its write-ahead objects committed
+// (src/partitions/partition-states.ts): a batch whose object is not stored yet — its acks=all
+// produce answered REQUEST_TIMED_OUT — is not served; if its leader then dies before the object
+// is stored, the new leader rebuilds the partition without it and gives its offset to another
+// record, which is the first record any consumer sees at that offset. (This was a known gap,
+// pinned as `it.fails` until the gating landed.)
 //
 // Two brokers, one Redis prefix, the in-memory S3 server in 'hang' mode (a request that never
 // reaches storage; radosgw under SIGSTOP would still store the PUT waiting in its socket once
@@ -61,7 +61,7 @@ const record = (value: string) => encodeRecordBatch({ records: [{ key: null, val
 const read = async (conn: RawKafkaConnection, topic: string) => (await fetch(conn, topic, 0, 0)).batches.flatMap((b) => b.records.map((r, i) => `${b.baseOffset + i}:${r.value?.toString()}`));
 
 describe('reads of a durable partition', () => {
-  it.fails('a record whose object is not stored is never served (it could vanish, its offset reused, when its leader dies)', async () => {
+  it('a record whose object is not stored is never served (it could vanish, its offset reused, when its leader dies)', async () => {
     // A one-partition topic led by broker 2 (broker 1 stays up and takes it over).
     let topic = '';
     for (let attempt = 0; attempt < 8; attempt++) {

@@ -93,4 +93,35 @@ describe('PartitionStates', () => {
     expect(states.readFromTail({ key: a, fetchOffset: 0, maxBytes: 1 << 20, minOneBatch: true })).toBeNull();
     expect(states.tail.bytes).toBe(0);
   });
+
+  it('a gated (durable) partition: the high watermark stops at what is committed, reads above it are trimmed, it follows commits', async () => {
+    const states = fresh();
+    states.update(state(a, 10));
+    states.gate(a, 10);
+    // Appended locally up to 15, nothing of it committed yet: invisible.
+    states.appended(a, 10, batch(10, 5), 15, 0);
+    expect(states.get(a)?.highWatermark).toBe(10);
+    expect(states.readFromTail({ key: a, fetchOffset: 10, maxBytes: 1 << 20, minOneBatch: true })).toBeNull();
+    // A worker snapshot (maintenance) does not lift it either.
+    states.update(state(a, 15));
+    expect(states.gatedHighWatermark(a)).toBe(10);
+    // Another 3 appended, then the first 5 committed: 15 visible, reads stop there.
+    states.appended(a, 15, batch(15, 3), 18, 0);
+    const poll = states.waitForAppend([a], 60_000);
+    states.durable(a, 15);
+    await poll.promise;
+    expect(states.get(a)?.highWatermark).toBe(15);
+    const read = states.readFromTail({ key: a, fetchOffset: 10, maxBytes: 1 << 20, minOneBatch: true })!;
+    expect(decodeRecordBatches(read.records!).map((x) => Number(x.baseOffset))).toEqual([10]);
+    // Committed beyond the log end never lifts it past the log end; ungated, it is the log end again.
+    states.durable(a, 40);
+    expect(states.get(a)?.highWatermark).toBe(18);
+    states.ungate(a);
+    expect(states.gatedHighWatermark(a)).toBeUndefined();
+    // Not gated: durable() is ignored and appends move the high watermark at once.
+    states.durable(b, 5);
+    states.update(state(b, 3));
+    states.advance(b, 9, 0);
+    expect(states.get(b)?.highWatermark).toBe(9);
+  });
 });
