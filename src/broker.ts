@@ -256,6 +256,10 @@ export class Broker implements BrokerContext, MetricsSource {
       commit: (key, parts) => handoffs.commitWal(key, parts, this.nodeId),
       forgetCommits: (keys) => handoffs.forgetWalCommits(this.nodeId, keys),
       onDurable: (id, end) => this.engine.durable(id, end),
+      // Partitions served here have fresh manifests; the others' are reloaded now and then.
+      refreshOffloaded: async (ids) => {
+        await Promise.all(ids.filter((id) => !this.leadership?.serves(id)).map((id) => tier.reloadManifest(id).catch(() => undefined)));
+      },
       offloadedEnd: (id) => tier.remoteEndOffset(id),
       logger: logger.child({ component: 'wal' }),
     });
@@ -275,7 +279,7 @@ export class Broker implements BrokerContext, MetricsSource {
     store.onDataLoss(() => {
       handoffs.restoreWalCommits(this.nodeId, writer.commits()).catch((err: unknown) => logger.warn({ err }, 'writing write-ahead commits back failed'));
     });
-    return { writer, rebuild: new WalRebuild(tier.store, prefix, logger.child({ component: 'wal' }), (broker) => handoffs.walCommits(broker)) };
+    return { writer, rebuild: new WalRebuild(tier.store, logger.child({ component: 'wal' }), (broker) => handoffs.walCommits(broker)) };
   }
 
   get clusterId(): string {

@@ -66,8 +66,6 @@ export class PartitionHandoff {
   private readonly releasedRecords = new Map<PartitionId, HandoffRecord>();
   /** The leader epoch at which this broker dropped its copy of a partition it was declared dead for. */
   private readonly discarded = new Map<PartitionId, number>();
-  /** When this broker first saw each failover it is to rebuild (partition:epoch → ms). */
-  private readonly failoverSeenAt = new Map<string, number>();
   private readonly inFlight = new Map<PartitionId, Promise<void>>();
   private readonly idleWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -147,10 +145,7 @@ export class PartitionHandoff {
         if ((l.from === undefined || l.from === me) && l.lost === undefined) {
           // New here, or placed before any handoff: nothing to take over.
           this.beginServing(id, l);
-        } else {
-          if (l.lost !== undefined && !this.failoverSeenAt.has(`${id}:${l.epoch}`)) this.failoverSeenAt.set(`${id}:${l.epoch}`, Date.now());
-          this.run(id, () => this.startServing(id, l));
-        }
+        } else this.run(id, () => this.startServing(id, l));
       } else {
         this.serving.delete(id);
         if (l.from === me && this.released.get(id) !== l.epoch) this.run(id, () => this.release(id, l));
@@ -219,8 +214,7 @@ export class PartitionHandoff {
     if (spec === undefined || l.lost === undefined) return;
     await tier.reloadManifest(id);
     const from = tier.remoteEndOffset(id) ?? 0;
-    const seenAt = this.failoverSeenAt.get(`${id}:${l.epoch}`) ?? started;
-    const recovered = await wal.rebuild.recover(l.lost, id, from, l.epoch - 1, seenAt);
+    const recovered = await wal.rebuild.recover(l.lost, id, from, l.epoch - 1);
     await engine.reopenFresh({ ...spec, initialOffset: from, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
     // Re-append in order, in groups of at most 1 MiB of whole batches: offsets come out as they were.
     const parts: Array<{ p: PartitionId; e: number; b: number; l: number; records: Buffer }> = [];
@@ -241,7 +235,6 @@ export class PartitionHandoff {
     }
     const outcomes = await wal.writer.append(parts);
     if (outcomes.some((o) => o !== 'durable')) throw new Error(`rebuilding ${id}: storing the rebuilt batches answered ${outcomes.join(',')}`);
-    this.failoverSeenAt.delete(`${id}:${l.epoch}`);
     const ms = Date.now() - started;
     this.opts.observe?.('rebuilt', ms);
     logger.info({ partition: id, epoch: l.epoch, lost: l.lost, offloadedEnd: from, endOffset: recovered.endOffset, objects: recovered.objects, entries: recovered.entries, ms }, 'partition rebuilt from object storage after its leader died');

@@ -1,17 +1,22 @@
 // Thread: main. Reads back what a dead broker made durable for one partition: the committed
 // batches of its write-ahead objects (wal-format.ts; committed = checked against the leadership
 // in Redis before they were acknowledged, wal-writer.ts) from a given offset (the end of the
-// offloaded log) on, contiguous — stopping at the first gap, which the writer guarantees no acknowledged batch
-// lies after (wal-writer.ts acknowledges objects strictly in order). Objects of one broker are
-// decoded once and kept for a while, so taking over many partitions of one dead broker reads
-// each object once.
+// offloaded log) on, contiguous — stopping at the first gap, which the writer guarantees no
+// acknowledged batch lies after (it acknowledges objects strictly in order).
+//
+// Which objects to read comes from the commits (handoff-store.ts walCommits: object key →
+// partition → last offset in it), not from listing the bucket: only objects holding the
+// partition at or after the offset are fetched, however many objects the broker left behind.
+// Decoded objects are kept for a while (bounded in bytes), so taking over many partitions of
+// one dead broker reads each object once.
 import type { Logger } from 'pino';
 import type { PartitionId } from '../ipc/partition-id.js';
-import { TierError, TierErrorCode, type ObjectStore } from '../tier/object-store.js';
+import type { ObjectStore } from '../tier/object-store.js';
 import { LOG_OVERHEAD, readBaseOffset, readBatchSize } from '../log-format/batch-header.js';
-import { decodeWalObject, walBrokerPrefix, type DecodedWalObject, type WalEntry } from './wal-format.js';
+import { decodeWalObject, type DecodedWalObject, type WalEntry } from './wal-format.js';
 
 const CACHE_MS = 30_000;
+const CACHE_BYTES = 128 * 1024 * 1024;
 const PARALLEL_GETS = 8;
 
 export interface RecoveredBatches {
@@ -24,29 +29,30 @@ export interface RecoveredBatches {
   entries: number;
 }
 
+interface Cached {
+  atMs: number;
+  bytes: number;
+  object: Promise<DecodedWalObject>;
+}
+
 export class WalRebuild {
-  private readonly cache = new Map<number, { atMs: number; objects: Promise<Array<{ key: string; object: DecodedWalObject }>> }>();
+  private readonly cache = new Map<string, Cached>();
+  private cachedBytes = 0;
 
   constructor(
     private readonly store: ObjectStore,
-    private readonly prefix: string,
     private readonly logger: Logger,
-    /** Committed partitions per object key of a broker (handoff-store.ts walCommits). */
+    /** Committed partitions (with their last offset) per object key of a broker (handoff-store.ts walCommits). */
     private readonly commits: (broker: number) => Promise<Map<string, Map<PartitionId, number>>>,
   ) {}
 
-  /**
-   * Batches of `id` that `broker` made durable with a leader epoch up to `maxEpoch`, from
-   * `fromOffset` on. `listedAfterMs`: when this broker learned of the failover — a listing of the
-   * dead broker's objects started before then may miss its last ones, so it is not reused.
-   */
-  async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number, listedAfterMs: number): Promise<RecoveredBatches> {
-    // Commits are read after the listing: every object committed before the failover is listed.
-    const objects = await this.objectsOf(broker, listedAfterMs);
+  /** Batches of `id` that `broker` made durable with a leader epoch up to `maxEpoch`, from `fromOffset` on. */
+  async recover(broker: number, id: PartitionId, fromOffset: number, maxEpoch: number): Promise<RecoveredBatches> {
     const commits = await this.commits(broker);
+    const keys = [...commits].filter(([, parts]) => (parts.get(id) ?? -1) >= fromOffset).map(([key]) => key).sort();
+    const objects = await this.objects(keys);
     const entries: Array<{ entry: WalEntry; object: DecodedWalObject }> = [];
-    for (const { key, object } of objects) {
-      if (commits.get(key)?.has(id) !== true) continue; // never acknowledged (a zombie's, or its commit failed)
+    for (const object of objects) {
       for (const entry of object.header.entries) if (entry.p === id && entry.l >= fromOffset && entry.e <= maxEpoch) entries.push({ entry, object });
     }
     entries.sort((a, b) => a.entry.b - b.entry.b);
@@ -65,38 +71,43 @@ export class WalRebuild {
     return { chunks, endOffset: next, objects: objects.length, entries: entries.length };
   }
 
-  /** Forgets what was read of a broker (it came back, or a rebuild round is over). */
-  forget(broker: number): void {
-    this.cache.delete(broker);
-  }
-
-  private objectsOf(broker: number, listedAfterMs: number): Promise<Array<{ key: string; object: DecodedWalObject }>> {
-    const hit = this.cache.get(broker);
-    if (hit && hit.atMs >= listedAfterMs && Date.now() - hit.atMs < CACHE_MS) return hit.objects;
-    const objects = this.load(broker);
-    this.cache.set(broker, { atMs: Date.now(), objects });
-    objects.catch(() => this.cache.delete(broker));
-    return objects;
-  }
-
-  private async load(broker: number): Promise<Array<{ key: string; object: DecodedWalObject }>> {
-    const keys = (await this.store.list(walBrokerPrefix(this.prefix, broker))).map((o) => o.key).filter((k) => k.endsWith('.wal')).sort();
-    const out: Array<{ key: string; object: DecodedWalObject }> = new Array(keys.length);
+  /**
+   * The objects, fetched (at most PARALLEL_GETS at a time) or from the cache. A committed object
+   * that is gone fails the rebuild (it is retried with a fresh manifest: objects are deleted only
+   * once offloaded); skipping it could skip acknowledged batches.
+   */
+  private async objects(keys: readonly string[]): Promise<DecodedWalObject[]> {
+    const now = Date.now();
+    for (const [key, c] of this.cache) if (now - c.atMs > CACHE_MS) this.evict(key);
+    const out: DecodedWalObject[] = new Array(keys.length);
     let next = 0;
     const worker = async () => {
-      for (let i = next++; i < keys.length; i = next++) {
-        try {
-          out[i] = { key: keys[i]!, object: decodeWalObject(await this.store.get(keys[i]!), keys[i]) };
-        } catch (err) {
-          // Deleted between list and get (offloaded meanwhile): nothing in it is needed. Any
-          // other failure fails the rebuild (retried): skipping an object could skip acknowledged batches.
-          if (!(err instanceof TierError && err.code === TierErrorCode.NOT_FOUND)) throw err;
-          this.logger.debug({ key: keys[i] }, 'write-ahead object gone before it was read (offloaded); skipped');
-        }
-      }
+      for (let i = next++; i < keys.length; i = next++) out[i] = await this.object(keys[i]!);
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_GETS, keys.length) }, worker));
-    return out.filter((o) => o !== undefined);
+    return out;
+  }
+
+  private object(key: string): Promise<DecodedWalObject> {
+    const hit = this.cache.get(key);
+    if (hit) return hit.object;
+    const entry: Cached = { atMs: Date.now(), bytes: 0, object: undefined as unknown as Promise<DecodedWalObject> };
+    entry.object = this.store.get(key).then((data) => {
+      entry.bytes = data.length;
+      this.cachedBytes += data.length;
+      while (this.cachedBytes > CACHE_BYTES && this.cache.size > 1) this.evict(this.cache.keys().next().value!);
+      return decodeWalObject(data, key);
+    });
+    entry.object.catch(() => this.evict(key));
+    this.cache.set(key, entry);
+    return entry.object;
+  }
+
+  private evict(key: string): void {
+    const c = this.cache.get(key);
+    if (!c) return;
+    this.cachedBytes -= c.bytes;
+    this.cache.delete(key);
   }
 }
 

@@ -50,6 +50,12 @@ export interface WalWriterOptions {
   commit: (key: string, parts: ReadonlyArray<{ p: PartitionId; e: number; l: number }>) => Promise<Set<PartitionId>>;
   /** Forgets the commits of deleted objects. */
   forgetCommits?: (keys: readonly string[]) => Promise<void>;
+  /**
+   * Reloads what is known of how far these partitions are offloaded (their manifests), for
+   * partitions whose objects gc() keeps: called at most every REFRESH_MS (objects of partitions
+   * another broker leads now are deleted once that broker offloads them).
+   */
+  refreshOffloaded?: (ids: readonly PartitionId[]) => Promise<void>;
   /** The offset below which a partition is offloaded (its manifest's end), for gc(). */
   offloadedEnd: (p: PartitionId) => number | undefined;
   logger: Logger;
@@ -77,6 +83,7 @@ interface StoredObject {
 export type WalObjectCommits = Map<string, Map<PartitionId, number>>;
 
 const MAX_RETRY_MS = 2_000;
+const REFRESH_MS = 30_000;
 
 export class WalWriter {
   private readonly incarnation = crypto.randomBytes(6).toString('hex');
@@ -90,6 +97,7 @@ export class WalWriter {
   private ackChain: Promise<void> = Promise.resolve();
   private readonly stored: StoredObject[] = [];
   private stopped = false;
+  private lastRefreshMs = 0;
   readonly stats = { objects: 0, bytes: 0, putMs: 0, retries: 0, fenced: 0, timeouts: 0 };
 
   constructor(private readonly opts: WalWriterOptions) {}
@@ -210,6 +218,13 @@ export class WalWriter {
 
   /** Deletes stored objects whose every partition is offloaded past them. */
   async gc(): Promise<number> {
+    const now = Date.now();
+    if (this.opts.refreshOffloaded !== undefined && now - this.lastRefreshMs >= REFRESH_MS) {
+      this.lastRefreshMs = now;
+      const blocking = new Set<PartitionId>();
+      for (const o of this.stored) for (const [p, last] of o.lastOffsets) if ((this.opts.offloadedEnd(p) ?? -1) <= last) blocking.add(p);
+      if (blocking.size > 0) await this.opts.refreshOffloaded([...blocking]);
+    }
     const doomed = this.stored.filter((o) => [...o.lastOffsets].every(([p, last]) => (this.opts.offloadedEnd(p) ?? -1) > last));
     if (doomed.length === 0) return 0;
     await this.opts.store.deleteMany(doomed.map((o) => o.key));

@@ -138,11 +138,17 @@ describe('WalWriter', () => {
     await store.put('x/wal/7/old-committed.wal', Buffer.from('a'));
     await store.put('x/wal/7/old-zombie.wal', Buffer.from('b'));
     let offloaded = 0;
-    const w = writer(store, { offloadedEnd: () => offloaded });
+    let known = 0;
+    const refreshed: PartitionId[][] = [];
+    // What this broker knows of the offloaded end is refreshed for the partitions blocking deletion.
+    const w = writer(store, { offloadedEnd: () => known, refreshOffloaded: async (ids) => { refreshed.push([...ids]); known = offloaded; } });
     expect(await w.adopt(new Map([['x/wal/7/old-committed.wal', new Map([[p(0), 41]])]]), ['x/wal/7/old-committed.wal', 'x/wal/7/old-zombie.wal'])).toEqual({ adopted: 1, deleted: 1 });
     expect([...store.objects.keys()]).toEqual(['x/wal/7/old-committed.wal']);
     expect(await w.gc()).toBe(0);
+    expect(refreshed).toEqual([[p(0)]]);
     offloaded = 42;
+    expect(await w.gc()).toBe(0); // refreshed at most every 30 s
+    (w as unknown as { lastRefreshMs: number }).lastRefreshMs = 0;
     expect(await w.gc()).toBe(1);
     expect(store.objects.size).toBe(0);
   });
@@ -174,24 +180,27 @@ describe('WalRebuild', () => {
     await w.append([part(p(0), 5, 5)]);
     await w.append([part(p(0), 10, 2, 9)]); // a later epoch: not the dead leader's
     await w.append([part(p(0), 20, 2)]); // after a gap
-    const rebuild = new WalRebuild(store as unknown as ObjectStore, 'x/', logger, async () => w.commits());
+    // Commits are per broker: broker 7 is this writer, broker 8 committed nothing.
+    const rebuild = new WalRebuild(store as unknown as ObjectStore, logger, async (broker) => (broker === 7 ? w.commits() : new Map()));
     // From 3: the first entry straddles it (a segment rolled between its two batches).
-    const r = await rebuild.recover(7, p(0), 3, 1, 0);
+    const r = await rebuild.recover(7, p(0), 3, 1);
     expect(r.endOffset).toBe(10);
     expect(r.chunks.map((c) => batchOffsets(c))).toEqual([{ b: 3, l: 4 }, { b: 5, l: 9 }]);
-    expect((await rebuild.recover(7, p(0), 0, 1, 0)).chunks.map((c) => batchOffsets(c))).toEqual([{ b: 0, l: 4 }, { b: 5, l: 9 }]);
+    expect((await rebuild.recover(7, p(0), 0, 1)).chunks.map((c) => batchOffsets(c))).toEqual([{ b: 0, l: 4 }, { b: 5, l: 9 }]);
     // From 2: no batch starts there — nothing can be stitched.
-    expect((await rebuild.recover(7, p(0), 2, 1, 0)).endOffset).toBe(2);
-    expect((await rebuild.recover(7, p(0), 10, 1, 0)).chunks).toEqual([]);
-    expect((await rebuild.recover(8, p(0), 0, 1, 0)).endOffset).toBe(0);
-    // A listing made before the failover was learned of is not reused: later objects are found.
+    expect((await rebuild.recover(7, p(0), 2, 1)).endOffset).toBe(2);
+    expect((await rebuild.recover(7, p(0), 10, 1)).chunks).toEqual([]);
+    expect((await rebuild.recover(8, p(0), 0, 1)).endOffset).toBe(0);
+    // Objects committed later are found (the commits, not a listing, say what to read).
     await w.append([part(p(0), 12, 8)]);
-    expect((await rebuild.recover(7, p(0), 10, 1, 0)).endOffset).toBe(10); // cached: 10..11 is epoch 9
-    const fresh = await rebuild.recover(7, p(0), 12, 1, Date.now() + 1);
+    expect((await rebuild.recover(7, p(0), 10, 1)).endOffset).toBe(10); // 10..11 is epoch 9
+    const fresh = await rebuild.recover(7, p(0), 12, 1);
     expect(fresh.endOffset).toBe(22);
+    // Only objects holding the partition at or after the offset are read.
+    expect(fresh.objects).toBe(2);
     // A zombie's object (stored, but its commit found the partition moved) is never used.
     fencedNow = true;
     expect(await w.append([part(p(0), 22, 3)])).toEqual(['fenced']);
-    expect((await rebuild.recover(7, p(0), 12, 1, Date.now() + 1)).endOffset).toBe(22);
+    expect((await rebuild.recover(7, p(0), 12, 1)).endOffset).toBe(22);
   });
 });
