@@ -33,177 +33,17 @@
 //
 // Usage: node bench/cluster-moves.mjs [--moves=60] [--shutdowns=2] [--rate=2000] [--partitions=12]
 //          [--warmup-seconds=5] [--redis=redis://127.0.0.1:6379]
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { fmt, isMain, parseArgs, sleep } from './lib/cli.mjs';
-import { snapshotDist, startBroker } from './lib/broker.mjs';
-import { Histogram } from './lib/histogram.mjs';
-import { ApiKey, KafkaClient, createTopic, metadata } from './lib/kafka-client.mjs';
-import { machineBusySeconds, machineInfo, processCpuSeconds, round, writeResult } from './lib/results.mjs';
-import { startS3 } from './lib/s3.mjs';
+import { snapshotDist } from './lib/broker.mjs';
+import { Cluster, cpuMeter, cpuText, endOffsetsSum, startS3WithRetries, steadyProducer, summary } from './lib/cluster-harness.mjs';
+import { createTopic } from './lib/kafka-client.mjs';
+import { machineInfo, round, writeResult } from './lib/results.mjs';
 
 const DEFAULTS = { moves: 60, shutdowns: 2, rate: 2000, partitions: 12, 'warmup-seconds': 5, redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
 const BROKERS = 3;
-const PHASE_TIMEOUT_MS = 60_000;
-
-function summary(values) {
-  const h = new Histogram();
-  for (const v of values) h.record(v * 1000);
-  return { count: h.count, p50Ms: round(h.percentile(50) / 1000, 1), p99Ms: round(h.percentile(99) / 1000, 1), maxMs: round(h.max / 1000, 1) };
-}
-
-/** The cluster: brokers by node id, their log events, and start/stop by node id. */
-class Cluster {
-  constructor(baseConfig) {
-    this.baseConfig = baseConfig;
-    this.brokers = new Map();
-    this.events = []; // { at, node, msg, ...fields } for the moves' log lines
-    // CPU seconds per broker process, sampled, so a broker that exits still counts.
-    this.cpu = new Map();
-    this.sampler = setInterval(() => this.sampleCpu(), 100);
-  }
-
-  sampleCpu() {
-    for (const b of this.brokers.values()) {
-      const s = b.exited ? null : processCpuSeconds(b.pid);
-      if (s !== null) this.cpu.set(b.pid, s);
-    }
-  }
-
-  async start(nodeId) {
-    const spawnedAt = performance.now();
-    const b = await startBroker({
-      readyTimeoutMs: 60_000,
-      config: { ...this.baseConfig, 'node.id': nodeId },
-      onStdoutLine: (line) => {
-        if (!line.includes('partition') && !line.includes('controlled shutdown')) return;
-        let rec;
-        try {
-          rec = JSON.parse(line);
-        } catch {
-          return;
-        }
-        if (rec.msg === 'partition taken over from another broker' || rec.msg === 'partition handed over to another broker' || String(rec.msg).startsWith('controlled shutdown')) {
-          const partition = typeof rec.partition === 'string' ? Number(rec.partition.slice(rec.partition.lastIndexOf(':') + 1)) : undefined;
-          this.events.push({ at: performance.now(), node: nodeId, msg: rec.msg, partition, epoch: rec.epoch, from: rec.from, pauseMs: rec.pauseMs, ms: rec.ms });
-        }
-      },
-    });
-    b.nodeId = nodeId;
-    b.spawnedAt = spawnedAt;
-    b.readyAt = performance.now();
-    b.client = await KafkaClient.connect({ port: b.port, clientId: 'strata-bench-cluster-moves' });
-    await b.client.apiVersions();
-    this.brokers.set(nodeId, b);
-    return b;
-  }
-
-  live() {
-    return [...this.brokers.values()].filter((b) => !b.exited);
-  }
-
-  /** Leader per partition as each live broker's Metadata reports it. */
-  async views(topic) {
-    return Promise.all(
-      this.live().map(async (b) => {
-        const md = await metadata(b.client, [topic]);
-        return (md.topics[0]?.partitions ?? []).slice().sort((x, y) => x.partitionIndex - y.partitionIndex).map((p) => (p.errorCode === 0 ? p.leaderId : -1));
-      }),
-    );
-  }
-
-  /** Resolves with the time every live broker agrees on a fair spread over the live brokers. */
-  async waitBalanced(topic, partitions, timeoutMs = PHASE_TIMEOUT_MS) {
-    const ids = this.live().map((b) => b.nodeId);
-    const fair = partitions / ids.length;
-    const deadline = Date.now() + timeoutMs;
-    let last;
-    while (Date.now() < deadline) {
-      const views = await this.views(topic).catch(() => null);
-      if (views) {
-        last = views[0];
-        const same = views.every((v) => JSON.stringify(v) === JSON.stringify(views[0]));
-        if (same && views[0].length === partitions && ids.every((id) => views[0].filter((l) => l === id).length === fair)) return { at: performance.now(), leaders: views[0] };
-      }
-      await sleep(20);
-    }
-    throw new Error(`no fair spread within ${timeoutMs} ms; last view ${JSON.stringify(last)}`);
-  }
-
-  /** The first log event matching `pred` at or after `since`. */
-  async waitEvent(pred, since, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const e = this.events.find((x) => x.at >= since && pred(x));
-      if (e) return e;
-      if (Date.now() > deadline) return null;
-      await sleep(5);
-    }
-  }
-
-  /**
-   * Metadata names the new leader as soon as the controller decides; it serves only once the
-   * old one has handed over. The time the last partition whose leader changed from `before` to
-   * `leaders` is served by its new leader (its takeover logged at or after `since`), or null.
-   */
-  async servedAt(before, leaders, since, timeoutMs = 30_000) {
-    const changed = leaders.map((l, p) => (l !== before[p] ? p : -1)).filter((p) => p >= 0);
-    const events = await Promise.all(changed.map((p) => this.waitEvent((e) => e.msg === 'partition taken over from another broker' && e.partition === p && e.node === leaders[p], since, timeoutMs)));
-    if (events.some((e) => e === null)) return null;
-    return { at: Math.max(since, ...events.map((e) => e.at)), moved: changed.length };
-  }
-
-  cpuSeconds() {
-    this.sampleCpu();
-    let s = 0;
-    for (const v of this.cpu.values()) s += v;
-    return s;
-  }
-
-  async stopAll() {
-    clearInterval(this.sampler);
-    await Promise.all([...this.brokers.values()].map(async (b) => {
-      b.client?.close();
-      await b.stop();
-    }));
-  }
-}
-
-/** kcat -P, idempotent, acks=all, fed `rate` records/s through stdin until stop(). */
-function steadyProducer(bootstrap, topic, rate) {
-  const child = spawn('kcat', ['-P', '-b', bootstrap, '-t', topic, '-K', ':', '-X', 'enable.idempotence=true', '-X', 'acks=all', '-X', 'message.timeout.ms=120000', '-X', 'linger.ms=5'], {
-    stdio: ['pipe', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c.toString()));
-  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
-  const pad = 'x'.repeat(90);
-  let sent = 0;
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
-    let chunk = '';
-    for (; sent < due; sent++) chunk += `k${sent % 600}:v${sent}${pad}\n`;
-    if (chunk) child.stdin.write(chunk);
-  }, 10);
-  return {
-    pid: child.pid,
-    get sent() {
-      return sent;
-    },
-    async finish(timeoutMs) {
-      clearInterval(timer);
-      child.stdin.end();
-      let t;
-      const code = await Promise.race([exited, new Promise((resolve) => (t = setTimeout(resolve, timeoutMs, 'timeout')))]);
-      clearTimeout(t);
-      if (code === 'timeout') child.kill('SIGKILL');
-      return { code, stderr, failed: (stderr.match(/Delivery failed/g) ?? []).length, seconds: (performance.now() - t0) / 1000 };
-    },
-  };
-}
 
 const probeCount = { acked: 0, errors: 0 };
 
@@ -249,60 +89,7 @@ async function probeBaseline(producer, topic, partitions, ms) {
   return Promise.all(probes.map((p) => p.stop()));
 }
 
-/** Sum of every partition's end offset, asked of its leader. */
-async function endOffsetsSum(cluster, topic, leaders) {
-  let total = 0;
-  for (const b of cluster.live()) {
-    const mine = leaders.map((l, p) => (l === b.nodeId ? p : -1)).filter((p) => p >= 0);
-    if (mine.length === 0) continue;
-    const res = await b.client.request(ApiKey.ListOffsets, b.client.pickVersion(ApiKey.ListOffsets, 7), {
-      replicaId: -1,
-      isolationLevel: 0,
-      topics: [{ name: topic, partitions: mine.map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
-      timeoutMs: 30000,
-    });
-    for (const t of res.topics) for (const p of t.partitions) {
-      if (p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${p.partitionIndex} on broker ${b.nodeId}: error ${p.errorCode}`);
-      total += Number(p.offset);
-    }
-  }
-  return total;
-}
-
-const sumCpu = (pids) => pids.reduce((s, pid) => s + (processCpuSeconds(pid) ?? 0), 0);
-
-/** CPU over a phase: brokers, this script, kcat, the S3 server's daemons, and everything else on the machine. */
-function cpuMeter(cluster, kcatPid, s3Pids) {
-  const t0 = performance.now();
-  const g0 = sumCpu(s3Pids);
-  const m0 = machineBusySeconds();
-  const b0 = cluster.cpuSeconds();
-  const s0 = process.cpuUsage();
-  const k0 = processCpuSeconds(kcatPid) ?? 0;
-  return () => {
-    const s = (performance.now() - t0) / 1000;
-    const machine = (machineBusySeconds() - m0) / s;
-    const brokers = (cluster.cpuSeconds() - b0) / s; // a broker that exited meanwhile drops out: approximate
-    const u = process.cpuUsage(s0);
-    const self = (u.user + u.system) / 1e6 / s;
-    const kcat = ((processCpuSeconds(kcatPid) ?? 0) - k0) / s;
-    const s3 = (sumCpu(s3Pids) - g0) / s;
-    return {
-      seconds: round(s, 1),
-      machineBusyCores: round(machine, 2),
-      brokersCores: round(Math.max(0, brokers), 2),
-      benchScriptCores: round(self, 2),
-      kcatCores: round(kcat, 2),
-      s3ServerCores: round(s3, 2),
-      // Redis (shared) and other people's jobs on this machine:
-      otherCores: round(Math.max(0, machine - Math.max(0, brokers) - self - kcat - s3), 2),
-    };
-  };
-}
-
 const LIMITS = 'What 2 cores can show: three brokers, kcat, this script, Redis and radosgw share two cores, so every pause below includes waiting for a core and an upload to a radosgw on the same cores; the figures bound what a move costs on a crowded machine (not what it costs with a core per broker and a real object store), and nothing here can show throughput scaling with brokers.';
-
-const cpuText = (c) => `[machine ${c.machineBusyCores} of 2 cores busy: brokers ${c.brokersCores}, kcat ${c.kcatCores}, bench script ${c.benchScriptCores}, S3 server ${c.s3ServerCores}, Redis and other jobs ${c.otherCores}]`;
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2), DEFAULTS);
@@ -310,16 +97,7 @@ async function main() {
   if (P % BROKERS !== 0) throw new Error(`--partitions must be a multiple of ${BROKERS}`);
   snapshotDist();
   console.log(LIMITS);
-  // A random port may collide with another throwaway Ceph cluster on this machine: try again.
-  let server;
-  for (let attempt = 1; server === undefined; attempt++) {
-    try {
-      server = await startS3();
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      console.log(`radosgw did not start (${String(err.message).slice(0, 120)}…); again`);
-    }
-  }
+  const server = await startS3WithRetries();
   const result = { machine: machineInfo(), limits: LIMITS, settings: { ...opts, brokers: BROKERS }, s3: { kind: server.kind, version: server.version } };
   let c;
   let load;
@@ -344,7 +122,7 @@ async function main() {
       'log.remote.storage.enable': 'true',
       'log.segment.bytes': 1024 * 1024,
       'remote.log.manager.task.interval.ms': 200,
-    });
+    }, { clientId: 'strata-bench-cluster-moves' });
     const b1 = await c.start(1);
     const topic = `bench-moves-${Date.now()}`;
     await createTopic(b1.client, topic, P, { configs: { 'remote.storage.enable': 'true' } });

@@ -386,6 +386,10 @@ export class Broker implements BrokerContext, MetricsSource {
     return this.tier?.stats;
   }
 
+  walStats(): ReturnType<NonNullable<MetricsSource['walStats']>> {
+    return this.durability?.writer.stats;
+  }
+
   async remoteUploadLag(): ReturnType<MetricsSource['remoteUploadLag']> {
     if (!this.tier) return undefined;
     let segments = 0;

@@ -14,15 +14,16 @@ import { REPO_DIR, round } from './results.mjs';
 const RANGE = 4 * MiB;
 
 /**
- * Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop(), pids(), rgwPid() }
+ * Start (or name) the server: { kind: 'env'|'radosgw', endpoint, version, stop(), pids(), rgwPid(), counters() }
  * (pids: the radosgw, ceph-osd and ceph-mon processes started here, for CPU accounting; rgwPid:
- * the radosgw process alone, radosgw only).
+ * the radosgw process alone, radosgw only; counters(): the radosgw's request counters
+ * { puts, putBytes, gets, requests }, null elsewhere).
  */
 export async function startS3() {
   if (process.env.AWS_ENDPOINT_URL_S3) {
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, version: null, stop() {}, pids: () => [] };
+    return { kind: 'env', endpoint: process.env.AWS_ENDPOINT_URL_S3, version: null, stop() {}, pids: () => [], counters: () => null };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-bench-rgw-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -56,7 +57,16 @@ export async function startS3() {
   };
   // The radosgw process alone (the S3 endpoint), for outage scripts that SIGSTOP it.
   const rgwPid = () => Number(fs.readFileSync(path.join(dir, 'rgw.pid'), 'utf8').trim());
-  return { kind: 'radosgw', endpoint: m[1], version, stop, pids, rgwPid };
+  // The radosgw's own request counters (perf dump through its admin socket): PUTs, bytes.
+  const counters = () => {
+    try {
+      const rgw = JSON.parse(execFileSync('ceph', ['--admin-daemon', path.join(dir, 'run', 'ceph-client.rgw.a.asok'), 'perf', 'dump'], { encoding: 'utf8', timeout: 10_000 })).rgw ?? {};
+      return { puts: rgw.put ?? null, putBytes: rgw.put_b ?? null, gets: rgw.get ?? null, requests: rgw.req ?? null };
+    } catch {
+      return null;
+    }
+  };
+  return { kind: 'radosgw', endpoint: m[1], version, stop, pids, rgwPid, counters };
 }
 
 /**

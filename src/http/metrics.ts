@@ -69,6 +69,8 @@ export interface MetricsSource {
   remoteStorageStats(): { uploadedSegments: number; uploadedBytes: number; uploadMs: number; remoteReads: number; failures: number } | undefined;
   /** Sealed segments (and their bytes) waiting for upload; undefined without object storage. */
   remoteUploadLag(): Promise<{ segments: number; bytes: number } | undefined>;
+  /** Write-ahead objects (src/wal) stored since start; undefined without them. */
+  walStats?(): { objects: number; bytes: number; putMs: number; retries: number } | undefined;
   /** Append tasks sent to the worker slots and the produce submissions they carried (coalescing). */
   appendCoalescing(): { tasks: number; submissions: number };
   /** KIP-227 fetch sessions held now, and sessions evicted since start. */
@@ -206,6 +208,24 @@ scrapedCounter('strata_remote_storage_uploaded_bytes_total', 'Bytes uploaded to 
 scrapedCounter('strata_remote_storage_upload_seconds_total', 'Time spent uploading to object storage', (s) => s.uploadMs / 1000);
 scrapedCounter('strata_remote_storage_reads_total', 'Fetch reads served from object storage', (s) => s.remoteReads);
 scrapedCounter('strata_remote_storage_failures_total', 'Failed object-storage operations', (s) => s.failures);
+
+/** A counter read at scrape time from the write-ahead objects' totals (cluster with a bucket). */
+function walCounter(name: string, help: string, pick: (s: NonNullable<ReturnType<NonNullable<MetricsSource['walStats']>>>) => number): void {
+  new client.Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const stats = source?.walStats?.();
+      this.reset();
+      if (stats) this.inc(pick(stats));
+    },
+  });
+}
+walCounter('strata_wal_objects_total', 'Write-ahead objects stored (one PUT each, retries not counted)', (s) => s.objects);
+walCounter('strata_wal_bytes_total', 'Bytes of write-ahead objects stored', (s) => s.bytes);
+walCounter('strata_wal_put_seconds_total', 'Time spent in successful write-ahead object PUTs', (s) => s.putMs / 1000);
+walCounter('strata_wal_put_retries_total', 'Write-ahead object PUTs that failed and were retried', (s) => s.retries);
 
 for (const [name, help, pick] of [
   ['strata_append_tasks_total', 'Append tasks sent to the worker slots (produce requests of one turn share one per slot)', (s: { tasks: number }) => s.tasks],
