@@ -130,7 +130,7 @@ function consumePartition(bootstrap, topic, partition) {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) reject(new Error(`kcat -C partition ${partition}: exit ${code} ${err.slice(-300)}`));
@@ -471,7 +471,8 @@ async function main() {
         }
       }
       const cpu = meter();
-      const finished = await load.finish(150_000);
+      result.failover = { partial: true, rounds, failure }; // kept if the read-back below throws
+      const finished = await load.finish(failure ? 10_000 : 150_000);
       const rgw1 = server.counters();
       const total = load.from + load.sent;
       const check = await verifyRecords(bootstrap(), topic, P, total);
@@ -527,6 +528,11 @@ async function main() {
       console.log(`verified: remote ${JSON.stringify(d.remoteVerified)}, local ${JSON.stringify(d.localVerified)}`);
       if (!d.remoteVerified.ok || !d.localVerified.ok) process.exitCode = 1;
     }
+  } catch (err) {
+    // Keep what was measured: the result file is still written.
+    result.error = String(err.stack ?? err);
+    console.error(err);
+    process.exitCode = 1;
   } finally {
     await load?.finish(1000).catch(() => {});
     await c?.stopAll().catch(() => {});
