@@ -90,9 +90,11 @@ return 1
 
 /**
  * Commits a stored write-ahead object, atomically with the leadership check: KEYS[1] leadership
- * hash, KEYS[2] the writer's commits hash; ARGV[1] object key, ARGV[2] writer node id, then
- * (partition, epoch, last offset) triples. Partitions the writer still leads at that epoch are
- * recorded as committed for the object (with their last offset there); answers the others. Because the controller's leadership writes are
+ * hash, KEYS[2] the writer's commits hash, KEYS[3] handoff epochs; ARGV[1] object key, ARGV[2]
+ * writer node id, then (partition, epoch, last offset) triples. Partitions the writer still leads
+ * at that epoch — or is handing over gracefully (`from` = the writer, handoff not yet published:
+ * its whole local log goes with the handoff, so what it commits now is not lost) — are recorded
+ * as committed for the object (with their last offset there); answers the others. Because the controller's leadership writes are
  * Lua steps on the same Redis, a commit is either before a partition moved (and a rebuild uses
  * it) or fails (and the batches are never acknowledged, and never used).
  */
@@ -104,7 +106,10 @@ for i = 3, #ARGV, 3 do
   local led = false
   if cur then
     local ok, l = pcall(cjson.decode, cur)
-    if ok and type(l) == 'table' and tonumber(l.leader) == tonumber(ARGV[2]) and tonumber(l.epoch) == tonumber(ARGV[i + 1]) then led = true end
+    if ok and type(l) == 'table' then
+      if tonumber(l.leader) == tonumber(ARGV[2]) and tonumber(l.epoch) == tonumber(ARGV[i + 1]) then led = true
+      elseif tonumber(l.from) == tonumber(ARGV[2]) and tonumber(l.epoch) > tonumber(ARGV[i + 1]) and tonumber(redis.call('HGET', KEYS[3], ARGV[i]) or '-1') ~= tonumber(l.epoch) then led = true end
+    end
   end
   if led then table.insert(committed, ARGV[i] .. ':' .. ARGV[i + 2]) else table.insert(gone, ARGV[i]) end
 end
@@ -215,7 +220,7 @@ export class HandoffStore {
     for (const { p, e, l } of parts) last.set(`${p}:${e}`, [p, e, Math.max(l, last.get(`${p}:${e}`)?.[2] ?? -1)]);
     const args: string[] = [objectKey, String(nodeId)];
     for (const [p, e, l] of last.values()) args.push(p, String(e), String(l));
-    const gone = (await this.opts.redis.eval(COMMIT_WAL_LUA, 2, leadershipKey(this.opts.keyPrefix), walCommitsKey(this.opts.keyPrefix, nodeId), ...args)) as string[];
+    const gone = (await this.opts.redis.eval(COMMIT_WAL_LUA, 3, leadershipKey(this.opts.keyPrefix), walCommitsKey(this.opts.keyPrefix, nodeId), handoffEpochsKey(this.opts.keyPrefix), ...args)) as string[];
     return new Set(gone as PartitionId[]);
   }
 

@@ -185,6 +185,10 @@ export class PartitionHandoff {
       const end = await engine.sealForHandoff(id);
       if (end === undefined) return;
       if (!(await tier.offloadAll(id))) return; // stopping: the restart finishes it
+      // Durable partitions: the batches appended before the fence are committed (a commit is
+      // accepted until the handoff is published) before it is, so none of them is answered
+      // NOT_LEADER_OR_FOLLOWER and then handed over anyway (a producer would retry it out of order).
+      if (this.opts.wal !== undefined && (await this.opts.wal.writer.barrier()) !== 'durable') throw new Error(`handing ${id} over: its last write-ahead objects were not stored in time; retried`);
       record = { epoch: l.epoch, from: nodeId, endOffset: end.endOffset, deleteRecordsOffset: end.deleteRecordsOffset, producers: Buffer.from(end.producerSnapshot).toString('base64'), fencedAtMs };
     }
     await handoffs.write(id, record);

@@ -9,7 +9,8 @@
 // takes partitions again — still every record, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { durableClusterArgs, leadersOf, readValues, range } from '../helpers/cluster.js';
+import { uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn } from '../helpers/kafkajs.js';
 import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
@@ -30,19 +31,7 @@ const bucketPrefix = `failover${Date.now().toString(36)}/`;
 const brokers = new Map<number, BrokerHandle>();
 
 function clusterArgs(nodeId: number): string[] {
-  return [
-    ...s3.brokerArgs(bucketPrefix),
-    '--cluster.enable=true',
-    `--redis.url=${redisUrl()}`,
-    `--redis.key.prefix=${redisPrefix}`,
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1500',
-    '--auto.create.topics.enable=false',
-    '--log.remote.storage.enable=true',
-    '--log.segment.bytes=65536',
-    '--remote.log.manager.task.interval.ms=200',
-  ];
+  return durableClusterArgs({ s3, bucketPrefix, redisPrefix: redisPrefix, nodeId });
 }
 
 beforeAll(async () => {
@@ -54,23 +43,8 @@ afterAll(async () => {
   await Promise.all([...brokers.values()].map((b) => b.stop()));
 });
 
-async function leadersOf(b: BrokerHandle, topic: string): Promise<number[]> {
-  const md = await kcatMetadata(b.bootstrap, topic);
-  const t = md.topics.find((x) => x.topic === topic);
-  return (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
-}
 
-async function readAll(b: BrokerHandle, topic: string, partitions: number): Promise<number[]> {
-  const all: number[] = [];
-  for (let p = 0; p < partitions; p++) {
-    const values = (await kcatConsumeJson(b.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
-    expect(values, `partition ${p} in the order sent`).toEqual([...values].sort((x, y) => x - y));
-    all.push(...values);
-  }
-  return all.sort((x, y) => x - y);
-}
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('a broker killed under an acks=all idempotent producer loses nothing acknowledged', () => {
   const PARTITIONS = 6;
@@ -94,7 +68,7 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     const producer = streamingProducer(b1.bootstrap, topic, { extra: ['-X', 'retries=1000000'] });
     await producer.write(3000);
     // Some of it acknowledged before the kill (the rest is in flight or queued in the client).
-    await waitFor(async () => (await readAll(b1, topic, PARTITIONS).catch(() => [])).length >= 1000 || undefined, { timeoutMs: 30_000, what: 'records on every broker before the kill' });
+    await waitFor(async () => (await readValues(b1, topic, PARTITIONS).catch(() => [])).length >= 1000 || undefined, { timeoutMs: 30_000, what: 'records on every broker before the kill' });
     const killedAt = Date.now();
     await brokers.get(victimId)!.kill9();
     await producer.write(3000);
@@ -108,7 +82,7 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     const done = await producer.finish(120_000);
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).not.toMatch(/Delivery failed|% ERROR: Failed/);
-    expect(await readAll(b1, topic, PARTITIONS)).toEqual(range(producer.sent));
+    expect(await readValues(b1, topic, PARTITIONS)).toEqual(range(producer.sent));
     console.log(`failover: leaders again ${failoverMs} ms after kill -9`);
     // The rebuilds took acknowledged batches from the dead broker's write-ahead objects, beyond
     // what it had offloaded as segments (its active segments died with it).
@@ -121,7 +95,7 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     brokers.set(victimId, await brokers.get(victimId)!.restart());
     await waitFor(async () => (await leadersOf(b1, topic)).includes(victimId) || undefined, { timeoutMs: 30_000, what: 'the restarted broker to lead partitions again' });
     expect(brokers.get(victimId)!.logs()).toMatch(/local copy dropped/);
-    expect(await readAll(brokers.get(victimId)!, topic, PARTITIONS)).toEqual(range(producer.sent));
+    expect(await readValues(brokers.get(victimId)!, topic, PARTITIONS)).toEqual(range(producer.sent));
   }, 240_000);
 
   it('a leader paused past its session (SIGSTOP) and resumed acknowledges nothing after its partitions moved, and its write is never read', async () => {

@@ -15,10 +15,11 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
+import { durableClusterArgs, leadersOf, range } from '../helpers/cluster.js';
 import { bucketCoverage, covers } from '../helpers/bucket-coverage.js';
-import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
+import { kcatConsumeJson, kcatProduce } from '../helpers/kcat.js';
 import { RawKafkaConnection } from '../helpers/raw-kafka.js';
 import { metadata, produce } from '../helpers/raw-requests.js';
 import { canPauseS3, pauseS3Server } from '../helpers/s3/pause-s3.js';
@@ -42,20 +43,7 @@ const OUTAGE_MS = 10_000;
 const GRACE_MS = 1_000;
 
 function clusterArgs(nodeId: number): string[] {
-  return [
-    ...s3.brokerArgs(bucketPrefix),
-    '--cluster.enable=true',
-    `--redis.url=${redisUrl()}`,
-    `--redis.key.prefix=${redisPrefix}`,
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1500',
-    '--auto.create.topics.enable=false',
-    '--log.remote.storage.enable=true',
-    '--log.segment.bytes=16384',
-    '--remote.log.manager.task.interval.ms=200',
-    '--wal.ack.timeout.ms=2000',
-  ];
+  return durableClusterArgs({ s3, bucketPrefix, redisPrefix: redisPrefix, nodeId, extra: ['--log.segment.bytes=16384', '--wal.ack.timeout.ms=2000'] });
 }
 
 beforeAll(async () => {
@@ -73,11 +61,6 @@ const broker = (id: number) => brokers.get(id)!;
 /** Records the outage test's producer got acknowledged (0 when it was skipped). */
 let durableSent = 0;
 
-async function leadersOf(b: BrokerHandle, topic: string): Promise<number[]> {
-  const md = await kcatMetadata(b.bootstrap, topic);
-  const t = md.topics.find((x) => x.topic === topic);
-  return (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
-}
 
 /** Leaders of every partition, once each has one and every broker in `on` leads some. */
 function placedOn(b: BrokerHandle, topic: string, partitions: number, on: number[]): Promise<number[]> {
@@ -113,7 +96,6 @@ async function readAll(b: BrokerHandle, topic: string, partitions: number): Prom
   return { values: perPartition.flat().sort((x, y) => x - y), perPartition };
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const RETRIABLE_DURABLE_ANSWERS: number[] = [ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS];
 
 describe('faults under acks=all idempotent producers: nothing acknowledged is lost', () => {

@@ -118,6 +118,14 @@ describe('HandoffStore against Redis', () => {
     await handoffs.forgetWalCommits(2, ['wal/2/a.wal', 'wal/2/b.wal']);
     await handoffs.restoreWalCommits(2, commits);
     expect(await handoffs.walCommits(2)).toEqual(commits);
+    // p(0) moves gracefully from broker 2 to 3: until broker 2 publishes the handoff, its commits
+    // of p(0) at the old epoch are accepted (its whole log goes with the handoff); after, refused.
+    await leadership.write('ctl', [{ id: p(0), from: 2, to: 3, epoch: 1, reason: 'balance' }]);
+    expect([...(await handoffs.commitWal('wal/2/d.wal', [{ p: p(0), e: 0, l: 21 }], 2))]).toEqual([]);
+    expect([...(await handoffs.commitWal('wal/3/x.wal', [{ p: p(0), e: 0, l: 21 }], 3))]).toEqual([p(0)]);
+    await handoffs.write(p(0), record(1, 2, 22));
+    expect([...(await handoffs.commitWal('wal/2/e.wal', [{ p: p(0), e: 0, l: 22 }], 2))]).toEqual([p(0)]);
+    await handoffs.forgetWalCommits(2, ['wal/2/d.wal']);
     await handoffs.forgetWalCommits(2, ['wal/2/a.wal']);
     expect([...(await handoffs.walCommits(2)).keys()]).toEqual(['wal/2/b.wal']);
   });

@@ -13,9 +13,10 @@
 //     cluster move` moves one back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { durableClusterArgs, leadersOf, readValues, range } from '../helpers/cluster.js';
+import { uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
+import { kcatConsumeJson } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingConsumer, streamingProducer } from '../helpers/streaming-clients.js';
 import { strataJson } from '../helpers/strata-cli.js';
@@ -31,19 +32,7 @@ const bucketPrefix = `moves${Date.now().toString(36)}/`;
 const brokers = new Map<number, BrokerHandle>();
 
 function clusterArgs(nodeId: number): string[] {
-  return [
-    ...s3.brokerArgs(bucketPrefix),
-    '--cluster.enable=true',
-    `--redis.url=${redisUrl()}`,
-    `--redis.key.prefix=${redisPrefix}`,
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1500',
-    '--auto.create.topics.enable=false',
-    '--log.remote.storage.enable=true',
-    '--log.segment.bytes=65536',
-    '--remote.log.manager.task.interval.ms=200',
-  ];
+  return durableClusterArgs({ s3, bucketPrefix, redisPrefix: redisPrefix, nodeId });
 }
 
 async function start(nodeId: number): Promise<BrokerHandle> {
@@ -61,26 +50,11 @@ afterAll(async () => {
 });
 
 /** Leader per partition as a broker's Metadata reports it (-1: none). */
-async function leadersOf(b: BrokerHandle, topic: string): Promise<number[]> {
-  const md = await kcatMetadata(b.bootstrap, topic);
-  const t = md.topics.find((x) => x.topic === topic);
-  return (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
-}
 
 const countOf = (leaders: number[], id: number) => leaders.filter((l) => l === id).length;
 
 /** Every partition's values in offset order, read through `b`; asserts order per partition and returns all values. */
-async function readAll(b: BrokerHandle, topic: string, partitions: number): Promise<number[]> {
-  const all: number[] = [];
-  for (let p = 0; p < partitions; p++) {
-    const values = (await kcatConsumeJson(b.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
-    expect(values, `partition ${p} in the order sent`).toEqual([...values].sort((x, y) => x - y));
-    all.push(...values);
-  }
-  return all.sort((x, y) => x - y);
-}
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('partitions move between brokers through object storage', () => {
   const PARTITIONS = 6;
@@ -109,7 +83,7 @@ describe('partitions move between brokers through object storage', () => {
       expect(done.code, done.stderr).toBe(0);
       expect(done.stderr).not.toMatch(/Delivery failed|% ERROR: Failed/);
       // Everything, exactly once, in order — read through a broker that joined.
-      expect(await readAll(brokers.get(3)!, topic, PARTITIONS)).toEqual(range(producer.sent));
+      expect(await readValues(brokers.get(3)!, topic, PARTITIONS)).toEqual(range(producer.sent));
       // The consumer that ran throughout saw every record, in order per partition.
       await waitFor(() => consumer.total >= producer.sent || undefined, { timeoutMs: 30_000, what: 'the running consumer to see every record' });
       const seen = [...consumer.seen.values()].flat().sort((x, y) => x - y);
@@ -127,7 +101,7 @@ describe('partitions move between brokers through object storage', () => {
     const before = await leadersOf(brokers.get(1)!, topic);
     const victimId = [1, 2, 3].sort((a, b) => countOf(before, b) - countOf(before, a))[0]!;
     const other = brokers.get(victimId === 1 ? 2 : 1)!;
-    const earlier = await readAll(other, topic, PARTITIONS);
+    const earlier = await readValues(other, topic, PARTITIONS);
     // Values go on from the first test's, so every partition stays in ascending order.
     const producer = streamingProducer(other.bootstrap, topic, { from: earlier.length });
     await producer.write(2000);
@@ -152,7 +126,7 @@ describe('partitions move between brokers through object storage', () => {
     await producer.write(2000);
     const done = await producer.finish(90_000);
     expect(done.code, done.stderr).toBe(0);
-    expect(await readAll(other, topic, PARTITIONS)).toEqual(range(earlier.length + producer.sent));
+    expect(await readValues(other, topic, PARTITIONS)).toEqual(range(earlier.length + producer.sent));
     // Back to three brokers for the next test; it rejoins and is given partitions again.
     brokers.set(victimId, await brokers.get(victimId)!.restart());
     await waitFor(async () => countOf(await leadersOf(other, topic), victimId) === 2 || undefined, { timeoutMs: 30_000, what: 'the restarted broker to lead its share again' });

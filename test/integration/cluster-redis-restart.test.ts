@@ -11,9 +11,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadershipKey } from '../../src/cluster/leadership-store.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
+import { durableClusterArgs, leadersOf } from '../helpers/cluster.js';
 import { freePort, RedisServer } from '../helpers/groups.js';
 import { createTopicOn } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
+import { kcatConsumeJson } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingProducer } from '../helpers/streaming-clients.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -28,20 +29,7 @@ let server: RedisServer;
 const brokers = new Map<number, BrokerHandle>();
 
 function clusterArgs(nodeId: number): string[] {
-  return [
-    ...s3.brokerArgs(bucketPrefix),
-    '--cluster.enable=true',
-    `--redis.url=${server.url}`,
-    `--redis.key.prefix=${prefix}`,
-    '--redis.command.timeout.ms=500',
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1500',
-    '--auto.create.topics.enable=false',
-    '--log.remote.storage.enable=true',
-    '--log.segment.bytes=65536',
-    '--remote.log.manager.task.interval.ms=200',
-  ];
+  return durableClusterArgs({ s3, bucketPrefix, redisPrefix: prefix, nodeId, redisUrl: server.url, extra: ['--redis.command.timeout.ms=500'] });
 }
 
 beforeAll(async () => {
@@ -60,11 +48,6 @@ async function epochsIn(redis: Redis): Promise<Map<string, number>> {
   return new Map(Object.entries(raw).map(([id, json]) => [id, (JSON.parse(json) as { epoch: number }).epoch]));
 }
 
-async function leadersOf(b: BrokerHandle, topic: string): Promise<number[]> {
-  const md = await kcatMetadata(b.bootstrap, topic);
-  const t = md.topics.find((x) => x.topic === topic);
-  return (t?.partitions ?? []).sort((x, y) => x.partition - y.partition).map((p) => (p.error ? -1 : p.leader));
-}
 
 describe('Redis restarted without its data mid-load', () => {
   it('brokers write back topics, leadership and epochs; nothing acknowledged is lost; metadata works afterwards', async () => {

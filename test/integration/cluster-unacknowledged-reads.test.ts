@@ -13,7 +13,8 @@
 // after the last stored batch of a durable partition, this test fails: turn it into `it`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { redisUrl, uniqueRedisPrefix } from '../helpers/groups.js';
+import { durableClusterArgs } from '../helpers/cluster.js';
+import { uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn } from '../helpers/kafkajs.js';
 import { kcatMetadata } from '../helpers/kcat.js';
 import { RawKafkaConnection } from '../helpers/raw-kafka.js';
@@ -33,18 +34,7 @@ const bucketPrefix = `unacked${Date.now().toString(36)}/`;
 const brokers = new Map<number, BrokerHandle>();
 
 function clusterArgs(nodeId: number): string[] {
-  return [
-    ...s3.brokerArgs(bucketPrefix),
-    '--cluster.enable=true',
-    `--redis.url=${redisUrl()}`,
-    `--redis.key.prefix=${redisPrefix}`,
-    `--node.id=${nodeId}`,
-    '--broker.heartbeat.interval.ms=200',
-    '--broker.session.timeout.ms=1500',
-    '--auto.create.topics.enable=false',
-    '--log.remote.storage.enable=true',
-    '--wal.ack.timeout.ms=1000',
-  ];
+  return durableClusterArgs({ s3, bucketPrefix, redisPrefix: redisPrefix, nodeId, extra: ['--wal.ack.timeout.ms=1000'] });
 }
 
 beforeAll(async () => {
