@@ -12,7 +12,7 @@ import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { durableClusterArgs, leadersOf, readValues, range } from '../helpers/cluster.js';
 import { uniqueRedisPrefix } from '../helpers/groups.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
-import { kcatConsumeJson, kcatMetadata } from '../helpers/kcat.js';
+import { kcatConsumeJson, kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingProducer } from '../helpers/streaming-clients.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -20,7 +20,6 @@ import { ErrorCode } from '../../src/protocol/generated/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/records.js';
 import { RawKafkaConnection } from '../helpers/raw-kafka.js';
 import { produce } from '../helpers/raw-requests.js';
-import { kcatProduce } from '../helpers/kcat.js';
 
 let s3: S3Target;
 useS3Target(startS3Target, (target) => {
@@ -75,11 +74,17 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     const kjs = kafkaClient(b1.bootstrap, { retry: { retries: 60, initialRetryTime: 100, maxRetryTime: 1_000 } }).producer({ idempotent: true, maxInFlightRequests: 1 });
     await kjs.connect();
     const kjsAcked: number[] = [];
+    /** The offset each acknowledged KafkaJS record got, per partition (from the Produce answers). */
+    const ackedAt = Array.from({ length: PARTITIONS }, () => new Map<number, string>());
     const KJS_SENDS = 150;
     const kjsDone = (async () => {
       for (let i = 0; i < KJS_SENDS; i++) {
         const values = Array.from({ length: 10 }, (_, j) => i * 10 + j);
-        await kjs.send({ topic: kjsTopic, acks: -1, messages: values.map((v) => ({ key: `k${v % 30}`, value: `v${v}` })) });
+        const answers = await kjs.send({ topic: kjsTopic, acks: -1, messages: values.map((v) => ({ partition: v % PARTITIONS, value: `v${v}` })) });
+        for (const a of answers) {
+          const mine = values.filter((v) => v % PARTITIONS === a.partition);
+          mine.forEach((v, k) => ackedAt[a.partition]!.set(Number(a.baseOffset) + k, `v${v}`));
+        }
         kjsAcked.push(...values);
       }
     })();
@@ -104,6 +109,11 @@ describe('a broker killed under an acks=all idempotent producer loses nothing ac
     await kjs.disconnect();
     expect(kjsAcked.length).toBe(KJS_SENDS * 10);
     expect(await readValues(b1, kjsTopic, PARTITIONS)).toEqual(range(KJS_SENDS * 10));
+    // Each acknowledged record is at the very offset its Produce answer gave.
+    for (let p = 0; p < PARTITIONS; p++) {
+      const read = new Map((await kcatConsumeJson(b1.bootstrap, kjsTopic, { partition: p, timeoutMs: 30_000 })).map((r) => [r.offset, r.payload]));
+      for (const [offset, value] of ackedAt[p]!) expect(read.get(offset), `partition ${p} offset ${offset}`).toBe(value);
+    }
     console.log(`failover: leaders again ${failoverMs} ms after kill -9`);
     // The rebuilds took acknowledged batches from the dead broker's write-ahead objects, beyond
     // what it had offloaded as segments (its active segments died with it).
