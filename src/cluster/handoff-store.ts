@@ -120,6 +120,34 @@ return gone
 /** Per write-ahead object key: the committed partitions and their last offset in it. */
 export type WalCommits = Map<string, Map<PartitionId, number>>;
 
+/**
+ * A partition was rebuilt from a dead broker's write-ahead objects and re-stored by its new
+ * leader: the dead broker's commits of it are no longer needed. KEYS[1] the dead broker's
+ * commits hash; ARGV[1] the partition. Removes the partition from every object's commit and
+ * answers the object keys left with no commit at all (the caller deletes those objects).
+ */
+export const RELEASE_WAL_COMMITS_LUA = `
+local emptied = {}
+local all = redis.call('HGETALL', KEYS[1])
+local prefix = ARGV[1] .. ':'
+for i = 1, #all, 2 do
+  local kept = {}
+  local changed = false
+  for item in string.gmatch(all[i + 1], '[^,]+') do
+    if string.sub(item, 1, #prefix) == prefix then changed = true else table.insert(kept, item) end
+  end
+  if changed then
+    if #kept == 0 then
+      redis.call('HDEL', KEYS[1], all[i])
+      table.insert(emptied, all[i])
+    else
+      redis.call('HSET', KEYS[1], all[i], table.concat(kept, ','))
+    end
+  end
+end
+return emptied
+`;
+
 export interface HandoffStoreOptions {
   redis: Redis;
   keyPrefix: string;
@@ -237,6 +265,14 @@ export class HandoffStore {
       out.set(key, parts);
     }
     return out;
+  }
+
+  /**
+   * After a rebuild re-stored a partition: drops the dead broker's commits of it; answers the
+   * keys of the dead broker's objects that no longer hold anything committed (to delete).
+   */
+  async releaseWalCommits(deadNode: number, id: PartitionId): Promise<string[]> {
+    return (await this.opts.redis.eval(RELEASE_WAL_COMMITS_LUA, 1, walCommitsKey(this.opts.keyPrefix, deadNode), id)) as string[];
   }
 
   /** Forgets the commits of deleted objects; `restore` writes commits back (Redis lost them). */

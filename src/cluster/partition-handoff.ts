@@ -245,6 +245,19 @@ export class PartitionHandoff {
   }
 
   /**
+   * The partition is rebuilt and re-stored here: the dead broker's commits of it go, and its
+   * objects left with nothing committed are deleted (it may never come back to delete them).
+   */
+  private async releaseDeadObjects(dead: number, id: PartitionId): Promise<void> {
+    try {
+      const emptied = await this.opts.handoffs.releaseWalCommits(dead, id);
+      if (emptied.length > 0) await this.opts.tier.store.deleteMany(emptied);
+    } catch (err) {
+      this.opts.logger.warn({ err: describeError(err), partition: id, dead }, 'deleting a dead broker’s write-ahead objects failed; they stay in the bucket');
+    }
+  }
+
+  /**
    * This broker was declared dead for the partition (paused, cut off, or restarted after a
    * failover): its local copy may hold batches the new leader never had, so it is dropped.
    */
@@ -274,6 +287,7 @@ export class PartitionHandoff {
         await this.rebuild(id, l);
       } else if (!(await this.takeOver(id, l))) return;
       await handoffs.markServing(id, l.epoch, nodeId);
+      if (l.lost !== undefined) await this.releaseDeadObjects(l.lost, id);
     }
     if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
     this.beginServing(id, l);

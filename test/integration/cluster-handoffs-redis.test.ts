@@ -126,7 +126,13 @@ describe('HandoffStore against Redis', () => {
     await handoffs.write(p(0), record(1, 2, 22));
     expect([...(await handoffs.commitWal('wal/2/e.wal', [{ p: p(0), e: 0, l: 22 }], 2))]).toEqual([p(0)]);
     await handoffs.forgetWalCommits(2, ['wal/2/d.wal']);
+    // p(1) was rebuilt elsewhere from broker 2's objects: its commits go; a.wal still holds p(0).
+    expect(await handoffs.releaseWalCommits(2, p(1))).toEqual([]);
+    expect((await handoffs.walCommits(2)).get('wal/2/a.wal')).toEqual(new Map([[p(0), 12]]));
     await handoffs.forgetWalCommits(2, ['wal/2/a.wal']);
     expect([...(await handoffs.walCommits(2)).keys()]).toEqual(['wal/2/b.wal']);
+    // p(0) rebuilt elsewhere too: b.wal now holds nothing committed — its key is answered to delete.
+    expect(await handoffs.releaseWalCommits(2, p(0))).toEqual(['wal/2/b.wal']);
+    expect((await handoffs.walCommits(2)).size).toBe(0);
   });
 });
