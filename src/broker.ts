@@ -266,7 +266,6 @@ export class Broker implements BrokerContext, MetricsSource {
     this.durability = {
       writer,
       covers: (id) => this.engine.spec(id)?.config.remoteStorageEnable === true,
-      durableEnd: (id) => this.engine.durableEnd(id),
       epochOf: (id) => {
         const l = store.get(id);
         return l !== undefined && l.leader === this.nodeId ? l.epoch : -1;

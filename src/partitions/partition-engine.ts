@@ -590,11 +590,6 @@ export class PartitionEngine {
     this.states.gate(id, this.states.get(id)?.highWatermark ?? 0);
   }
 
-  /** The gated high watermark (what is committed durable) of a gated partition. */
-  durableEnd(id: PartitionId): number | undefined {
-    return this.states.gatedHighWatermark(id);
-  }
-
   /** Offsets below `end` are committed durable. */
   durable(id: PartitionId, end: number): void {
     this.states.durable(id, end);

@@ -18,8 +18,6 @@ export interface Durability {
   covers(id: PartitionId): boolean;
   /** The leader epoch this broker leads the partition with (-1: not led here). */
   epochOf(id: PartitionId): number;
-  /** The end of what is committed durable for the partition (its gated high watermark), if gated. */
-  durableEnd(id: PartitionId): number | undefined;
 }
 
 /** Rewrites a partition's answer when its batches are not durable: kept unless stored and still led here. */
@@ -70,13 +68,6 @@ export async function afterAppend(durability: Durability, acks: number, items: r
   outcomes.forEach((o, j) => {
     if (o !== 'durable') answers[partOf[j]!] = ANSWERS[o];
   });
-  for (const i of duplicates) {
-    // The original batch is durable only if its commit succeeded: the committed end covers it.
-    const { b, l } = batchOffsets(items[i]!.records);
-    const last = results[i]!.baseOffset + (l - b);
-    const end = durability.durableEnd(results[i]!.key);
-    if (barrier !== 'durable') answers[i] = ANSWERS[barrier];
-    else if (end === undefined || end <= last) answers[i] = ANSWERS.timeout;
-  }
+  if (barrier !== 'durable') for (const i of duplicates) answers[i] = ANSWERS[barrier];
   return answers;
 }

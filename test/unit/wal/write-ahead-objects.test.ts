@@ -11,8 +11,6 @@ import { TierError, TierErrorCode, type ObjectStore } from '../../../src/tier/ob
 import { batchOffsets, decodeWalObject, encodeWalObject } from '../../../src/wal/wal-format.js';
 import { WalRebuild } from '../../../src/wal/wal-rebuild.js';
 import { WalWriter, type WalPart } from '../../../src/wal/wal-writer.js';
-import { afterAppend } from '../../../src/wal/durable-appends.js';
-import { ErrorCode } from '../../../src/protocol/generated/error-codes.js';
 
 const logger = pino({ level: 'silent' });
 const T = 'ab'.repeat(16);
@@ -204,21 +202,5 @@ describe('WalRebuild', () => {
     fencedNow = true;
     expect(await w.append([part(p(0), 22, 3)])).toEqual(['fenced']);
     expect((await rebuild.recover(7, p(0), 12, 1)).endOffset).toBe(22);
-  });
-});
-
-describe('afterAppend (the produce path)', () => {
-  it('a retried batch the log already holds is acknowledged only when the committed end covers it', async () => {
-    const store = new MemoryStore();
-    const w = writer(store);
-    let durableEnd = 5;
-    const durability = { writer: w, covers: () => true, epochOf: () => 1, durableEnd: () => durableEnd };
-    // A duplicate answer: the original batch (3 records) sits at offsets 10..12.
-    const records = batch(0, 3);
-    const dup = [{ key: p(0), errorCode: 0, errorMessage: null, baseOffset: 10, logAppendTimeMs: -1, logStartOffset: 0, highWatermark: 13, recordErrors: [], written: false }];
-    const notYet = await afterAppend(durability, -1, [{ key: p(0), records }], dup);
-    expect(notYet[0]?.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
-    durableEnd = 13;
-    expect((await afterAppend(durability, -1, [{ key: p(0), records }], dup))[0]).toBeUndefined();
   });
 });
