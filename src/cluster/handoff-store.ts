@@ -286,12 +286,6 @@ export class HandoffStore {
     if (fields.length > 0) await this.opts.redis.hset(walCommitsKey(this.opts.keyPrefix, nodeId), ...fields);
   }
 
-  /** Forgets partitions of deleted topics. */
-  async forget(ids: readonly PartitionId[]): Promise<void> {
-    if (ids.length === 0) return;
-    const { redis, keyPrefix } = this.opts;
-    await redis.multi().hdel(handoffsKey(keyPrefix), ...ids).hdel(handoffEpochsKey(keyPrefix), ...ids).hdel(servingKey(keyPrefix), ...ids).exec();
-  }
 }
 
 function parseServing(v: string | null | undefined): { node: number; epoch: number } | undefined {

@@ -42,10 +42,6 @@ export class MoveRequests {
     return out;
   }
 
-  async forget(ids: readonly PartitionId[]): Promise<void> {
-    if (ids.length > 0) await this.redis.hdel(reassignmentsKey(this.keyPrefix), ...ids);
-  }
-
   async setDraining(nodeId: number, draining: boolean): Promise<void> {
     if (draining) await this.redis.sadd(drainingKey(this.keyPrefix), String(nodeId));
     else await this.redis.srem(drainingKey(this.keyPrefix), String(nodeId));

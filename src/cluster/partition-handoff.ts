@@ -90,11 +90,6 @@ export class PartitionHandoff {
     return l !== undefined && l.leader === this.opts.nodeId && this.serving.get(id) === l.epoch;
   }
 
-  /** Handoffs under way on this broker (either end). */
-  get busy(): number {
-    return this.inFlight.size;
-  }
-
   /**
    * True when every partition the leadership says this broker must hand over is handed over
    * (controlled shutdown waits for this, and for the controller to move the rest).
