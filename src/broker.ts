@@ -18,7 +18,7 @@ import { KafkaServer } from './router/server.js';
 import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
-import { HttpServer, parseHttpListeners } from './http/server.js';
+import { HttpServer, type HttpApp, parseHttpListeners } from './http/server.js';
 import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, type MetricsSource } from './http/metrics.js';
 import { partitionId } from './ipc/partition-id.js';
 import { EngineError } from './partitions/engine-error.js';
@@ -358,12 +358,21 @@ export class Broker implements BrokerContext, MetricsSource {
     if (cluster) checks.push({ name: 'cluster', ok: () => cluster.registered });
     const tier = this.tier;
     if (tier) checks.push({ name: 'object-storage', ok: () => tier.store.reachable });
-    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }), undefined, this.adminApi());
+    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }), undefined, this.adminApi(), this.httpApps());
     const bound = await this.http.listen();
     attachMetricsSource(this);
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');
     // A busy HTTP port was logged as a warning by the server, which keeps retrying it.
     return bound[0]?.boundPort;
+  }
+
+  /**
+   * Applications on the HTTP listeners beside /healthz, /readyz, /metrics and /admin. Each
+   * reaches the broker through a KafkaBridge (src/http/kafka-bridge.ts): the same handlers
+   * the Kafka listeners use.
+   */
+  private httpApps(): HttpApp[] {
+    return [];
   }
 
   /** The /admin JSON API: placement of partitions on worker slots, and moving one by hand. */

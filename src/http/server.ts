@@ -13,6 +13,16 @@ export interface ReadinessCheck {
   ok(): boolean;
 }
 
+/**
+ * An application served on the HTTP listeners next to /healthz, /readyz and /metrics: the
+ * REST proxy, the schema registry, the console. `handle` answers the request and returns true,
+ * or returns false (nothing written) when the path is not its own.
+ */
+export interface HttpApp {
+  readonly name: string;
+  handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean>;
+}
+
 export interface HttpEndpoint {
   host: string;
   port: number;
@@ -69,6 +79,8 @@ export class HttpServer {
     private readonly retry: BindRetryPolicy = DEFAULT_BIND_RETRY,
     /** The /admin JSON API (admin-api.ts); absent: no /admin routes. */
     private readonly admin?: AdminApi,
+    /** Applications mounted on the listeners (REST proxy, schema registry, console), tried in order. */
+    private readonly apps: HttpApp[] = [],
   ) {}
 
   /** Endpoints not bound yet (their port was busy at start-up; retrying). */
@@ -161,6 +173,9 @@ export class HttpServer {
         const answer = await handleAdmin(this.admin, req.method ?? 'GET', path, () => readBody(req, MAX_ADMIN_BODY_BYTES));
         if (answer !== undefined) return send(res, answer.status, 'application/json', JSON.stringify(answer.body) + '\n');
       }
+      for (const app of this.apps) {
+        if (await app.handle(req, res, path)) return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
       switch (path) {
         case '/healthz':
@@ -178,6 +193,7 @@ export class HttpServer {
       }
     } catch (err) {
       this.logger.warn({ err, path }, 'http request failed');
+      if (res.headersSent) return void res.destroy();
       return send(res, 500, 'text/plain', `internal error: ${(err as Error).message}\n`);
     }
   }
