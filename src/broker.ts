@@ -42,6 +42,8 @@ import type { Durability } from './wal/durable-appends.js';
 import { coordinatorFor } from './cluster/group-placement.js';
 import { clusterSettings, type ClusterSettings } from './config/cluster-settings.js';
 import { StrataError } from './errors.js';
+import { KafkaBridge } from './http/kafka-bridge.js';
+import { RestProxyApp } from './http/rest/rest-proxy-app.js';
 
 /**
  * The metadata store `cluster.metadata.store` names: `local` (default), one JSON file under the
@@ -84,6 +86,8 @@ export class Broker implements BrokerContext, MetricsSource {
   shuttingDown = false;
   private server: KafkaServer | undefined;
   private http: HttpServer | undefined;
+  /** The REST proxy on the HTTP listeners (src/http/rest); its consumer instances leave their groups on stop. */
+  private restProxy: RestProxyApp | undefined;
   /** Set once every partition log is recovered (readiness). */
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
@@ -372,7 +376,9 @@ export class Broker implements BrokerContext, MetricsSource {
    * the Kafka listeners use.
    */
   private httpApps(): HttpApp[] {
-    return [];
+    const bridge = new KafkaBridge(this);
+    this.restProxy = new RestProxyApp(this, bridge, this.logger.child({ component: 'rest-proxy' }));
+    return [this.restProxy];
   }
 
   /** The /admin JSON API: placement of partitions on worker slots, and moving one by hand. */
@@ -522,6 +528,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.leadershipStore?.stop();
     await this.cluster?.stop();
     await this.elastic.stop();
+    await this.restProxy?.close();
     this.engine.wakeAllWaiters();
     this.groups.shutdown();
     if (this.server) {

@@ -168,6 +168,14 @@ export const brokerConfigSchema = z.strictObject({
     .string()
     .regex(/^\s*((https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*(,\s*(https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*)*)?$/, 'expected host:port[,host:port…], e.g. 127.0.0.1:8080')
     .default('127.0.0.1:8080'),
+  /** REST proxy (src/http/rest): largest request body read, in bytes (413 past it). */
+  'rest.max.request.bytes': int(1024, 2 ** 30).default(10 * 1024 * 1024),
+  /** REST proxy: most records one produce request (v2, v3 stream, NDJSON, CSV) may carry. */
+  'rest.max.records.per.request': int(1, 10_000_000).default(10_000),
+  /** REST proxy: a v2 consumer instance idle this long is deleted (then 40403). */
+  'rest.consumer.instance.timeout.ms': int(100, 2 ** 31 - 1).default(300_000),
+  /** REST proxy: most v2 consumer instances alive at once. */
+  'rest.consumer.max.instances': int(1, 1_000_000).default(1000),
   /** Compute consumer-group lag on /metrics scrapes (reads every group's committed offsets). */
   'metrics.group.lag.enable': bool().default(true),
 });
