@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thread: main (a build tool: npm's `prepare`/`prestart`/`postbuild` and the vitest globalSetup).
-// Builds dist/ with `npm run build` only when a build input (src/, workers/, tsconfig*.json)
+// Builds dist/ (tsc, then the console UI with Vite) with `npm run build` only when a build input (src/, workers/, tsconfig*.json)
 // changed since the last successful build, so a second `npm start` costs ~0.1 s instead of
 // a full `tsc`. The last successful build is recorded as dist/.build-stamp, whose mtime is
 // the moment that build started (an edit made while tsc ran is still newer than the stamp).
@@ -18,6 +18,11 @@ import { fileURLToPath } from 'node:url';
 
 /** Paths (relative to the repository root) whose contents `npm run build` compiles. */
 export const BUILD_INPUTS = ['src', 'workers', 'tsconfig.json', 'tsconfig.build.json'];
+/**
+ * Outputs that must exist whenever their source does: the console UI (Vite's build, part of
+ * `npm run build`) is rebuilt when dist/console-ui was removed even though no source changed.
+ */
+export const REQUIRED_OUTPUTS = [{ source: path.join('src', 'console', 'ui', 'index.html'), output: path.join('dist', 'console-ui', 'index.html') }];
 /** Written after every successful build. */
 export const STAMP_FILE = path.join('dist', '.build-stamp');
 
@@ -55,6 +60,9 @@ export function buildState(root, inputs = BUILD_INPUTS) {
     stampMs = fs.statSync(path.join(root, STAMP_FILE)).mtimeMs;
   } catch {
     return { stale: true, reason: `no ${STAMP_FILE} (never built here)` };
+  }
+  for (const r of REQUIRED_OUTPUTS) {
+    if (fs.existsSync(path.join(root, r.source)) && !fs.existsSync(path.join(root, r.output))) return { stale: true, reason: `${r.output} is missing` };
   }
   const newest = newestInput(root, inputs);
   if (!newest) return { stale: false, reason: 'no build inputs found' };

@@ -19,7 +19,8 @@ import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
 import { HttpServer, type HttpApp, parseHttpListeners } from './http/server.js';
-import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, type MetricsSource } from './http/metrics.js';
+import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, trafficTotals, type MetricsSource } from './http/metrics.js';
+import { ConsoleApp } from './console/console-app.js';
 import { partitionId } from './ipc/partition-id.js';
 import { EngineError } from './partitions/engine-error.js';
 import { ErrorCode } from './protocol/generated/error-codes.js';
@@ -88,6 +89,8 @@ export class Broker implements BrokerContext, MetricsSource {
   private http: HttpServer | undefined;
   /** The REST proxy on the HTTP listeners (src/http/rest); its consumer instances leave their groups on stop. */
   private restProxy: RestProxyApp | undefined;
+  /** The web console (console.enable), mounted on the HTTP listeners. */
+  private console: ConsoleApp | undefined;
   /** Set once every partition log is recovered (readiness). */
   private recovered = false;
   private maintenanceTimer: NodeJS.Timeout | undefined;
@@ -378,7 +381,32 @@ export class Broker implements BrokerContext, MetricsSource {
   private httpApps(): HttpApp[] {
     const bridge = new KafkaBridge(this);
     this.restProxy = new RestProxyApp(this, bridge, this.logger.child({ component: 'rest-proxy' }));
-    return [this.restProxy];
+    const apps: HttpApp[] = [this.restProxy];
+    if (this.config['console.enable']) apps.push((this.console = this.consoleApp(bridge)));
+    return apps;
+  }
+
+  /** The web console (src/console): Kafka data through a KafkaBridge, slots and tier bytes from here. */
+  private consoleApp(bridge: KafkaBridge): ConsoleApp {
+    return new ConsoleApp({
+      bridge,
+      trafficTotals,
+      logger: this.logger.child({ component: 'console' }),
+      view: {
+        nodeId: this.nodeId,
+        slots: () => {
+          const out = new Map<string, number>();
+          for (const s of this.engine.placement().slots) for (const p of s.partitions) out.set(`${p.topic}:${p.partition}`, s.slot);
+          return out;
+        },
+        remoteBytes: (topicName, partition) => {
+          const topic = this.topics.get(topicName);
+          const manifest = topic && this.tier?.manifest(partitionId(topic.topicId, partition));
+          return manifest ? manifest.segments.reduce((sum, seg) => sum + seg.sizeBytes, 0) : undefined;
+        },
+        clusterStats: () => this.clusterStats(),
+      },
+    });
   }
 
   /** The /admin JSON API: placement of partitions on worker slots, and moving one by hand. */
@@ -543,6 +571,7 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.metadata.close();
     // HTTP stays up while draining so probes see 503 on /readyz rather than a refused connection.
     attachMetricsSource(undefined);
+    this.console?.close();
     await this.http?.close();
     for (const lock of this.logDirLocks) lock.release();
     this.logger.info('stopped');

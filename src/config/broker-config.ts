@@ -178,6 +178,8 @@ export const brokerConfigSchema = z.strictObject({
   'rest.consumer.max.instances': int(1, 1_000_000).default(1000),
   /** Compute consumer-group lag on /metrics scrapes (reads every group's committed offsets). */
   'metrics.group.lag.enable': bool().default(true),
+  /** The web console at /console on the HTTP listeners (topics, messages, groups, throughput; can create and delete topics). */
+  'console.enable': bool().default(true),
 });
 
 export type BrokerConfig = z.infer<typeof brokerConfigSchema>;

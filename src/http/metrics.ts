@@ -314,6 +314,18 @@ export function topicCounters(topic: string): TopicCounters {
   return c;
 }
 
+/** Traffic totals summed over every topic (the console samples them for its throughput chart). */
+export function trafficTotals(): TopicCounters {
+  const sum: TopicCounters = { bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0 };
+  for (const c of topicTotals.values()) {
+    sum.bytesIn += c.bytesIn;
+    sum.recordsIn += c.recordsIn;
+    sum.bytesOut += c.bytesOut;
+    sum.recordsOut += c.recordsOut;
+  }
+  return sum;
+}
+
 /** Drops a deleted topic's series so label cardinality follows the live topic set. */
 export function forgetTopic(topic: string): void {
   topicTotals.delete(topic);

@@ -57,6 +57,16 @@ describe('build-if-stale', () => {
     expect(fs.existsSync(path.join(root, 'dist', 'built.txt'))).toBe(false);
   });
 
+  it('a missing console UI build makes it stale when the UI source exists', () => {
+    writeStamp(root, (clock += 10_000));
+    expect(buildState(root)).toEqual({ stale: false, reason: 'dist is current' });
+    write('src/console/ui/index.html', '<!doctype html>');
+    for (const rel of ['src/console/ui/index.html', 'src/console/ui', 'src/console', 'src']) age(rel, clock - 5_000);
+    expect(buildState(root)).toEqual({ stale: true, reason: `${path.join('dist', 'console-ui', 'index.html')} is missing` });
+    write('dist/console-ui/index.html', '<!doctype html>');
+    expect(buildState(root)).toEqual({ stale: false, reason: 'dist is current' });
+  });
+
   it('a touched source, a new file, a deleted file or a changed tsconfig makes it stale', () => {
     const fresh = () => {
       writeStamp(root, (clock += 10_000));
