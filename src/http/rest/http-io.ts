@@ -60,7 +60,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
     res.end();
     return;
   }
-  const text = JSON.stringify(body);
+  const text = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }

@@ -14,6 +14,8 @@ import { RestError, RestErrors, v2ErrorBody, v3ErrorBody } from './rest-errors.j
 import { RestProducer } from './rest-producer.js';
 import type { Route, RestApi } from './routes.js';
 import { v2ProduceRoutes } from './v2-produce.js';
+import { v2ConsumerRoutes } from './v2-consumers.js';
+import { ConsumerRegistry } from './consumer-registry.js';
 
 /** Paths the proxy owns; anything else is left to the other applications. */
 const OWNED = /^\/(topics|consumers|brokers|v3)(\/|$)/;
@@ -23,6 +25,7 @@ export class RestProxyApp implements HttpApp {
   private readonly routes: Route[];
   readonly limits: RestLimits;
   readonly producer: RestProducer;
+  readonly consumers: ConsumerRegistry;
 
   constructor(
     private readonly broker: BrokerContext,
@@ -31,7 +34,8 @@ export class RestProxyApp implements HttpApp {
   ) {
     this.limits = restLimits(broker.config);
     this.producer = new RestProducer(broker, bridge);
-    this.routes = [...v2ProduceRoutes(this.producer, this.limits)];
+    this.consumers = new ConsumerRegistry(this.limits.maxInstances, this.limits.instanceTimeoutMs, logger);
+    this.routes = [...v2ProduceRoutes(this.producer, this.limits), ...v2ConsumerRoutes(broker, bridge, this.consumers, this.limits, logger)];
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
@@ -59,5 +63,7 @@ export class RestProxyApp implements HttpApp {
   }
 
   /** Stops timers (consumer instance expiry) and leaves groups; called when the broker stops. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.consumers.closeAll();
+  }
 }
