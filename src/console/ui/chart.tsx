@@ -20,7 +20,7 @@ export function Chart({ title, series, testId }: { title: string; series: Series
   const x = (t: number) => PAD.left + (t1 > t0 ? ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right) : 0);
   const y = (v: number) => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
   return (
-    <div data-testid={testId}>
+    <div data-testid={testId} class="chart-box">
       <h2>{title}</h2>
       <svg class="chart" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={title}>
         <line x1={PAD.left} y1={H - PAD.bottom} x2={W - PAD.right} y2={H - PAD.bottom} stroke="#c3c8d2" />
@@ -37,7 +37,11 @@ export function Chart({ title, series, testId }: { title: string; series: Series
           </text>
         )}
         {series.map((s) =>
-          s.points.length > 0 ? <polyline fill="none" stroke={s.color} stroke-width="1.5" points={s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')} /> : null,
+          s.points.length > 1 ? (
+            <polyline fill="none" stroke={s.color} stroke-width="1.5" points={s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ')} />
+          ) : s.points.length === 1 ? (
+            <circle cx={x(s.points[0]![0])} cy={y(s.points[0]![1])} r="3" fill={s.color} />
+          ) : null,
         )}
       </svg>
       <div class="legend">
