@@ -13,6 +13,7 @@ import type { TopicManager } from './metadata/topic-manager.js';
 import type { PartitionEngine } from './partitions/partition-engine.js';
 import type { FetchSessionCache } from './router/fetch-sessions.js';
 import type { TierManager } from './tier/tier-manager.js';
+import type { SchemaRegistry } from './schema-registry/index.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -45,6 +46,8 @@ export interface BrokerContext {
   readonly reassignments?: Reassignments | undefined;
   /** Cluster mode with object storage: write-ahead objects of remote-storage topics (src/wal). */
   readonly durability?: Durability | undefined;
+  /** The schema registry (src/schema-registry): broker-side validation of produced records. */
+  readonly schemaRegistry?: SchemaRegistry | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

@@ -45,6 +45,7 @@ import { clusterSettings, type ClusterSettings } from './config/cluster-settings
 import { StrataError } from './errors.js';
 import { KafkaBridge } from './http/kafka-bridge.js';
 import { RestProxyApp } from './http/rest/rest-proxy-app.js';
+import { createSchemaRegistry, SchemaRegistryApp, type SchemaRegistry } from './schema-registry/index.js';
 
 /**
  * The metadata store `cluster.metadata.store` names: `local` (default), one JSON file under the
@@ -71,6 +72,8 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly groups: GroupCoordinator;
   readonly fetchSessions: FetchSessionCache;
   readonly tier: TierManager | undefined;
+  /** The schema registry (src/schema-registry); undefined with schema.registry.enable=false. */
+  readonly schemaRegistry: SchemaRegistry | undefined;
   /** Cluster mode only (cluster.enable + Redis): registration, live brokers, controller lease. */
   readonly cluster: ClusterMembership | undefined;
   /** Cluster mode with cluster.partition.leadership.enable: who leads each partition. */
@@ -134,6 +137,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.tier = TierManager.create(config, this.engine, logDir, logger);
     this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
+    this.schemaRegistry = config['schema.registry.enable'] ? createSchemaRegistry(config, logDir, logger) : undefined;
     this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
     const cluster = clusterSettings(config);
     this.cluster = cluster && new ClusterMembership(cluster, logger.child({ component: 'cluster' }));
@@ -309,6 +313,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.logger.info({ partitions, slots: this.engine.slotCount, ms: Date.now() - started, pageCacheIntact: intact, crc32c: crc32cImplementation }, 'logs recovered');
     this.recovered = true;
     await this.groups.start();
+    await this.schemaRegistry?.store.start();
     const httpPort = await this.startHttp();
     const listeners = parseListeners(this.config['listeners']);
     this.server = new KafkaServer({
@@ -382,6 +387,7 @@ export class Broker implements BrokerContext, MetricsSource {
     const bridge = new KafkaBridge(this);
     this.restProxy = new RestProxyApp(this, bridge, this.logger.child({ component: 'rest-proxy' }));
     const apps: HttpApp[] = [this.restProxy];
+    if (this.schemaRegistry) apps.push(new SchemaRegistryApp(this.schemaRegistry, this.config['schema.registry.max.request.bytes']));
     if (this.config['console.enable']) apps.push((this.console = this.consoleApp(bridge)));
     return apps;
   }
@@ -573,6 +579,7 @@ export class Broker implements BrokerContext, MetricsSource {
     attachMetricsSource(undefined);
     this.console?.close();
     await this.http?.close();
+    await this.schemaRegistry?.store.close();
     for (const lock of this.logDirLocks) lock.release();
     this.logger.info('stopped');
   }

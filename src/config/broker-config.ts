@@ -176,6 +176,12 @@ export const brokerConfigSchema = z.strictObject({
   'rest.consumer.instance.timeout.ms': int(100, 2 ** 31 - 1).default(300_000),
   /** REST proxy: most v2 consumer instances alive at once. */
   'rest.consumer.max.instances': int(1, 1_000_000).default(1000),
+  /** Serve the Confluent-compatible schema registry (/subjects, /schemas, /config, /compatibility,
+   *  /mode) on http.listeners. Its store is Redis when one is configured (redis.url or REDIS_URL,
+   *  keys under redis.key.prefix + `sr:`), else `schema-registry.json` in the first log dir. */
+  'schema.registry.enable': bool().default(true),
+  /** Largest request body the schema registry accepts (a schema with its JSON envelope). */
+  'schema.registry.max.request.bytes': int(1_024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Compute consumer-group lag on /metrics scrapes (reads every group's committed offsets). */
   'metrics.group.lag.enable': bool().default(true),
   /** The web console at /console on the HTTP listeners (topics, messages, groups, throughput; can create and delete topics). */
