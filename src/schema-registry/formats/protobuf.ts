@@ -67,9 +67,9 @@ export const protobufFormat: SchemaFormat = {
       }
       const before = new Set(allTypes(root).map((t) => t.fullName));
       const res = protobuf.parse(text, root, PARSE_OPTIONS);
+      const ownMessages = allTypes(root).map((t) => t.fullName).filter((n) => !before.has(n));
       addImports(root, res.imports, known);
       root.resolveAll();
-      const ownMessages = allTypes(root).map((t) => t.fullName).filter((n) => !before.has(n));
       const parsed: ProtoParsed = { root, pkg: res.package ?? '', ownMessages };
       return { schemaType: 'PROTOBUF', canonical: text.trim(), parsed };
     } catch (err) {
