@@ -34,6 +34,8 @@ describe('Dockerfile (infra/Dockerfile)', () => {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
     expect(built.status, `${built.stdout}${built.stderr}`).toBe(0);
+    // The web console's UI (Vite) is part of the build, so the runtime stage's dist/ carries it.
+    expect(fs.existsSync(path.join(dir, 'dist', 'console-ui', 'index.html'))).toBe(true);
     const [exe, ...entryArgs] = json('ENTRYPOINT');
     expect(exe).toBe('node');
     expect(fs.existsSync(path.join(dir, entryArgs[0]!))).toBe(true);
