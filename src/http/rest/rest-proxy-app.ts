@@ -16,6 +16,10 @@ import type { Route, RestApi } from './routes.js';
 import { v2ProduceRoutes } from './v2-produce.js';
 import { v2ConsumerRoutes } from './v2-consumers.js';
 import { ConsumerRegistry } from './consumer-registry.js';
+import { v3ClusterRoutes } from './v3-cluster.js';
+import { v3GroupRoutes } from './v3-groups.js';
+import { v3RecordRoutes } from './v3-records.js';
+import { v3TopicRoutes } from './v3-topics.js';
 
 /** Paths the proxy owns; anything else is left to the other applications. */
 const OWNED = /^\/(topics|consumers|brokers|v3)(\/|$)/;
@@ -35,7 +39,14 @@ export class RestProxyApp implements HttpApp {
     this.limits = restLimits(broker.config);
     this.producer = new RestProducer(broker, bridge);
     this.consumers = new ConsumerRegistry(this.limits.maxInstances, this.limits.instanceTimeoutMs, logger);
-    this.routes = [...v2ProduceRoutes(this.producer, this.limits), ...v2ConsumerRoutes(broker, bridge, this.consumers, this.limits, logger)];
+    this.routes = [
+      ...v2ProduceRoutes(this.producer, this.limits),
+      ...v2ConsumerRoutes(broker, bridge, this.consumers, this.limits, logger),
+      ...v3ClusterRoutes(broker, bridge),
+      ...v3TopicRoutes(broker, bridge, this.limits),
+      ...v3GroupRoutes(broker, bridge),
+      ...v3RecordRoutes(broker, this.producer, this.limits),
+    ];
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
