@@ -27,7 +27,10 @@ export interface BrokerContext {
   readonly explicitKeys: ReadonlySet<string>;
   readonly nodeId: number;
   readonly clusterId: string;
+  /** Advertised endpoint of the inter-broker listener (inter.broker.listener.name, else the first). */
   readonly advertised: AdvertisedEndpoint;
+  /** Advertised endpoint of each Kafka listener by upper-cased name: clients are answered with their own listener's. */
+  readonly listenerEndpoints?: ReadonlyMap<string, AdvertisedEndpoint>;
   readonly metadata: MetadataStore;
   readonly topics: TopicManager;
   readonly engine: PartitionEngine;

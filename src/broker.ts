@@ -14,7 +14,9 @@ import { ElasticSlots } from './partitions/elastic-slots.js';
 import { ScalingPolicy } from './partitions/scaling-policy.js';
 import { scalingSettings, workerSlotRange } from './config/worker-slots.js';
 import type { AdminApi } from './http/admin-api.js';
-import { KafkaServer } from './router/server.js';
+import { KafkaServer, type BoundListener } from './router/server.js';
+import { interBrokerListenerName, resolveListeners, usesTls } from './config/listener-security.js';
+import { TlsContext } from './security/tls-context.js';
 import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
@@ -64,6 +66,21 @@ export function createMetadataStore(config: BrokerConfig, logDir: string, logger
   });
 }
 
+/**
+ * The endpoint each listener advertises: its advertised.listeners entry (port 0 there = the
+ * bound port), else the bound address (a wildcard host advertises 127.0.0.1).
+ */
+export function advertisedEndpoints(bound: BoundListener[], advertisedSetting: string | undefined): Map<string, AdvertisedEndpoint> {
+  const advertised = new Map((advertisedSetting ? parseListeners(advertisedSetting) : []).map((l) => [l.name.toUpperCase(), l]));
+  const out = new Map<string, AdvertisedEndpoint>();
+  for (const b of bound) {
+    const adv = advertised.get(b.name);
+    if (adv !== undefined) out.set(b.name, { host: adv.host, port: adv.port === 0 ? b.boundPort : adv.port });
+    else out.set(b.name, { host: b.host === '0.0.0.0' || b.host === '::' ? '127.0.0.1' : b.host, port: b.boundPort });
+  }
+  return out;
+}
+
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
   readonly metadata: MetadataStore;
@@ -87,6 +104,9 @@ export class Broker implements BrokerContext, MetricsSource {
   /** Cluster mode: AlterPartitionReassignments and `strata cluster move`. */
   reassignments: Reassignments | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
+  listenerEndpoints: ReadonlyMap<string, AdvertisedEndpoint> = new Map();
+  /** The keystore of the TLS listeners (Kafka and HTTP), loaded once; undefined without TLS. */
+  private tls: TlsContext | undefined;
   shuttingDown = false;
   private server: KafkaServer | undefined;
   private http: HttpServer | undefined;
@@ -315,29 +335,24 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.groups.start();
     await this.schemaRegistry?.store.start();
     const httpPort = await this.startHttp();
-    const listeners = parseListeners(this.config['listeners']);
+    const listeners = resolveListeners(this.config);
     this.server = new KafkaServer({
       listeners,
       maxFrameBytes: this.config['socket.request.max.bytes'],
       maxInflightBytes: this.config['socket.max.inflight.bytes'],
       handler: new Dispatcher(this),
       logger: this.logger,
+      tls: this.tlsContext(),
     });
     const bound = await this.server.listen().catch((err: unknown) => {
       throw listenFailure('listeners', err);
     });
-    const first = bound[0]!;
-    const advertisedSetting = this.config['advertised.listeners'];
-    if (advertisedSetting) {
-      const adv = parseListeners(advertisedSetting)[0]!;
-      this.advertised = { host: adv.host, port: adv.port === 0 ? first.boundPort : adv.port };
-    } else {
-      const host = first.host === '0.0.0.0' || first.host === '::' ? '127.0.0.1' : first.host;
-      this.advertised = { host, port: first.boundPort };
-    }
-    // Registered only once the advertised endpoint is known; a live broker holding our node.id
+    this.listenerEndpoints = advertisedEndpoints(bound, this.config['advertised.listeners']);
+    this.advertised = this.listenerEndpoints.get(interBrokerListenerName(this.config))!;
+    for (const b of bound) this.logger.info({ listener: b.name, protocol: b.protocol, host: b.host, port: b.boundPort, advertised: this.listenerEndpoints.get(b.name) }, 'kafka listener bound');
+    // Registered only once the advertised endpoints are known; a live broker holding our node.id
     // makes start() fail here (STRATA_ERR_NODE_ID_IN_USE, exit 1).
-    await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, rack: this.config['broker.rack'], httpPort });
+    await this.cluster?.start({ nodeId: this.nodeId, ...this.advertised, endpoints: Object.fromEntries(this.listenerEndpoints), rack: this.config['broker.rack'], httpPort });
     await this.adoptWriteAheadObjects();
     if (this.leadership) {
       // A broker starting again is not draining any more (a controlled shutdown left the mark).
@@ -357,6 +372,14 @@ export class Broker implements BrokerContext, MetricsSource {
       'broker ready',
     );
     return this.advertised;
+  }
+
+  /** The TLS keystore (loaded at the first call) when a Kafka listener uses SSL or SASL_SSL. */
+  private tlsContext(): TlsContext | undefined {
+    if (this.tls === undefined && resolveListeners(this.config).some((l) => usesTls(l.protocol))) {
+      this.tls = TlsContext.load(this.config, this.logger.child({ component: 'tls' }));
+    }
+    return this.tls;
   }
 
   /** Starts the operator HTTP listener(s); returns the first bound port (undefined when disabled). */

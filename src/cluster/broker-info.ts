@@ -7,6 +7,8 @@ export const brokerInfoSchema = z.object({
   /** Advertised Kafka listener. */
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
+  /** Advertised endpoint of every Kafka listener by upper-cased name (Metadata answers a client with those of the listener it came in on). */
+  endpoints: z.record(z.string(), z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) })).optional(),
   rack: z.string().optional(),
   /** First bound operator HTTP port, when the HTTP listener is on. */
   httpPort: z.number().int().min(1).max(65535).optional(),
@@ -31,7 +33,7 @@ export function parseBrokerInfo(json: string | null | undefined): BrokerInfo | u
 /** Same brokers, same endpoints, same processes (order-insensitive). */
 export function sameBrokerSet(a: readonly BrokerInfo[], b: readonly BrokerInfo[]): boolean {
   if (a.length !== b.length) return false;
-  const key = (x: BrokerInfo) => `${x.nodeId}/${x.incarnation}/${x.host}:${x.port}/${x.rack ?? ''}`;
+  const key = (x: BrokerInfo) => `${x.nodeId}/${x.incarnation}/${x.host}:${x.port}/${x.rack ?? ''}/${JSON.stringify(x.endpoints ?? {})}`;
   const keys = new Set(a.map(key));
   return b.every((x) => keys.has(key(x)));
 }

@@ -26,6 +26,8 @@ export interface SelfEndpoint {
   nodeId: number;
   host: string;
   port: number;
+  /** Every Kafka listener's advertised endpoint by name. */
+  endpoints?: Record<string, { host: string; port: number }>;
   rack?: string;
   httpPort?: number;
 }
@@ -66,7 +68,7 @@ export class ClusterMembership implements ClusterView {
         { cause: err },
       );
     }
-    const info = { nodeId: self.nodeId, host: self.host, port: self.port, ...(self.rack !== undefined ? { rack: self.rack } : {}), ...(self.httpPort !== undefined ? { httpPort: self.httpPort } : {}) };
+    const info = { nodeId: self.nodeId, host: self.host, port: self.port, ...(self.endpoints !== undefined ? { endpoints: self.endpoints } : {}), ...(self.rack !== undefined ? { rack: self.rack } : {}), ...(self.httpPort !== undefined ? { httpPort: self.httpPort } : {}) };
     const registry = new BrokerRegistry({ redis: this.redis, keyPrefix: settings.keyPrefix, self: info, sessionTimeoutMs: settings.sessionTimeoutMs, heartbeatIntervalMs: settings.heartbeatIntervalMs, logger: this.logger });
     try {
       await registry.register();

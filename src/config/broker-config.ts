@@ -23,7 +23,7 @@ const listenerList = z
 export const brokerConfigSchema = z.strictObject({
   'listeners': listenerList.default('PLAINTEXT://127.0.0.1:9092'),
   'advertised.listeners': listenerList.optional(),
-  /** Listener name → security protocol, as Kafka's; Strata serves PLAINTEXT only (src/config/listener-security.ts). */
+  /** Listener name → security protocol, as Kafka's (src/config/listener-security.ts). */
   'listener.security.protocol.map': z
     .string()
     .regex(
@@ -31,6 +31,43 @@ export const brokerConfigSchema = z.strictObject({
       'expected NAME:PROTOCOL[,NAME:PROTOCOL…] with PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL',
     )
     .default('PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL'),
+  /** The listener whose advertised endpoint other brokers and the cluster registration use; unset = the first of listeners. */
+  'inter.broker.listener.name': z.string().regex(/^[A-Za-z_]+$/, 'expected a listener name').optional(),
+  /** TLS (SSL and SASL_SSL listeners, https HTTP listeners): only PEM, as Kafka's PEM keystores. */
+  'ssl.keystore.type': z.enum(['PEM']).default('PEM'),
+  /** PEM file holding the private key and the certificate chain (server certificate first). */
+  'ssl.keystore.location': z.string().min(1).optional(),
+  /** Inline PEM private key (instead of ssl.keystore.location; with ssl.keystore.certificate.chain). */
+  'ssl.keystore.key': z.string().min(1).optional(),
+  /** Inline PEM certificate chain (with ssl.keystore.key). */
+  'ssl.keystore.certificate.chain': z.string().min(1).optional(),
+  /** Password of an encrypted private key. */
+  'ssl.key.password': z.string().optional(),
+  'ssl.truststore.type': z.enum(['PEM']).default('PEM'),
+  /** PEM file of the CA certificates client certificates must chain to (mTLS). */
+  'ssl.truststore.location': z.string().min(1).optional(),
+  /** Inline PEM CA certificates (instead of ssl.truststore.location). */
+  'ssl.truststore.certificates': z.string().min(1).optional(),
+  /** mTLS: `required` refuses a client without a valid certificate; `requested` asks for one; the principal is the certificate subject. */
+  'ssl.client.auth': z.enum(['none', 'requested', 'required']).default('none'),
+  /** TLS versions served, comma-separated (TLSv1.2, TLSv1.3). */
+  'ssl.enabled.protocols': z
+    .string()
+    .regex(/^\s*TLSv1\.[23]\s*(,\s*TLSv1\.[23]\s*)*$/, 'expected TLSv1.2 and/or TLSv1.3, comma-separated')
+    .default('TLSv1.2,TLSv1.3'),
+  /** How often the keystore and truststore files are re-read; changed files replace the TLS context without a restart (0 = never). */
+  'ssl.keystore.reload.interval.ms': int(0, 24 * 3600_000).default(30_000),
+  /** SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners (src/security/sasl). */
+  'sasl.enabled.mechanisms': z
+    .string()
+    .regex(/^\s*((PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)\s*(,\s*(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)\s*)*)?$/, 'expected PLAIN, SCRAM-SHA-256 and/or SCRAM-SHA-512, comma-separated')
+    .default('PLAIN,SCRAM-SHA-256,SCRAM-SHA-512'),
+  /** KIP-368: a SASL session lasts at most this long; the client must re-authenticate or is disconnected at its next request (0 = no limit). */
+  'connections.max.reauth.ms': int(0).default(0),
+  /** Failed authentications are answered after this delay (slows password guessing). */
+  'connection.failed.authentication.delay.ms': int(0, 60_000).default(100),
+  /** Largest request frame accepted before a SASL connection has authenticated (bytes). */
+  'sasl.server.max.receive.size': int(64, 2 ** 31 - 1).default(524288),
   'log.dirs': z.string().min(1).default('./data'),
   'node.id': int(0, 2 ** 31 - 1).default(1),
   'cluster.id': z.string().min(1).max(64).optional(),

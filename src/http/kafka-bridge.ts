@@ -6,6 +6,7 @@
 import type { BrokerContext } from '../broker-context.js';
 import type { ConnectionInfo } from '../router/connection.js';
 import { handlers } from '../router/handlers/index.js';
+import { ANONYMOUS_PRINCIPAL } from '../security/principal.js';
 import { NO_RESPONSE, type AnyApiHandler, type RequestContext } from '../router/handlers/types.js';
 
 /** Who an HTTP caller is, as the Kafka handlers see it. */
@@ -14,6 +15,8 @@ export interface BridgeCaller {
   clientId: string;
   /** Shown as the connection's remote address (group member client host). */
   remote: string;
+  /** Who the HTTP request authenticated as (src/http/server.ts); `User:ANONYMOUS` when unset. */
+  principal?: string;
 }
 
 let nextBridgeConnectionId = -1;
@@ -41,6 +44,9 @@ export class KafkaBridge {
     const conn: ConnectionInfo = {
       id: nextBridgeConnectionId--,
       remote: caller.remote,
+      listenerName: 'HTTP',
+      securityProtocol: 'PLAINTEXT',
+      principal: caller.principal ?? ANONYMOUS_PRINCIPAL,
       get closed() {
         return signal?.closed ?? false;
       },

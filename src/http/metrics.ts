@@ -59,6 +59,22 @@ const partitionErrors = new client.Counter({
   registers: [registry],
 });
 
+const authentications = new client.Counter({
+  name: 'strata_authentications_total',
+  help: 'Authentications on the Kafka and HTTP listeners, per listener, mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, TLS for handshakes and client certificates, BASIC for HTTP) and result (success, failure)',
+  labelNames: ['listener', 'mechanism', 'result'],
+  registers: [registry],
+});
+
+export function countAuthentication(listener: string, mechanism: string, result: 'success' | 'failure'): void {
+  authentications.labels(listener, mechanism, result).inc();
+}
+
+/** A TLS handshake that failed (plaintext client, missing or untrusted client certificate, protocol mismatch). */
+export function countTlsHandshakeFailure(listener: string): void {
+  authentications.labels(listener, 'TLS', 'failure').inc();
+}
+
 /** What the scrape-time gauges read; the Broker implements it. */
 export interface MetricsSource {
   openConnections(): number;

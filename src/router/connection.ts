@@ -9,7 +9,9 @@
 // per response.
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import type { SecurityProtocol } from '../config/listener-security.js';
 import { FrameDecoder } from '../protocol/framing.js';
+import { ANONYMOUS_PRINCIPAL } from '../security/principal.js';
 
 /** What handling one frame produced. */
 export type FrameOutcome =
@@ -33,6 +35,18 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** Set once the connection is closing: long polls should give up early. */
   readonly closed: boolean;
+  /** Upper-cased name of the listener the connection came in on (`HTTP` for the HTTP front's bridge calls). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Who is authenticated (src/security/principal.ts): `User:alice`, a certificate subject, or `User:ANONYMOUS`. */
+  readonly principal: string;
+}
+
+/** Where a connection came in and who it is at accept time (the certificate subject for mTLS). */
+export interface ConnectionOrigin {
+  listenerName: string;
+  securityProtocol: SecurityProtocol;
+  principal?: string;
 }
 
 interface Pending {
@@ -52,6 +66,9 @@ export class Connection implements ConnectionInfo {
   readonly id = nextConnectionId++;
   readonly remote: string;
   closed = false;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  principal: string;
   private readonly decoder: FrameDecoder;
   private readonly queue: Pending[] = [];
   private inflightBytes = 0;
@@ -63,8 +80,12 @@ export class Connection implements ConnectionInfo {
     private readonly socket: net.Socket,
     private readonly handler: FrameHandler,
     private readonly opts: ConnectionOptions,
+    origin: ConnectionOrigin = { listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT' },
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.listenerName = origin.listenerName;
+    this.securityProtocol = origin.securityProtocol;
+    this.principal = origin.principal ?? ANONYMOUS_PRINCIPAL;
     this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -102,15 +102,15 @@ describe('other start-up failures', () => {
     }
   });
 
-  it('an SSL or SASL listener stops start-up with exit code 2, listing the listeners', async () => {
+  it('an SSL listener without a keystore, or an advertised listener that is not a listener, stops start-up with exit code 2', async () => {
     const result = await runBrokerExpectingExit([
       '--listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
       '--advertised.listeners=SASL_SSL://example.com:9093',
       `--log.dirs=${tempDir()}`,
     ]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('listeners: "SSL://127.0.0.1:0" uses security protocol SSL, but Strata serves only PLAINTEXT');
-    expect(result.stderr).toContain('advertised.listeners: "SASL_SSL://example.com:9093" uses security protocol SASL_SSL');
+    expect(result.stderr).toContain('a listener uses SSL or SASL_SSL but no keystore is set: set ssl.keystore.location');
+    expect(result.stderr).toContain('advertised.listeners: "SASL_SSL://example.com:9093" names listener SASL_SSL, which is not in listeners (PLAINTEXT, SSL)');
     expect(result.stdout).not.toContain('broker ready');
   });
 });

@@ -23,6 +23,7 @@ import type { TopicRecord } from '../../metadata/metadata-store.js';
 import { topicNameProblem } from '../../metadata/topic-manager.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
 import { leaderOf } from './leadership.js';
+import { brokerEndpoint, selfEndpoint } from './endpoints.js';
 import { defineHandler } from './types.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
@@ -128,7 +129,10 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     }
     return {
       throttleTimeMs: 0,
-      brokers: liveBrokers !== undefined && liveBrokers.length > 0 ? liveBrokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [{ nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null }],
+      brokers:
+        liveBrokers !== undefined && liveBrokers.length > 0
+          ? liveBrokers.map((b) => ({ nodeId: b.nodeId, ...brokerEndpoint(b, ctx.conn), rack: b.rack ?? null }))
+          : [{ nodeId: broker.nodeId, ...selfEndpoint(broker, ctx.conn), rack: null }],
       clusterId: broker.clusterId,
       controllerId: liveBrokers !== undefined ? (broker.cluster?.controllerId() ?? broker.nodeId) : broker.nodeId,
       topics,

@@ -15,11 +15,13 @@ import {
   type FindCoordinatorResponse,
 } from '../../protocol/generated/messages/10-find-coordinator.js';
 import { coordinatorFor } from '../../cluster/group-placement.js';
+import type { ConnectionInfo } from '../connection.js';
+import { brokerEndpoint, selfEndpoint } from './endpoints.js';
 import { defineHandler } from './types.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
 
-function lookup(broker: BrokerContext, key: string, keyType: number): Coordinator {
+function lookup(broker: BrokerContext, conn: ConnectionInfo, key: string, keyType: number): Coordinator {
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType !== 0 && keyType !== 1) return fail(ErrorCode.INVALID_REQUEST, `unsupported coordinator key type ${keyType}`);
   if (keyType === 0 && key === '') return fail(ErrorCode.INVALID_REQUEST, 'empty group id');
@@ -30,9 +32,9 @@ function lookup(broker: BrokerContext, key: string, keyType: number): Coordinato
     const id = coordinatorFor(key, live.map((b) => b.nodeId));
     const b = live.find((x) => x.nodeId === id);
     if (b === undefined) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no live broker is known yet');
-    return { key, nodeId: b.nodeId, host: b.host, port: b.port, errorCode: ErrorCode.NONE, errorMessage: null };
+    return { key, nodeId: b.nodeId, ...brokerEndpoint(b, conn), errorCode: ErrorCode.NONE, errorMessage: null };
   }
-  return { key, nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  return { key, nodeId: broker.nodeId, ...selfEndpoint(broker, conn), errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
 export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, FindCoordinatorResponse>({
@@ -44,10 +46,10 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
   encodeResponse: encodeFindCoordinatorResponse,
   handle(ctx, req) {
     if (ctx.apiVersion >= 4) {
-      const coordinators = req.coordinatorKeys.map((key) => lookup(ctx.broker, key, req.keyType));
+      const coordinators = req.coordinatorKeys.map((key) => lookup(ctx.broker, ctx.conn, key, req.keyType));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
     }
-    const c = lookup(ctx.broker, req.key, req.keyType);
+    const c = lookup(ctx.broker, ctx.conn, req.key, req.keyType);
     return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
   },
 });

@@ -11,6 +11,7 @@ import {
   type DescribeClusterRequest,
   type DescribeClusterResponse,
 } from '../../protocol/generated/messages/60-describe-cluster.js';
+import { brokerEndpoint, selfEndpoint } from './endpoints.js';
 import { defineHandler } from './types.js';
 
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
@@ -30,8 +31,8 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
     if (req.endpointType !== 1) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints (type 1) can be described', brokers: [] };
     }
-    const self = { brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: broker.config['broker.rack'] ?? null };
-    const brokers = cluster ? cluster.liveBrokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null })) : [];
+    const self = { brokerId: broker.nodeId, ...selfEndpoint(broker, ctx.conn), rack: broker.config['broker.rack'] ?? null };
+    const brokers = cluster ? cluster.liveBrokers().map((b) => ({ brokerId: b.nodeId, ...brokerEndpoint(b, ctx.conn), rack: b.rack ?? null })) : [];
     if (!brokers.some((b) => b.brokerId === self.brokerId)) brokers.push(self);
     brokers.sort((a, b) => a.brokerId - b.brokerId);
     return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers };

@@ -34,7 +34,7 @@ function setup(append: AppendFn, topicsGet: (name: string) => unknown = () => ({
   const lines: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
   const broker = { logger, engine: { append }, topics: { get: topicsGet }, tier: undefined, shuttingDown: false } as unknown as BrokerContext;
-  const conn: ConnectionInfo = { id: 7, remote: '127.0.0.1:50000', closed: false };
+  const conn: ConnectionInfo = { id: 7, remote: '127.0.0.1:50000', closed: false, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: 'User:ANONYMOUS' };
   return { dispatcher: new Dispatcher(broker), lines, conn };
 }
 
