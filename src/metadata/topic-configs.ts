@@ -22,6 +22,12 @@ export const ConfigSource = {
   DYNAMIC_BROKER_LOGGER_CONFIG: 6,
 } as const;
 
+const TOPIC_NAME_STRATEGY = 'io.confluent.kafka.serializers.subject.TopicNameStrategy';
+/** Confluent's subject name strategies, by class name (the short name is accepted too and stored in full). */
+const subjectNameStrategy = z
+  .enum(['TopicNameStrategy', 'RecordNameStrategy', 'TopicRecordNameStrategy'].flatMap((n) => [n, `io.confluent.kafka.serializers.subject.${n}`]) as [string, ...string[]])
+  .transform((v) => (v.includes('.') ? v : `io.confluent.kafka.serializers.subject.${v}`));
+
 interface TopicConfigDef {
   /** Validates a string value; the parsed value is re-rendered as the stored string. */
   schema: z.ZodType<unknown>;
@@ -61,6 +67,11 @@ const defs: Record<string, TopicConfigDef> = {
   'segment.ms': { schema: longValue(1), type: ConfigType.LONG, brokerKey: 'log.roll.ms' },
   'segment.jitter.ms': { schema: longValue(0), type: ConfigType.LONG, fallback: '0' },
   'unclean.leader.election.enable': { schema: z.stringbool(), type: ConfigType.BOOLEAN, fallback: 'false' },
+  // Broker-side schema validation (Confluent Server's names; src/schema-registry/record-validation.ts).
+  'confluent.key.schema.validation': { schema: z.stringbool(), type: ConfigType.BOOLEAN, fallback: 'false' },
+  'confluent.key.subject.name.strategy': { schema: subjectNameStrategy, type: ConfigType.STRING, fallback: TOPIC_NAME_STRATEGY },
+  'confluent.value.schema.validation': { schema: z.stringbool(), type: ConfigType.BOOLEAN, fallback: 'false' },
+  'confluent.value.subject.name.strategy': { schema: subjectNameStrategy, type: ConfigType.STRING, fallback: TOPIC_NAME_STRATEGY },
 };
 
 export const topicConfigNames = Object.keys(defs).sort();

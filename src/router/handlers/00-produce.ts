@@ -6,6 +6,11 @@
 // through the bucket (src/wal/), once its write-ahead object is stored. v0–2 can only carry message
 // formats v0/v1, which are rejected by the worker with a clear message (librdkafka still
 // needs v0 inside the advertised range). v8+ adds record errors and an error message.
+// Schema validation (topic configs confluent.value/key.schema.validation): a partition of such a
+// topic is decoded and checked first (src/schema-registry/produce-validation.ts), in request
+// order per partition, and answers INVALID_RECORD with recordErrors (v8+) when any record fails —
+// nothing of its batch is appended. Every other partition keeps the synchronous path below: one
+// check of the topic's overrides (topicValidation), no decoding, no decompression.
 // Transactional produce is not supported yet: UNSUPPORTED_VERSION, as InitProducerId answers a
 // transactional id (see 22-init-producer-id.ts for why that code).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
@@ -24,8 +29,17 @@ import { leadershipError } from './leadership.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 import { afterAppend, OVERLOADED } from '../../wal/durable-appends.js';
+import { topicValidation, validateThenIssue, type TopicValidation } from '../../schema-registry/produce-validation.js';
+import type { RequestContext } from './types.js';
 
 type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+interface ValidatedItem {
+  item: AppendRequestItem;
+  target: PartitionResponse;
+  topic: string;
+  validation: TopicValidation;
+}
 
 function partitionResponse(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
   return {
@@ -54,6 +68,7 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     const items: AppendRequestItem[] = [];
     const targets: PartitionResponse[] = [];
     const targetTopics: string[] = [];
+    const validated: ValidatedItem[] = [];
     const requestError =
       acks !== 0 && acks !== 1 && acks !== -1
         ? { code: ErrorCode.INVALID_REQUIRED_ACKS, message: `acks must be 0, 1 or -1, got ${acks}` }
@@ -81,52 +96,86 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
         } else {
           const target = partitionResponse(p.index, ErrorCode.NONE, null);
           partitionResponses.push(target);
-          items.push({ key: partitionId(topic.topicId, p.index), records: p.records });
+          const item = { key: partitionId(topic.topicId, p.index), records: p.records };
+          // Schema validation: two property reads on the topic's overrides, nothing more, when off.
+          const validation = topicValidation(topic.configs);
+          if (validation !== undefined) {
+            validated.push({ item, target, topic: topicData.name, validation });
+            continue;
+          }
+          items.push(item);
           targets.push(target);
           targetTopics.push(topicData.name);
         }
       }
     }
-    if (items.length > 0) {
-      try {
-        // Durable through the bucket: the write-ahead object, not the local fsync, makes acks=all.
-        const durability = broker.durability;
-        const allDurable = durability !== undefined && acks === -1 && items.every((it) => durability.covers(it.key));
-        const results = await broker.engine.append(allDurable ? 1 : acks, items, ctx.ownedFrameBuffer);
-        const durable = durability === undefined ? undefined : await afterAppend(durability, acks, items, results);
-        results.forEach((r, i) => {
-          const target = targets[i]!;
-          target.errorCode = r.errorCode;
-          target.errorMessage = r.errorMessage;
-          target.baseOffset = BigInt(r.baseOffset);
-          target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
-          target.logStartOffset = BigInt(r.logStartOffset);
-          if (r.recordErrors.length > 0) target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
-          const notDurable = durable?.[i];
-          if (notDurable !== undefined) {
-            target.errorCode = notDurable.errorCode;
-            target.errorMessage = notDurable.errorMessage;
-            target.baseOffset = -1n;
-          }
-          if (target.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, target.errorCode, r.cause, target.errorMessage);
-          else {
-            const c = topicCounters(targetTopics[i]!);
-            const records = items[i]!.records;
-            c.bytesIn += records.length;
-            c.recordsIn += countRecords(records);
-          }
-        });
-      } catch (err) {
-        const code = toKafkaErrorCode(err);
-        logRequestFailure(ctx, err, code, { partitions: targets.length });
-        for (const target of targets) {
-          target.errorCode = code;
-          target.errorMessage = (err as Error).message;
-        }
-      }
+    // A validated partition's records are read after this turn: the frame buffer must not be
+    // transferred to a worker meanwhile (copied instead).
+    const owned = validated.length > 0 ? undefined : ctx.ownedFrameBuffer;
+    const appended = items.length > 0 ? appendItems(ctx, acks, items, targets, targetTopics, owned) : undefined;
+    if (validated.length > 0) {
+      await Promise.all(
+        validated.map((v) =>
+          validateThenIssue(broker.schemaRegistry, v.item.key, v.topic, v.validation, v.item.records, async (outcome) => {
+            if (outcome.ok && outcome.verdict.ok) return appendItems(ctx, acks, [v.item], [v.target], [v.topic], undefined);
+            if (outcome.ok && !outcome.verdict.ok) {
+              v.target.errorCode = ErrorCode.INVALID_RECORD;
+              v.target.errorMessage = outcome.verdict.errorMessage;
+              v.target.recordErrors = outcome.verdict.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+            } else {
+              // The registry's store failed (Redis unreachable): retriable.
+              v.target.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+              v.target.errorMessage = `Schema validation could not reach the schema registry: ${(outcome as { error: Error }).error.message}`;
+            }
+            logPartitionFailure(ctx, v.topic, v.target.index, v.target.errorCode, undefined, v.target.errorMessage);
+          }),
+        ),
+      );
     }
+    if (appended !== undefined) await appended;
     for (const t of responses) for (const p of t.partitionResponses) if (p.errorCode !== ErrorCode.NONE) countPartitionError(0, p.errorCode);
     if (acks === 0) return NO_RESPONSE;
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
   },
 });
+
+/** Appends `items` and fills their responses (the path every non-validated partition takes). */
+async function appendItems(ctx: RequestContext, acks: number, items: AppendRequestItem[], targets: PartitionResponse[], targetTopics: string[], owned: ArrayBuffer | undefined): Promise<void> {
+  const { broker } = ctx;
+  try {
+    // Durable through the bucket: the write-ahead object, not the local fsync, makes acks=all.
+    const durability = broker.durability;
+    const allDurable = durability !== undefined && acks === -1 && items.every((it) => durability.covers(it.key));
+    const results = await broker.engine.append(allDurable ? 1 : acks, items, owned);
+    const durable = durability === undefined ? undefined : await afterAppend(durability, acks, items, results);
+    results.forEach((r, i) => {
+      const target = targets[i]!;
+      target.errorCode = r.errorCode;
+      target.errorMessage = r.errorMessage;
+      target.baseOffset = BigInt(r.baseOffset);
+      target.logAppendTimeMs = BigInt(r.logAppendTimeMs);
+      target.logStartOffset = BigInt(r.logStartOffset);
+      if (r.recordErrors.length > 0) target.recordErrors = r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+      const notDurable = durable?.[i];
+      if (notDurable !== undefined) {
+        target.errorCode = notDurable.errorCode;
+        target.errorMessage = notDurable.errorMessage;
+        target.baseOffset = -1n;
+      }
+      if (target.errorCode !== ErrorCode.NONE) logPartitionFailure(ctx, targetTopics[i]!, target.index, target.errorCode, r.cause, target.errorMessage);
+      else {
+        const c = topicCounters(targetTopics[i]!);
+        const records = items[i]!.records;
+        c.bytesIn += records.length;
+        c.recordsIn += countRecords(records);
+      }
+    });
+  } catch (err) {
+    const code = toKafkaErrorCode(err);
+    logRequestFailure(ctx, err, code, { partitions: targets.length });
+    for (const target of targets) {
+      target.errorCode = code;
+      target.errorMessage = (err as Error).message;
+    }
+  }
+}
