@@ -23,6 +23,7 @@ import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from '
 import { HttpServer, type HttpApp, parseHttpListeners } from './http/server.js';
 import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, trafficTotals, type MetricsSource } from './http/metrics.js';
 import { ConsoleApp } from './console/console-app.js';
+import { registrySchemaDecoder } from './console/schema-decoder.js';
 import { partitionId } from './ipc/partition-id.js';
 import { EngineError } from './partitions/engine-error.js';
 import { ErrorCode } from './protocol/generated/error-codes.js';
@@ -421,6 +422,7 @@ export class Broker implements BrokerContext, MetricsSource {
       bridge,
       trafficTotals,
       logger: this.logger.child({ component: 'console' }),
+      schemas: this.schemaRegistry && registrySchemaDecoder(this.schemaRegistry),
       view: {
         nodeId: this.nodeId,
         slots: () => {

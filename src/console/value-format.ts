@@ -51,7 +51,16 @@ export async function formatValue(buf: Buffer | null, schemas?: SchemaDecoder): 
     if (schemas !== undefined) {
       try {
         const decoded = await schemas.decode(schemaId, buf.subarray(5));
-        const text = JSON.stringify(decoded, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('hex') : v), 2) ?? 'null';
+        // bigint (Avro longs past 2^53) as decimal text; bytes (Buffer, before its toJSON) as hex.
+        const text =
+          JSON.stringify(
+            decoded,
+            function (this: Record<string, unknown>, k: string, v: unknown) {
+              const raw = this[k];
+              return typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(raw) ? raw.toString('hex') : v;
+            },
+            2,
+          ) ?? 'null';
         return { kind: 'json', size, text, truncated: false, schemaId };
       } catch (err) {
         return { kind: 'schema', size, schemaId, ...hexOf(buf), error: (err as Error).message };

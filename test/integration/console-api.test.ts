@@ -2,6 +2,8 @@
 // process, checked with plain fetch against what Kafka clients (kcat, KafkaJS, the strata CLI)
 // see: shapes, the numbers (offsets, sizes, lag, throughput), errors with their codes, bounds,
 // and console.enable=false.
+import { SchemaRegistry as RegistryClient, SchemaType } from '@kafkajs/confluent-schema-registry';
+import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { consoleApi } from '../helpers/console.js';
@@ -11,6 +13,14 @@ import { kcatMetadata, kcatProduce } from '../helpers/kcat.js';
 import { httpPortOf } from '../helpers/metrics.js';
 import { strataOk } from '../helpers/strata-cli.js';
 import { uniqueTopic } from '../helpers/topics.js';
+
+const PAYMENT_PROTO = 'syntax = "proto3";\npackage shop;\nmessage Header { string who = 1; }\nmessage Payment { int64 cents = 1; string currency = 2; message Note { string text = 1; } }\n';
+
+function wireHeader(id: number): Buffer {
+  const b = Buffer.alloc(5);
+  b.writeInt32BE(id, 1);
+  return b;
+}
 
 describe('console API', () => {
   let broker: BrokerHandle;
@@ -167,6 +177,50 @@ describe('console API', () => {
     expect(await consoleApi(port, `/topics/${topic}/messages?limit=501`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect(await consoleApi(port, `/topics/${topic}/messages?offset=1&timestamp=1`)).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect(await consoleApi(port, `/topics/${uniqueTopic('nope')}/messages`)).toMatchObject({ status: 404, body: { code: 'UNKNOWN_TOPIC_OR_PARTITION' } });
+  });
+
+  it('decodes schema-registry framed values (Avro and JSON Schema by the serializer library, Protobuf with message indexes) with the broker registry', async () => {
+    const topic = uniqueTopic();
+    await consoleApi(port, '/topics', { method: 'POST', body: { name: topic, partitions: 1 } });
+    // @kafkajs/confluent-schema-registry registers against the broker's own registry and encodes.
+    const client = new RegistryClient({ host: `http://127.0.0.1:${port}` });
+    const avro = await client.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify({ type: 'record', name: 'Order', namespace: 'shop', fields: [{ name: 'id', type: 'long' }, { name: 'item', type: 'string' }, { name: 'tag', type: ['null', 'bytes'], default: null }] }) },
+      { subject: `${topic}-avro` },
+    );
+    const json = await client.register(
+      { type: SchemaType.JSON, schema: JSON.stringify({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) },
+      { subject: `${topic}-json` },
+    );
+    const proto = await client.register(
+      { type: SchemaType.PROTOBUF, schema: PAYMENT_PROTO },
+      { subject: `${topic}-proto` },
+    );
+    const values = [
+      await client.encode(avro.id, { id: 7, item: 'tea', tag: Buffer.from([1, 2]) }),
+      await client.encode(json.id, { city: 'Lyon' }),
+      // Confluent's protobuf framing: message indexes [1] (zigzag: count 1 → 02, index 1 → 02), then
+      // Payment encoded by protobufjs (@kafkajs/confluent-schema-registry writes no indexes).
+      Buffer.concat([wireHeader(proto.id), Buffer.from([2, 2]), Buffer.from(protobuf.parse(PAYMENT_PROTO).root.lookupType('shop.Payment').encode({ cents: 1234, currency: 'EUR' }).finish())]),
+      Buffer.concat([Buffer.from([0, 0, 0, 0x7f, 0xff]), Buffer.from('??')]), // an id the registry does not know
+    ];
+    const producer = kafkaClient(broker.bootstrap).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: values.map((value) => ({ value })) });
+    } finally {
+      await producer.disconnect();
+    }
+    const { body } = await consoleApi(port, `/topics/${topic}/messages?partition=0&offset=0`);
+    const shown = body.messages.map((m: { value: { kind: string; text?: string; schemaId?: number; error?: string } }) => m.value);
+    expect(shown[0]).toMatchObject({ kind: 'json', schemaId: avro.id });
+    expect(JSON.parse(shown[0].text)).toEqual({ id: 7, item: 'tea', tag: '0102' });
+    expect(shown[1]).toMatchObject({ kind: 'json', schemaId: json.id });
+    expect(JSON.parse(shown[1].text)).toEqual({ city: 'Lyon' });
+    expect(shown[2]).toMatchObject({ kind: 'json', schemaId: proto.id });
+    // Protobuf: the message index picks Payment (the second top-level message), not Header.
+    expect(JSON.parse(shown[2].text)).toEqual({ cents: '1234', currency: 'EUR' });
+    expect(shown[3]).toMatchObject({ kind: 'schema', schemaId: 0x7fff, error: expect.stringMatching(/schema id 32767/) });
   });
 
   it('consumer groups: committed offset, end offset and lag per partition, and lag history', async () => {

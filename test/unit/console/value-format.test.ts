@@ -45,3 +45,14 @@ describe('formatValue', () => {
     ]);
   });
 });
+
+describe('readMessageIndexes (Confluent protobuf framing)', () => {
+  it('reads the shorthand 0, explicit paths, and refuses truncated or absurd ones', async () => {
+    const { readMessageIndexes } = await import('../../../src/console/schema-decoder.js');
+    expect(readMessageIndexes(Buffer.from([0, 0x08]))).toEqual({ indexes: [0], offset: 1 });
+    expect(readMessageIndexes(Buffer.from([4, 2, 6, 0x08]))).toEqual({ indexes: [1, 3], offset: 3 });
+    expect(() => readMessageIndexes(Buffer.from([4, 2]))).toThrow(RangeError);
+    expect(() => readMessageIndexes(Buffer.from([0xfe, 0x01]))).toThrow(RangeError);
+    expect(() => readMessageIndexes(Buffer.alloc(0))).toThrow(RangeError);
+  });
+});
