@@ -16,6 +16,7 @@ import type { Route, RestApi } from './routes.js';
 import { v2ProduceRoutes } from './v2-produce.js';
 import { v2ConsumerRoutes } from './v2-consumers.js';
 import { ConsumerRegistry } from './consumer-registry.js';
+import { bulkRoutes } from './bulk-produce.js';
 import { v3ClusterRoutes } from './v3-cluster.js';
 import { v3GroupRoutes } from './v3-groups.js';
 import { v3RecordRoutes } from './v3-records.js';
@@ -41,6 +42,7 @@ export class RestProxyApp implements HttpApp {
     this.consumers = new ConsumerRegistry(this.limits.maxInstances, this.limits.instanceTimeoutMs, logger);
     this.routes = [
       ...v2ProduceRoutes(this.producer, this.limits),
+      ...bulkRoutes(this.producer, this.limits),
       ...v2ConsumerRoutes(broker, bridge, this.consumers, this.limits, logger),
       ...v3ClusterRoutes(broker, bridge),
       ...v3TopicRoutes(broker, bridge, this.limits),
@@ -68,6 +70,8 @@ export class RestProxyApp implements HttpApp {
     } catch (err) {
       const restError = err instanceof RestError ? err : RestErrors.kafka(`Internal error: ${(err as Error).message}`);
       if (!(err instanceof RestError)) this.logger.warn({ err, path }, 'REST request failed');
+      // A body left unread (an error before its end) is not drained: the connection closes.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       sendError(res, restError, api === 'v3' ? v3ErrorBody(restError) : v2ErrorBody(restError), api === 'v3' ? V3_CONTENT_TYPE : V2_CONTENT_TYPE);
       return true;
     }

@@ -118,7 +118,7 @@ async function streamRecords(ctx: RouteContext, clusterId: string, topic: string
   const errorAnswer = (err: RestError) => ({ status: err.status, body: { error_code: err.status, message: err.message } });
 
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       const texts = splitter.push(chunk);
       if (texts.length === 0) continue;
       count += texts.length;
