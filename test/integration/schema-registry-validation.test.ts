@@ -7,7 +7,7 @@
 // of the batch is appended (end offset unchanged). Key validation, topics without the config,
 // and the same with a Redis-backed registry shared by two brokers (one Redis prefix): an id
 // registered through one broker validates at once on the other, ids never collide.
-import { SchemaRegistry as KafkajsRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry as KafkajsRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AvroDeserializer, AvroSerializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codecsReady } from '../../src/protocol/compression.js';
@@ -87,6 +87,26 @@ describe('schema validation, embedded registry', () => {
     const { id: otherId } = await registry.register({ type: SchemaType.AVRO, schema: otherSchema }, { subject: 'unrelated-value' });
     expectInvalidRecord(await kafkajsSend(broker, topic, [await registry.encode(otherId, { x: 1 })]));
     expect(await endOffset(broker, topic)).toBe(2n);
+  });
+
+  it('@kafkajs/confluent-schema-registry: JSON Schema and Protobuf values round trip and validate', async () => {
+    const topic = uniqueTopic('sr-fmt');
+    await createTopicOn(broker.bootstrap, topic, 1, VALIDATE);
+    const registry = new KafkajsRegistry({ host: registryUrl(broker) });
+    const jsonSchema = JSON.stringify({ type: 'object', properties: { sku: { type: 'string' }, qty: { type: 'integer' } }, required: ['sku'] });
+    // Two formats under one subject: the library sets the subject's level (NONE) on first registration.
+    const j = await registry.register({ type: SchemaType.JSON, schema: jsonSchema }, { subject: `${topic}-value`, compatibility: COMPATIBILITY.NONE });
+    const proto = 'syntax = "proto3";\npackage it;\nmessage Item { string sku = 1; int32 qty = 2; }';
+    const p = await registry.register({ type: SchemaType.PROTOBUF, schema: proto }, { subject: `${topic}-value`, compatibility: COMPATIBILITY.NONE });
+    expect((await (await fetch(`${registryUrl(broker)}/config/${topic}-value`)).json())).toEqual({ compatibilityLevel: 'NONE' });
+    expect(p.id).not.toBe(j.id);
+    const jv = await registry.encode(j.id, { sku: 'a-1', qty: 2 });
+    const pv = await registry.encode(p.id, { sku: 'b-2', qty: 3 });
+    expect(await registry.decode(jv)).toEqual({ sku: 'a-1', qty: 2 });
+    expect(await registry.decode(pv)).toMatchObject({ sku: 'b-2', qty: 3 });
+    expect(await kafkajsSend(broker, topic, [jv, pv])).toBeUndefined();
+    expect(await endOffset(broker, topic)).toBe(2n);
+    await expect(registry.encode(j.id, { qty: 'x' })).rejects.toThrow();
   });
 
   it('@confluentinc/schemaregistry: serializer and deserializer round trip through a validated topic', async () => {
