@@ -436,6 +436,10 @@ export class Broker implements BrokerContext, MetricsSource {
           return manifest ? manifest.segments.reduce((sum, seg) => sum + seg.sizeBytes, 0) : undefined;
         },
         clusterStats: () => this.clusterStats(),
+        peers: () =>
+          (this.cluster?.liveBrokers() ?? [])
+            .filter((b) => b.nodeId !== this.nodeId && b.httpPort !== undefined)
+            .map((b) => ({ nodeId: b.nodeId, url: `http://${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.httpPort}` })),
       },
     });
   }

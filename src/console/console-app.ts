@@ -16,6 +16,7 @@ import { ConsoleKafka } from './console-kafka.js';
 import { consoleRoutes, type ConsoleRoute } from './console-routes.js';
 import { groupLag, lagPoint } from './consumer-groups.js';
 import { LagHistory } from './lag-history.js';
+import { FORWARDED_HEADER } from './peer-console.js';
 import { StaticFiles } from './static-files.js';
 import { ThroughputHistory } from './throughput-history.js';
 import type { SchemaDecoder } from './value-format.js';
@@ -103,7 +104,10 @@ export class ConsoleApp implements HttpApp {
           throw new ConsoleError(400, 'BAD_REQUEST', `bad percent-encoding in ${JSON.stringify(v)}`);
         }
       }
-      const query = new URL(req.url ?? '/', 'http://console').searchParams;
+      const url = new URL(req.url ?? '/', 'http://console');
+      const query = url.searchParams;
+      const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+      const peers = forwarded ? [] : this.opts.view.peers();
       const kafka = new ConsoleKafka(this.opts.bridge, { clientId: 'strata-console', remote: req.socket.remoteAddress ?? 'unknown' });
       const result = await route.handle({
         kafka,
@@ -113,6 +117,9 @@ export class ConsoleApp implements HttpApp {
         schemas: this.opts.schemas,
         params,
         query,
+        pathAndQuery: sub + url.search,
+        peer: (nodeId) => (nodeId === this.opts.view.nodeId ? undefined : peers.find((p) => p.nodeId === nodeId)),
+        peers: () => peers,
         body: () => readJson(req),
       });
       send(res, route.status ?? 200, result);

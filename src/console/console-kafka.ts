@@ -1,7 +1,8 @@
 // Thread: main. Everything the console reads or changes in the broker, as Kafka requests run by
 // the KafkaBridge (src/http/kafka-bridge.ts): Metadata, ListOffsets, Fetch, CreateTopics,
-// DeleteTopics, DescribeConfigs, DescribeLogDirs, ListGroups, DescribeGroups, OffsetFetch. No
-// second path into the logs or the groups: what a Kafka client may do, the console may do.
+// DeleteTopics, DescribeConfigs, DescribeLogDirs, FindCoordinator, ListGroups, DescribeGroups,
+// OffsetFetch. No second path into the logs or the groups: what a Kafka client may do, the
+// console may do.
 // Versions are pinned where the request shape matters (Fetch v12 names topics rather than ids).
 import type { BridgeCaller, KafkaBridge } from '../http/kafka-bridge.js';
 import { ZERO_UUID } from '../protocol/codec-support.js';
@@ -16,9 +17,10 @@ import type { DescribeLogDirsResponse } from '../protocol/generated/messages/35-
 import type { ListGroupsResponse } from '../protocol/generated/messages/16-list-groups.js';
 import type { DescribeGroupsResponse } from '../protocol/generated/messages/15-describe-groups.js';
 import type { OffsetFetchResponse } from '../protocol/generated/messages/09-offset-fetch.js';
+import type { FindCoordinatorResponse } from '../protocol/generated/messages/10-find-coordinator.js';
 import { kafkaError } from './console-error.js';
 
-const API = { fetch: 1, listOffsets: 2, metadata: 3, offsetFetch: 9, describeGroups: 15, listGroups: 16, createTopics: 19, deleteTopics: 20, describeConfigs: 32, describeLogDirs: 35 } as const;
+const API = { fetch: 1, listOffsets: 2, metadata: 3, offsetFetch: 9, findCoordinator: 10, describeGroups: 15, listGroups: 16, createTopics: 19, deleteTopics: 20, describeConfigs: 32, describeLogDirs: 35 } as const;
 
 /** ListOffsets' special timestamps. */
 export const LATEST = -1n;
@@ -161,6 +163,13 @@ export class ConsoleKafka {
       }
     }
     return out;
+  }
+
+  /** The node id coordinating a group (FindCoordinator), as a Kafka client would be told. */
+  async coordinator(group: string): Promise<number> {
+    const res = await this.call<FindCoordinatorResponse>(API.findCoordinator, { key: group, keyType: 0, coordinatorKeys: [] }, 3);
+    if (res.errorCode !== ErrorCode.NONE) throw kafkaError(res.errorCode, res.errorMessage, `coordinator of group ${group}`);
+    return res.nodeId;
   }
 
   async listGroups(): Promise<ListGroupsResponse['groups']> {

@@ -10,6 +10,8 @@
 //   GET    /console/api/groups                        consumer groups
 //   GET    /console/api/groups/{g}                    members, per-partition offsets and lag, lag history
 //   GET    /console/api/throughput                    bytes/records in/out per second, last 5 minutes
+// Cluster mode: reads that only a partition's leader or a group's coordinator can answer are
+// forwarded to that broker's console (peer-console.ts); lists merge every broker's answer.
 import { z } from 'zod';
 import type { BrokerView } from './broker-view.js';
 import { ConsoleError } from './console-error.js';
@@ -21,6 +23,8 @@ import { browseMessages, MAX_MESSAGES } from './message-browser.js';
 import type { ThroughputHistory } from './throughput-history.js';
 import { createTopic, createTopicBody, deleteTopic, listTopics, MAX_PAGE, topicDetail } from './topics-view.js';
 import type { SchemaDecoder } from './value-format.js';
+import { mergeGroupLists, mergeLeaderNumbers } from './cluster-merge.js';
+import { forwardGet, type Peer } from './peer-console.js';
 
 export interface RouteContext {
   kafka: ConsoleKafka;
@@ -30,6 +34,12 @@ export interface RouteContext {
   schemas: SchemaDecoder | undefined;
   params: Record<string, string>;
   query: URLSearchParams;
+  /** The path after /console/api with its query string (what a forwarded request asks a peer). */
+  pathAndQuery: string;
+  /** Cluster mode: the console of broker `nodeId` when the request should go there (never for self or a forwarded request). */
+  peer(nodeId: number): Peer | undefined;
+  /** Cluster mode: every other live broker's console (none for a forwarded request). */
+  peers(): Peer[];
   /** The JSON request body, parsed (400 when it is not JSON). */
   body(): Promise<unknown>;
 }
@@ -97,7 +107,7 @@ export const consoleRoutes: readonly ConsoleRoute[] = [
     method: 'GET',
     pattern: new RegExp(`^/topics/${TOPIC}$`),
     mutating: false,
-    handle: (c) => topicDetail(c.kafka, c.view, c.params.topic!),
+    handle: async (c) => mergeLeaderNumbers(await topicDetail(c.kafka, c.view, c.params.topic!), c.view.nodeId, (id) => c.peer(id)),
   },
   {
     name: 'delete-topic',
@@ -111,15 +121,17 @@ export const consoleRoutes: readonly ConsoleRoute[] = [
     method: 'GET',
     pattern: new RegExp(`^/topics/${TOPIC}/messages$`),
     mutating: false,
-    handle: (c) => {
+    handle: async (c) => {
       const offset = intParam(c.query, 'offset', 0, Number.MAX_SAFE_INTEGER);
       const timestamp = intParam(c.query, 'timestamp', 0, Number.MAX_SAFE_INTEGER);
       if (offset !== undefined && timestamp !== undefined) throw new ConsoleError(400, 'BAD_REQUEST', 'give offset or timestamp, not both');
-      return browseMessages(
-        c.kafka,
-        { topic: c.params.topic!, partition: intParam(c.query, 'partition', 0, 1_000_000, 0), offset, timestamp, limit: intParam(c.query, 'limit', 1, MAX_MESSAGES, 50) },
-        c.schemas,
-      );
+      const topic = c.params.topic!;
+      const partition = intParam(c.query, 'partition', 0, 1_000_000, 0);
+      // Only the partition's leader can read it: its console answers.
+      const leader = (await c.kafka.topic(topic)).topic.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
+      const peer = c.peer(leader);
+      if (peer !== undefined) return forwardGet(peer, c.pathAndQuery);
+      return browseMessages(c.kafka, { topic, partition, offset, timestamp, limit: intParam(c.query, 'limit', 1, MAX_MESSAGES, 50) }, c.schemas);
     },
   },
   {
@@ -127,7 +139,7 @@ export const consoleRoutes: readonly ConsoleRoute[] = [
     method: 'GET',
     pattern: /^\/groups$/,
     mutating: false,
-    handle: async (c) => ({ groups: await listGroups(c.kafka) }),
+    handle: async (c) => mergeGroupLists(await listGroups(c.kafka), c.peers()),
   },
   {
     name: 'describe-group',
@@ -136,6 +148,9 @@ export const consoleRoutes: readonly ConsoleRoute[] = [
     mutating: false,
     handle: async (c) => {
       const group = c.params.group!;
+      // Only the group's coordinator knows its members and offsets: its console answers (and samples its lag).
+      const peer = c.peer(await c.kafka.coordinator(group));
+      if (peer !== undefined) return forwardGet(peer, c.pathAndQuery);
       const detail = await describeGroup(c.kafka, group);
       if (detail.state === 'Dead' && detail.partitions.length === 0) throw new ConsoleError(404, 'GROUP_ID_NOT_FOUND', `no consumer group ${group}`);
       const history = c.lag.viewed(group, lagPoint(detail.partitions, Date.now()));

@@ -6,12 +6,13 @@ import { ErrorLine, Loading } from './common.tsx';
 import { useApi } from './hooks.ts';
 
 export function GroupsView() {
-  const { data, error, loading } = useApi<{ groups: Array<{ groupId: string; state: string; protocolType: string }> }>('/groups', 5_000);
+  const { data, error, loading } = useApi<{ groups: Array<{ groupId: string; state: string; protocolType: string }>; unreachable: number[] }>('/groups', 5_000);
   return (
     <section>
       <h1>Consumer groups</h1>
       <ErrorLine error={error} />
       <Loading when={loading && data === undefined} />
+      {data && data.unreachable.length > 0 && <p class="error">Brokers {data.unreachable.join(', ')} did not answer: their groups are missing.</p>}
       {data && data.groups.length === 0 && <p class="muted">No consumer groups.</p>}
       {data && data.groups.length > 0 && (
         <table data-testid="groups">

@@ -30,7 +30,7 @@ async function serve(authorize: ConsoleAuthorizer, calls: number[]): Promise<num
   } as unknown as KafkaBridge;
   const app = new ConsoleApp({
     bridge,
-    view: { nodeId: 1, slots: () => new Map(), remoteBytes: () => undefined, clusterStats: () => undefined },
+    view: { nodeId: 1, slots: () => new Map(), remoteBytes: () => undefined, clusterStats: () => undefined, peers: () => [] },
     trafficTotals: () => ({ bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0 }),
     logger: pino({ level: 'silent' }),
     authorize,
