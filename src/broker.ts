@@ -288,6 +288,11 @@ export class Broker implements BrokerContext, MetricsSource {
       commit: (key, parts) => handoffs.commitWal(key, parts, this.nodeId),
       forgetCommits: (keys) => handoffs.forgetWalCommits(this.nodeId, keys),
       onDurable: (id, end) => this.engine.durable(id, end),
+      durableStart: (id) => this.engine.durableEnd(id),
+      epochOf: (id) => {
+        const l = store.get(id);
+        return l !== undefined && l.leader === this.nodeId ? l.epoch : -1;
+      },
       // Partitions served here have fresh manifests; the others' are reloaded now and then.
       refreshOffloaded: async (ids) => {
         await Promise.all(ids.filter((id) => !this.leadership?.serves(id)).map((id) => tier.reloadManifest(id).catch(() => undefined)));
@@ -298,10 +303,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.durability = {
       writer,
       covers: (id) => this.engine.spec(id)?.config.remoteStorageEnable === true,
-      epochOf: (id) => {
-        const l = store.get(id);
-        return l !== undefined && l.leader === this.nodeId ? l.epoch : -1;
-      },
+      epochOf: (id) => writer.epochOf(id),
     };
     this.walGcTimer = setInterval(() => {
       writer.gc().catch((err: unknown) => logger.debug({ err }, 'deleting offloaded write-ahead objects failed; retried'));

@@ -590,6 +590,11 @@ export class PartitionEngine {
     this.states.gate(id, this.states.get(id)?.highWatermark ?? 0);
   }
 
+  /** What is committed durable of a gated partition (undefined: not gated here). */
+  durableEnd(id: PartitionId): number | undefined {
+    return this.states.durableEnd(id);
+  }
+
   /** Offsets below `end` are committed durable. */
   durable(id: PartitionId, end: number): void {
     this.states.durable(id, end);

@@ -124,6 +124,11 @@ export class PartitionStates {
     this.logEnds.delete(id);
   }
 
+  /** What is committed durable of a gated partition (undefined: not gated). */
+  durableEnd(id: PartitionId): number | undefined {
+    return this.durableEnds.get(id);
+  }
+
   /** The high watermark of a gated partition: where reads must stop (undefined: not gated). */
   gatedHighWatermark(id: PartitionId): number | undefined {
     return this.durableEnds.has(id) ? (this.states.get(id)?.highWatermark ?? 0) : undefined;

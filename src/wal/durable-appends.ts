@@ -43,17 +43,19 @@ export const OVERLOADED: DurableAnswer = {
 export async function afterAppend(durability: Durability, acks: number, items: readonly AppendRequestItem[], results: readonly AppendItemResult[]): Promise<Array<DurableAnswer | undefined>> {
   const parts: WalPart[] = [];
   const partOf: number[] = [];
-  const duplicates: number[] = [];
+  const duplicates: Array<{ i: number; p: PartitionId; e: number; l: number }> = [];
   results.forEach((r, i) => {
     if (r.errorCode !== ErrorCode.NONE || !durability.covers(r.key)) return;
-    // A retried batch the log already holds: durable once the objects cut so far are stored.
-    if (r.written !== true) {
-      duplicates.push(i);
-      return;
-    }
     const records = items[i]!.records;
     const { b, l } = batchOffsets(records);
     if (b < 0) return;
+    // A retried batch the log already holds (at r.baseOffset): acknowledged once its original
+    // is committed with nothing missing before it — not merely written (its commit may have
+    // been refused; the writer then stores it again).
+    if (r.written !== true) {
+      duplicates.push({ i, p: r.key, e: durability.epochOf(r.key), l: r.baseOffset + (l - b) });
+      return;
+    }
     parts.push({ p: r.key, e: durability.epochOf(r.key), b, l, records });
     partOf.push(i);
   });
@@ -64,10 +66,12 @@ export async function afterAppend(durability: Durability, acks: number, items: r
     void pending; // acks=0/1: answered after the local write; the object follows
     return answers;
   }
-  const [outcomes, barrier] = await Promise.all([pending, duplicates.length > 0 ? durability.writer.barrier() : Promise.resolve<WalOutcome>('durable')]);
+  const [outcomes, dupOutcomes] = await Promise.all([pending, Promise.all(duplicates.map((d) => durability.writer.durableThrough(d.p, d.e, d.l)))]);
   outcomes.forEach((o, j) => {
     if (o !== 'durable') answers[partOf[j]!] = ANSWERS[o];
   });
-  if (barrier !== 'durable') for (const i of duplicates) answers[i] = ANSWERS[barrier];
+  dupOutcomes.forEach((o, j) => {
+    if (o !== 'durable') answers[duplicates[j]!.i] = ANSWERS[o];
+  });
   return answers;
 }

@@ -18,6 +18,14 @@
 //     object is still retried). While more than wal.max.pending.bytes are not stored, the
 //     produce handler refuses new batches before appending them (`overloaded`).
 //   - Objects are deleted once every partition they hold is offloaded past them (gc()).
+//   - A commit that fails (Redis unreachable) is retried, holding back the objects after it, so a
+//     partition's committed batches never skip an object. A part the commit refuses (`fenced`)
+//     is kept as a *hole* of its partition's chain: later committed parts of that partition are
+//     neither acknowledged nor counted durable until the hole is filled, which the writer does by
+//     storing the refused parts again (same offsets, the epoch it leads with) in a later object
+//     as soon as a commit shows it still leads the partition — after Redis lost its data and the
+//     leadership was re-seeded, say. A rebuild stitches by offset, so the late copy closes the
+//     gap; without it, a gap would end a rebuild before acknowledged batches.
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PartitionId } from '../ipc/partition-id.js';
@@ -63,6 +71,15 @@ export interface WalWriterOptions {
   onDurable?: (p: PartitionId, end: number) => void;
   /** Called after each stored object (metrics): bytes, PUT ms. */
   observe?: (bytes: number, putMs: number) => void;
+  /** The epoch this broker leads the partition with now (-1: not led here); chains of partitions no longer led are dropped by gc(). */
+  epochOf?: (p: PartitionId) => number;
+  /**
+   * Where a partition's durable offsets end when its first batch at an epoch arrives (the gated
+   * high watermark: the log end when it started being served); undefined: from that batch.
+   * Batches of concurrent produce requests may reach the writer out of offset order, so the first
+   * one seen does not tell where the chain starts.
+   */
+  durableStart?: (p: PartitionId) => number | undefined;
 }
 
 interface Waiter {
@@ -77,6 +94,20 @@ interface StoredObject {
   lastOffsets: Map<PartitionId, number>;
   /** Partitions committed for it (written back if Redis loses them). */
   committed: Set<PartitionId>;
+}
+
+/**
+ * One partition's run of committed batches at one leader epoch, in offset order: `end` is the
+ * offset after the last batch committed with no gap before it (what is durable and may be
+ * acknowledged); parts committed beyond a gap wait in `ahead`; refused parts are the `holes`.
+ */
+interface Chain {
+  e: number;
+  end: number;
+  ahead: Array<{ b: number; l: number }>;
+  holes: WalPart[];
+  /** Waiting for `end` to pass an offset. */
+  waiters: Array<{ l: number; resolve: (o: WalOutcome) => void }>;
 }
 
 /** Per object key: committed partitions and their last offset in it (handoff-store.ts WalCommits). */
@@ -98,7 +129,8 @@ export class WalWriter {
   private readonly stored: StoredObject[] = [];
   private stopped = false;
   private lastRefreshMs = 0;
-  readonly stats = { objects: 0, bytes: 0, putMs: 0, retries: 0, fenced: 0, timeouts: 0 };
+  private readonly chains = new Map<PartitionId, Chain>();
+  readonly stats = { objects: 0, bytes: 0, putMs: 0, retries: 0, fenced: 0, timeouts: 0, restored: 0, commitRetries: 0 };
 
   constructor(private readonly opts: WalWriterOptions) {}
 
@@ -113,6 +145,7 @@ export class WalWriter {
    */
   append(parts: WalPart[]): Promise<WalOutcome[]> {
     if (parts.length === 0) return Promise.resolve([]);
+    for (const part of parts) this.chainOf(part);
     return new Promise<WalOutcome[]>((resolve) => {
       const waiter: Waiter = { parts, resolve, done: false };
       this.pending.push(waiter);
@@ -160,19 +193,128 @@ export class WalWriter {
       for (const p of parts) lastOffsets.set(p.p, Math.max(lastOffsets.get(p.p) ?? -1, p.l));
       const stored: StoredObject = { key, lastOffsets, committed: new Set() };
       this.stored.push(stored);
-      let gone = new Set<PartitionId>();
-      try {
-        gone = await this.opts.commit(key, parts);
-        for (const p of parts) if (!gone.has(p.p)) stored.committed.add(p.p);
-        for (const p of stored.committed) this.opts.onDurable?.(p, lastOffsets.get(p)! + 1);
-      } catch (err) {
-        // Redis unreachable: nobody can prove this broker still leads — acknowledge nothing.
-        this.opts.logger.warn({ err: describeError(err) }, 'write-ahead object stored but leadership unverifiable; its batches are not acknowledged');
+      const gone = await this.commitUntilAnswered(key, parts);
+      if (gone === undefined) {
         for (const w of waiters) this.finish(w, w.parts.map(() => 'timeout'));
         return;
       }
-      for (const w of waiters) this.finish(w, w.parts.map((p) => (gone.has(p.p) ? 'fenced' : 'durable')));
+      for (const p of parts) if (!gone.has(p.p)) stored.committed.add(p.p);
+      const advanced = this.extendChains(parts, gone);
+      for (const [p, end] of advanced) this.opts.onDurable?.(p, end);
+      for (const w of waiters) {
+        // Committed: durable once nothing before it in its partition is missing (the commit vouched for the epoch).
+        const outcomes = w.parts.map((p) => (gone.has(p.p) ? 'fenced' : this.chains.get(p.p)?.e === p.e ? this.durableThrough(p.p, p.e, p.l) : 'durable'));
+        void Promise.all(outcomes).then((o) => this.finish(w, o));
+      }
     })();
+  }
+
+  /**
+   * Commits a stored object, retrying while Redis cannot answer (holding back the objects after
+   * it, so no partition's chain skips it); undefined when the writer stops first.
+   */
+  private async commitUntilAnswered(key: string, parts: WalPart[]): Promise<Set<PartitionId> | undefined> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        return await this.opts.commit(key, parts);
+      } catch (err) {
+        this.stats.commitRetries++;
+        // Redis unreachable: nobody can prove this broker still leads — acknowledge nothing yet.
+        if (attempt === 0 || attempt % 20 === 0) this.opts.logger.warn({ err: describeError(err), key, attempt }, 'write-ahead object stored but its commit failed (leadership unverifiable); retrying, nothing after it is acknowledged meanwhile');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_RETRY_MS, 20 * 2 ** Math.min(attempt, 7))));
+      }
+    }
+    return undefined;
+  }
+
+  /** The chain `part` belongs to; a higher epoch starts a new chain (the partition was reopened at that epoch). */
+  private chainOf(part: WalPart): Chain | undefined {
+    let chain = this.chains.get(part.p);
+    if (chain === undefined || part.e > chain.e) {
+      if (chain !== undefined) for (const w of chain.waiters.splice(0)) w.resolve('fenced');
+      chain = { e: part.e, end: Math.min(part.b, this.opts.durableStart?.(part.p) ?? part.b), ahead: [], holes: [], waiters: [] };
+      this.chains.set(part.p, chain);
+    }
+    return part.e === chain.e ? chain : undefined;
+  }
+
+  /**
+   * Adds an object's committed parts to their chains and its refused parts as holes; answers the
+   * partitions whose durable end moved. A chain with holes whose partition this object shows still
+   * led here stores the holes again.
+   */
+  private extendChains(parts: readonly WalPart[], gone: ReadonlySet<PartitionId>): Map<PartitionId, number> {
+    const advanced = new Map<PartitionId, number>();
+    const refill = new Set<Chain>();
+    for (const part of parts) {
+      const chain = this.chains.get(part.p);
+      if (chain === undefined || chain.e !== part.e) continue;
+      if (gone.has(part.p)) {
+        if (part.l >= chain.end) chain.holes.push(part);
+        continue;
+      }
+      if (chain.holes.length > 0) refill.add(chain);
+      if (part.l < chain.end) continue;
+      if (part.b > chain.end) {
+        chain.ahead.push({ b: part.b, l: part.l });
+        continue;
+      }
+      chain.end = part.l + 1;
+      chain.ahead.sort((x, y) => x.b - y.b);
+      while (chain.ahead.length > 0 && chain.ahead[0]!.b <= chain.end) chain.end = Math.max(chain.end, chain.ahead.shift()!.l + 1);
+      chain.holes = chain.holes.filter((h) => h.l >= chain.end);
+      advanced.set(part.p, chain.end);
+      const still: Chain['waiters'] = [];
+      for (const w of chain.waiters) (w.l < chain.end ? w.resolve('durable') : still.push(w));
+      chain.waiters = still;
+    }
+    for (const chain of refill) this.storeHolesAgain(chain);
+    return advanced;
+  }
+
+  /** Adds a chain's refused parts to the next object again (same offsets and epoch). */
+  private storeHolesAgain(chain: Chain): void {
+    const holes = chain.holes.splice(0);
+    if (holes.length === 0) return;
+    this.stats.restored += holes.length;
+    this.opts.logger.info({ p: holes[0]!.p, epoch: chain.e, from: holes[0]!.b, parts: holes.length }, 'storing batches whose commit was refused again: this broker still leads their partition');
+    void this.append(holes);
+  }
+
+  /**
+   * Resolves 'durable' once the batches of `p` up to offset `l` (appended with epoch `e`) are
+   * committed with no gap before them; 'fenced' when the partition was reopened at another epoch;
+   * 'timeout' after wal.ack.timeout.ms. Refused batches below `l` are stored again first. The
+   * produce path uses it for retried batches the log already holds (duplicates): they are
+   * acknowledged only once their original is committed, not merely once it was written.
+   * Without a chain for the partition at `e` (appended before a restart) it waits for every
+   * object cut so far.
+   */
+  durableThrough(p: PartitionId, e: number, l: number): Promise<WalOutcome> {
+    const chain = this.chains.get(p);
+    if (chain === undefined || chain.e < e) {
+      // Appended before a restart (or before gc dropped the chain): what the gate holds is durable.
+      const start = this.opts.durableStart?.(p);
+      return start !== undefined && l < start ? Promise.resolve('durable') : this.barrier();
+    }
+    if (chain.e > e) return Promise.resolve('fenced');
+    if (l < chain.end) return Promise.resolve('durable');
+    if (chain.holes.some((h) => h.b <= l)) this.storeHolesAgain(chain);
+    return new Promise<WalOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        chain.waiters = chain.waiters.filter((w) => w !== waiter);
+        resolve('timeout');
+      }, this.opts.ackTimeoutMs);
+      timer.unref();
+      const waiter = {
+        l,
+        resolve: (o: WalOutcome) => {
+          clearTimeout(timer);
+          resolve(o);
+        },
+      };
+      chain.waiters.push(waiter);
+    });
   }
 
   /** Resolves true once stored (retrying with backoff); false when the writer stops first. */
@@ -206,6 +348,11 @@ export class WalWriter {
     w.resolve(outcome);
   }
 
+  /** The epoch this broker leads the partition with (-1: not led here). */
+  epochOf(p: PartitionId): number {
+    return this.opts.epochOf?.(p) ?? -1;
+  }
+
   /** Resolves 'durable' once every batch added so far is stored, or 'timeout' after wal.ack.timeout.ms. */
   async barrier(): Promise<WalOutcome> {
     this.flush();
@@ -219,6 +366,16 @@ export class WalWriter {
   /** Deletes stored objects whose every partition is offloaded past them. */
   async gc(): Promise<number> {
     const now = Date.now();
+    if (this.opts.epochOf !== undefined) {
+      // Chains of partitions that moved on: a higher epoch, or no longer led nor served here (a
+      // leadership briefly unknown, as while Redis re-seeds, keeps the chain and its holes).
+      for (const [p, chain] of this.chains) {
+        const epoch = this.opts.epochOf(p);
+        if (epoch === chain.e || (epoch === -1 && this.opts.durableStart?.(p) !== undefined)) continue;
+        for (const w of chain.waiters.splice(0)) w.resolve('fenced');
+        this.chains.delete(p);
+      }
+    }
     if (this.opts.refreshOffloaded !== undefined && now - this.lastRefreshMs >= REFRESH_MS) {
       this.lastRefreshMs = now;
       const blocking = new Set<PartitionId>();

@@ -170,6 +170,80 @@ describe('WalWriter', () => {
   });
 });
 
+describe('WalWriter chains (a partition’s committed batches never skip one)', () => {
+  it('retries a commit Redis could not answer, holding back the objects after it', async () => {
+    const store = new MemoryStore();
+    let failures = 2;
+    const commits: string[] = [];
+    const w = writer(store, {
+      commit: async (key) => {
+        if (failures-- > 0) throw new Error('redis down');
+        commits.push(key);
+        return new Set<PartitionId>();
+      },
+    });
+    const first = w.append([part(p(0), 0, 1)]);
+    w.flush();
+    const second = w.append([part(p(0), 1, 1)]);
+    expect(await first).toEqual(['durable']);
+    expect(await second).toEqual(['durable']);
+    expect(commits).toHaveLength(2);
+    expect(commits[0]! < commits[1]!).toBe(true); // in order: the first object's commit was retried, not dropped
+    expect(w.stats.commitRetries).toBe(2);
+  });
+
+  it('a refused part is a hole: later committed parts wait, the hole is stored again once a commit shows the partition still led, and the durable end never jumps it', async () => {
+    const store = new MemoryStore();
+    let refuse = true; // Redis lost its data: the leadership is unknown until re-seeded
+    const ends: number[] = [];
+    const w = writer(store, {
+      commit: async (_key, parts) => (refuse ? new Set(parts.map((x) => x.p)) : new Set<PartitionId>()),
+      onDurable: (_p, end) => ends.push(end),
+    });
+    expect(await w.append([part(p(0), 0, 2)])).toEqual(['fenced']);
+    refuse = false; // re-seeded at the same epoch
+    const later = await w.append([part(p(0), 2, 2)]);
+    // Acknowledged only because the hole (offsets 0-1) was stored again and committed first.
+    expect(later).toEqual(['durable']);
+    expect(w.stats.restored).toBe(1);
+    expect(ends).toEqual([4]);
+    // A rebuild from the committed objects has every offset, 0 to 3, with no gap.
+    const commits = new Map([...store.objects.keys()].map((k) => [k, new Map([[p(0), 99]])]));
+    const rebuilt = await new WalRebuild(store as unknown as ObjectStore, logger, async () => commits).recover(7, p(0), 0, 1);
+    expect(rebuilt.endOffset).toBe(4);
+  });
+
+  it('a retried batch whose original commit was refused is acknowledged only after its original is stored again and committed', async () => {
+    const store = new MemoryStore();
+    let refuse = true;
+    const w = writer(store, { ackTimeoutMs: 2_000, commit: async (_key, parts) => (refuse ? new Set(parts.map((x) => x.p)) : new Set<PartitionId>()) });
+    expect(await w.append([part(p(0), 0, 3)])).toEqual(['fenced']);
+    const putsBefore = store.puts;
+    // Still refused: the retry is not acknowledged (the batch is only in the local log).
+    expect(await Promise.race([w.durableThrough(p(0), 1, 2), new Promise((resolve) => setTimeout(resolve, 150, 'still waiting'))])).toBe('still waiting');
+    refuse = false;
+    expect(await w.durableThrough(p(0), 1, 2)).toBe('durable');
+    expect(store.puts).toBeGreaterThan(putsBefore);
+  });
+
+  it('batches reaching the writer out of offset order are acknowledged only once the ones before them are committed', async () => {
+    const store = new MemoryStore();
+    const w = writer(store, { durableStart: () => 10 });
+    let bDone = false;
+    const b = w.append([part(p(0), 12, 2)]); // a later request's batch reaches the writer first
+    void b.then(() => (bDone = true));
+    w.flush();
+    store.hold = true; // the earlier batch's object is slow to store
+    const a = w.append([part(p(0), 10, 2)]);
+    w.flush();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(bDone).toBe(false); // stored and committed, but offsets 10-11 are not yet
+    store.release();
+    expect(await b).toEqual(['durable']);
+    expect(await a).toEqual(['durable']);
+  });
+});
+
 describe('WalRebuild', () => {
   it('stitches a partition from an offset, contiguous across committed objects, up to the first gap and the dead leader’s epoch', async () => {
     const store = new MemoryStore();
