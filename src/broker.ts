@@ -300,6 +300,7 @@ export class Broker implements BrokerContext, MetricsSource {
       offloadedEnd: (id) => tier.remoteEndOffset(id),
       logger: logger.child({ component: 'wal' }),
     });
+    this.topics.capDurableSegments({ maxBytes: this.config['wal.segment.max.bytes'], maxMs: this.config['wal.segment.max.ms'] });
     this.durability = {
       writer,
       covers: (id) => this.engine.spec(id)?.config.remoteStorageEnable === true,

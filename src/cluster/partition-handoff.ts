@@ -22,8 +22,11 @@
 //     serving it, and serves.
 //   a broker named in `lost` (it was declared dead and is back): drops its local copy, which may
 //     hold batches nobody acknowledged.
-//   a broker restarting while it leads: its own serving mark at the current epoch says its local
-//     log is the partition's; it serves it as it is.
+//   a broker restarting while it leads: its own serving mark at the current epoch says the
+//     partition is its own. A durable partition is rebuilt from what it committed (its local log
+//     may end with batches that were appended but never committed, never acknowledged: serving
+//     them, and appending after them, would leave a gap in its committed batches that a later
+//     failover's rebuild would stop at); any other is served as it is.
 //
 // A broker that dies mid-handoff finishes it when it restarts (the leadership still names it);
 // until then the partition waits for it.
@@ -62,6 +65,8 @@ export class PartitionHandoff {
   private readonly serving = new Map<PartitionId, number>();
   /** The leader epoch of the last handoff this broker published, per partition. */
   private readonly released = new Map<PartitionId, number>();
+  /** Partitions this process has served (a restart is told apart from a move by its absence). */
+  private readonly servedHere = new Set<PartitionId>();
   /** The last handoff this broker published per partition (written back if Redis loses it). */
   private readonly releasedRecords = new Map<PartitionId, HandoffRecord>();
   /** The leader epoch at which this broker dropped its copy of a partition it was declared dead for. */
@@ -138,8 +143,10 @@ export class PartitionHandoff {
       if (l.leader === me) {
         if (this.serving.get(id) === l.epoch) continue;
         if ((l.from === undefined || l.from === me) && l.lost === undefined) {
-          // New here, or placed before any handoff: nothing to take over.
-          this.beginServing(id, l);
+          // New here, or placed before any handoff: nothing to take over — unless this process
+          // just started on a durable partition's local log (see the header: a restart).
+          if (this.restartedOnLocalLog(id)) this.run(id, () => this.startServing(id, l));
+          else this.beginServing(id, l);
         } else this.run(id, () => this.startServing(id, l));
       } else {
         this.serving.delete(id);
@@ -205,15 +212,17 @@ export class PartitionHandoff {
    * there, contiguous — re-appends those locally, stores them in this broker's own write-ahead
    * objects (so a later failover needs only this broker's), records the rebuild, and serves.
    */
-  private async rebuild(id: PartitionId, l: Leadership): Promise<void> {
+  private async rebuild(id: PartitionId, l: Leadership, own = false): Promise<void> {
     const { engine, tier, logger } = this.opts;
     const wal = this.opts.wal!;
     const started = Date.now();
     const spec = engine.spec(id);
-    if (spec === undefined || l.lost === undefined) return;
+    const source = own ? this.opts.nodeId : l.lost;
+    if (spec === undefined || source === undefined) return;
     await tier.reloadManifest(id);
     const from = tier.remoteEndOffset(id) ?? 0;
-    const recovered = await wal.rebuild.recover(l.lost, id, from, l.epoch - 1);
+    // A dead leader's batches up to the epoch before this one; this broker's own (a restart) up to this one.
+    const recovered = await wal.rebuild.recover(source, id, from, own ? l.epoch : l.epoch - 1);
     await engine.reopenFresh({ ...spec, initialOffset: from, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
     // Re-append in order, in groups of at most 1 MiB of whole batches: offsets come out as they were.
     const parts: Array<{ p: PartitionId; e: number; b: number; l: number; records: Buffer }> = [];
@@ -231,6 +240,12 @@ export class PartitionHandoff {
         throw new Error(`rebuilding ${id}: re-appending offsets ${expected.b}..${expected.l} answered error ${r?.errorCode} at ${r?.baseOffset}`);
       }
       parts.push({ p: id, e: l.epoch, b: expected.b, l: expected.l, records });
+    }
+    const ms0 = Date.now() - started;
+    if (own) {
+      // Already in this broker's committed objects (adopted at start, deleted once offloaded).
+      logger.info({ partition: id, epoch: l.epoch, offloadedEnd: from, endOffset: recovered.endOffset, objects: recovered.objects, ms: ms0 }, 'restarted leader: partition reopened with its committed batches only');
+      return;
     }
     const outcomes = await wal.writer.append(parts);
     if (outcomes.some((o) => o !== 'durable')) throw new Error(`rebuilding ${id}: storing the rebuilt batches answered ${outcomes.join(',')}`);
@@ -275,7 +290,7 @@ export class PartitionHandoff {
   private async startServing(id: PartitionId, l: Leadership): Promise<void> {
     const { handoffs, nodeId } = this.opts;
     const mark = await handoffs.servingOf(id);
-    const restarted = mark?.node === nodeId && mark.epoch === l.epoch;
+    const restarted = (mark?.node === nodeId && mark.epoch === l.epoch) || ((l.from === undefined || l.from === nodeId) && l.lost === undefined);
     if (!restarted) {
       if (l.lost !== undefined) {
         if (this.opts.wal === undefined) return;
@@ -283,14 +298,22 @@ export class PartitionHandoff {
       } else if (!(await this.takeOver(id, l))) return;
       await handoffs.markServing(id, l.epoch, nodeId);
       if (l.lost !== undefined) await this.releaseDeadObjects(l.lost, id);
+    } else if (this.opts.wal !== undefined && this.opts.durable?.(id) === true) {
+      await this.rebuild(id, l, true);
     }
     if (this.opts.leadership().get(id)?.epoch !== l.epoch) return; // moved again meanwhile
     this.beginServing(id, l);
   }
 
+  /** A durable partition this process has not served yet, with a local log from before it started. */
+  private restartedOnLocalLog(id: PartitionId): boolean {
+    return this.opts.wal !== undefined && this.opts.durable?.(id) === true && !this.servedHere.has(id) && (this.opts.engine.state(id)?.highWatermark ?? 0) > 0;
+  }
+
   /** From now on this broker serves the partition; a durable one's high watermark is gated (partition-states.ts). */
   private beginServing(id: PartitionId, l: Leadership): void {
     const { engine } = this.opts;
+    this.servedHere.add(id);
     engine.unfence(id);
     if (this.opts.durable?.(id) === true) engine.gateDurable(id);
     this.serving.set(id, l.epoch);

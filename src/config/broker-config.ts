@@ -167,6 +167,12 @@ export const brokerConfigSchema = z.strictObject({
   'wal.ack.timeout.ms': int(100, 3_600_000).default(10_000),
   /** Produce to durable topics is refused (retriable) while this many bytes wait for the bucket. */
   'wal.max.pending.bytes': int(1024 * 1024, 2 ** 40).default(64 * 1024 * 1024),
+  /** Write-ahead objects: the active segment of a durable topic's partition rolls (and is offloaded)
+   *  at this size at the latest, whatever its segment.bytes — a failover rebuilds the partition
+   *  from the write-ahead objects after its last offloaded segment, so this bounds that work. */
+  'wal.segment.max.bytes': int(1024 * 1024, 2 ** 40).default(16 * 1024 * 1024),
+  /** Write-ahead objects: likewise, the active segment of a durable topic rolls at this age at the latest (ms). */
+  'wal.segment.max.ms': int(1_000, 2 ** 40).default(30_000),
   /** Rack of this broker (DescribeCluster and the cluster registration); unset = no rack. */
   'broker.rack': z.string().min(1).max(255).optional(),
   /** Committed offsets of an empty group expire this long after the group emptied (or the commit). */

@@ -141,8 +141,21 @@ export class TopicManager {
     return this.store.topicNameById(topicIdHex);
   }
 
+  /**
+   * Durable topics (write-ahead objects, src/wal) roll their active segments at these at the
+   * latest, so what a failover must rebuild from write-ahead objects stays bounded.
+   */
+  private durableSegmentCaps: { maxBytes: number; maxMs: number } | undefined;
+
+  capDurableSegments(caps: { maxBytes: number; maxMs: number }): void {
+    this.durableSegmentCaps = caps;
+  }
+
   logConfig(topic: TopicRecord): LogConfig {
-    return resolveLogConfig(topic.configs, this.config);
+    const config = resolveLogConfig(topic.configs, this.config);
+    const caps = this.durableSegmentCaps;
+    if (caps === undefined || !config.remoteStorageEnable) return config;
+    return { ...config, segmentBytes: Math.min(config.segmentBytes, caps.maxBytes), segmentMs: Math.min(config.segmentMs, caps.maxMs) };
   }
 
   spec(name: string, topic: TopicRecord, partition: number): PartitionSpec {
