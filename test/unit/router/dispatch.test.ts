@@ -30,7 +30,7 @@ interface LogLine {
 
 type AppendFn = (acks: number, items: Array<{ key: string; records: Buffer }>) => Promise<AppendItemResult[]>;
 
-function setup(append: AppendFn, topicsGet: (name: string) => unknown = () => ({ topicId: TOPIC_ID, partitions: 2 })) {
+function setup(append: AppendFn, topicsGet: (name: string) => unknown = () => ({ topicId: TOPIC_ID, partitions: 2, configs: {} })) {
   const lines: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as LogLine) });
   const broker = { logger, engine: { append }, topics: { get: topicsGet }, tier: undefined, shuttingDown: false } as unknown as BrokerContext;
