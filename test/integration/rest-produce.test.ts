@@ -3,7 +3,9 @@
 // and json embedded formats, keyed records on the partition the Java/KafkaJS partitioner picks
 // (a KafkaJS producer sends the same keys to a twin topic), unkeyed records sticking per
 // request, and the errors: unknown topic/partition, bad content type (415), malformed JSON and
-// bad base64 (422), oversize (413), too many records (42203), schema formats with no registry.
+// bad base64 (422), oversize (413), too many records (42203); the schema formats (avro,
+// jsonschema, protobuf) through the broker's schema registry, decoded by
+// @kafkajs/confluent-schema-registry, and 40801 with the registry off.
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import kafkajs from 'kafkajs';
@@ -11,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type BrokerHandle } from '../helpers/broker.js';
 import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeFormat, kcatConsumeJson } from '../helpers/kcat.js';
+import { SchemaRegistry as ConfluentRegistryClient } from '@kafkajs/confluent-schema-registry';
 import { b64, BINARY_V2, JSON_V2, rest, restBase } from '../helpers/rest.js';
 import { uniqueTopic } from '../helpers/topics.js';
 
@@ -179,10 +182,6 @@ describe('v2 produce errors', () => {
     const badBase64 = await rest(base, 'POST', `/topics/${topic}`, { records: [{ value: 'not base64!' }] }, BINARY_V2);
     expect(badBase64.status).toBe(422);
     expect(badBase64.body.message).toMatch(/records\.0\.value is not a base64 string/);
-    // Schema formats need the schema registry: 408 40801 until it is there.
-    const avro = await rest(base, 'POST', `/topics/${topic}`, { value_schema: '"string"', records: [{ value: 'x' }] }, 'application/vnd.kafka.avro.v2+json');
-    expect(avro.status).toBe(408);
-    expect(avro.body.error_code).toBe(40801);
     expect(await kcatConsumeJson(broker.bootstrap, topic)).toEqual([]);
   });
 
@@ -198,5 +197,100 @@ describe('v2 produce errors', () => {
     const justEnough = await rest(base, 'POST', `/topics/${topic}`, { records: Array.from({ length: 100 }, (_, i) => ({ value: i })) }, JSON_V2);
     expect(justEnough.status).toBe(200);
     expect((await kcatConsumeJson(broker.bootstrap, topic)).map((r) => r.payload)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
+  });
+});
+
+/** Every value of partition 0, as bytes (kcat `%S|%s`: length, then the raw bytes). */
+async function rawValues(topic: string): Promise<Buffer[]> {
+  const out = (await kcatConsumeFormat(broker.bootstrap, topic, '%S|%s\n', { partition: 0 })).stdoutBytes;
+  const values: Buffer[] = [];
+  let pos = 0;
+  while (pos < out.length) {
+    const bar = out.indexOf(0x7c, pos);
+    const len = Number(out.subarray(pos, bar).toString());
+    values.push(out.subarray(bar + 1, bar + 1 + len));
+    pos = bar + 1 + len + 1;
+  }
+  return values;
+}
+
+describe('v2 produce, schema formats', () => {
+  const AVRO_V2 = 'application/vnd.kafka.avro.v2+json';
+
+  it('avro: the schema is registered under <topic>-value, values serialised in the wire format a Confluent deserializer reads', async () => {
+    const topic = uniqueTopic('avro');
+    await createTopicOn(broker.bootstrap, topic, 1);
+    const schema = JSON.stringify({ type: 'record', name: 'Click', fields: [{ name: 'user', type: 'string' }, { name: 'n', type: 'int' }] });
+    const first = await rest(base, 'POST', `/topics/${topic}`, { value_schema: schema, records: [{ value: { user: 'ada', n: 1 } }, { value: { user: 'bob', n: 2 } }] }, AVRO_V2);
+    expect(first.status, first.text).toBe(200);
+    const id = first.body.value_schema_id as number;
+    expect(id).toBeGreaterThan(0);
+    expect(first.body.key_schema_id).toBeNull();
+    const subject = await rest(base, 'GET', `/subjects/${topic}-value/versions/latest`);
+    expect(subject.body.id).toBe(id);
+    const byId = await rest(base, 'POST', `/topics/${topic}`, { value_schema_id: id, records: [{ value: { user: 'cy', n: 3 } }] }, AVRO_V2);
+    expect(byId.body).toMatchObject({ value_schema_id: id, offsets: [{ partition: 0, offset: 2, error_code: null }] });
+
+    const client = new ConfluentRegistryClient({ host: base });
+    const values = await rawValues(topic);
+    expect(values.map((v) => v.readUInt8(0))).toEqual([0, 0, 0]);
+    expect(values.map((v) => v.readInt32BE(1))).toEqual([id, id, id]);
+    expect(await Promise.all(values.map((v) => client.decode(v)))).toEqual([
+      { user: 'ada', n: 1 },
+      { user: 'bob', n: 2 },
+      { user: 'cy', n: 3 },
+    ]);
+
+    const bad = await rest(base, 'POST', `/topics/${topic}`, { value_schema_id: id, records: [{ value: { user: 'x', n: 'not an int' } }] }, AVRO_V2);
+    expect(bad.status).toBe(422);
+    expect(bad.body.error_code).toBe(42205);
+    const missing = await rest(base, 'POST', `/topics/${topic}`, { records: [{ value: { user: 'x', n: 1 } }] }, AVRO_V2);
+    expect(missing.status).toBe(422);
+    expect(missing.body.error_code).toBe(42202);
+    const unknownId = await rest(base, 'POST', `/topics/${topic}`, { value_schema_id: 999999, records: [{ value: { user: 'x', n: 1 } }] }, AVRO_V2);
+    expect(unknownId.status).toBe(404);
+    expect((await rawValues(topic)).length).toBe(3);
+  });
+
+  it('jsonschema and protobuf values, with keys, read back by the Confluent deserializer', async () => {
+    const topic = uniqueTopic('jsp');
+    await createTopicOn(broker.bootstrap, topic, 1);
+    const jsonSchema = JSON.stringify({ type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] });
+    const js = await rest(
+      base,
+      'POST',
+      `/topics/${topic}`,
+      { key_schema: JSON.stringify({ type: 'string' }), value_schema: jsonSchema, records: [{ key: 'k1', value: { id: 7 } }] },
+      'application/vnd.kafka.jsonschema.v2+json',
+    );
+    expect(js.status, js.text).toBe(200);
+    expect(js.body.key_schema_id).toBeGreaterThan(0);
+    const badJs = await rest(base, 'POST', `/topics/${topic}`, { value_schema: jsonSchema, records: [{ value: { id: 'seven' } }] }, 'application/vnd.kafka.jsonschema.v2+json');
+    expect(badJs.body.error_code).toBe(42205);
+
+    const proto = 'syntax = "proto3";\npackage bench;\nmessage Reading {\n  string sensor = 1;\n  double celsius = 2;\n}\n';
+    const topic2 = uniqueTopic('proto');
+    await createTopicOn(broker.bootstrap, topic2, 1);
+    const pb = await rest(base, 'POST', `/topics/${topic2}`, { value_schema: proto, records: [{ value: { sensor: 's1', celsius: 21.5 } }] }, 'application/vnd.kafka.protobuf.v2+json');
+    expect(pb.status, pb.text).toBe(200);
+
+    const client = new ConfluentRegistryClient({ host: base });
+    const [jsValue] = await rawValues(topic);
+    expect(await client.decode(jsValue!)).toEqual({ id: 7 });
+    const [pbValue] = await rawValues(topic2);
+    expect(pbValue!.readInt32BE(1)).toBe(pb.body.value_schema_id);
+    expect(JSON.parse(JSON.stringify(await client.decode(pbValue!)))).toEqual({ sensor: 's1', celsius: 21.5 });
+    const keys = await kcatConsumeFormat(broker.bootstrap, topic, '%k', { partition: 0 });
+    expect(keys.stdoutBytes.subarray(5).toString()).toBe('"k1"');
+  });
+
+  it('with the schema registry off, the schema formats answer 408 40801', async () => {
+    const off = await startBroker({ args: ['--schema.registry.enable=false'] });
+    const topic = uniqueTopic('off');
+    await createTopicOn(off.bootstrap, topic, 1);
+    const res = await rest(restBase(off), 'POST', `/topics/${topic}`, { value_schema: '"string"', records: [{ value: 'x' }] }, AVRO_V2);
+    expect(res.status).toBe(408);
+    expect(res.body.error_code).toBe(40801);
+    await off.stop();
   });
 });

@@ -12,6 +12,7 @@ import { queryOf, sendError, sendJson, V2_CONTENT_TYPE, V3_CONTENT_TYPE } from '
 import { restLimits, type RestLimits } from './rest-limits.js';
 import { RestError, RestErrors, v2ErrorBody, v3ErrorBody } from './rest-errors.js';
 import { RestProducer } from './rest-producer.js';
+import { SchemaSerde } from './schema-formats.js';
 import type { Route, RestApi } from './routes.js';
 import { v2ProduceRoutes } from './v2-produce.js';
 import { v2ConsumerRoutes } from './v2-consumers.js';
@@ -31,6 +32,7 @@ export class RestProxyApp implements HttpApp {
   readonly limits: RestLimits;
   readonly producer: RestProducer;
   readonly consumers: ConsumerRegistry;
+  private serde: SchemaSerde | undefined;
 
   constructor(
     private readonly broker: BrokerContext,
@@ -41,7 +43,7 @@ export class RestProxyApp implements HttpApp {
     this.producer = new RestProducer(broker, bridge);
     this.consumers = new ConsumerRegistry(this.limits.maxInstances, this.limits.instanceTimeoutMs, logger);
     this.routes = [
-      ...v2ProduceRoutes(this.producer, this.limits),
+      ...v2ProduceRoutes(this.producer, this.limits, () => this.schemas()),
       ...bulkRoutes(this.producer, this.limits),
       ...v2ConsumerRoutes(broker, bridge, this.consumers, this.limits, logger),
       ...v3ClusterRoutes(broker, bridge),
@@ -75,6 +77,13 @@ export class RestProxyApp implements HttpApp {
       sendError(res, restError, api === 'v3' ? v3ErrorBody(restError) : v2ErrorBody(restError), api === 'v3' ? V3_CONTENT_TYPE : V2_CONTENT_TYPE);
       return true;
     }
+  }
+
+  /** The schema formats' serialiser over the broker's schema registry; undefined when it is off. */
+  private schemas(): SchemaSerde | undefined {
+    const registry = this.broker.schemaRegistry;
+    if (registry === undefined) return undefined;
+    return (this.serde ??= new SchemaSerde(registry));
   }
 
   /** Stops timers (consumer instance expiry) and leaves groups; called when the broker stops. */

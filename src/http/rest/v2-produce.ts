@@ -3,6 +3,7 @@
 // `{records: [{key?, value, partition?, headers?}], key_schema?, key_schema_id?, value_schema?,
 // value_schema_id?}`; answer `{offsets: [{partition, offset, error_code, error}], key_schema_id,
 // value_schema_id}` with error_code 1 (non-retriable) or 2 (retriable) per record, as Confluent.
+// Schema formats serialise through the broker's schema registry (schema-formats.ts).
 import { z } from 'zod';
 import type { RecordHeader } from '../../protocol/records.js';
 import { formatOfContentType, schemalessBytes } from './embedded-formats.js';
@@ -11,6 +12,7 @@ import type { RestLimits } from './rest-limits.js';
 import { RestErrors } from './rest-errors.js';
 import { isRetriable, type ProduceRecord, type RestProducer } from './rest-producer.js';
 import { route, SEG, type Route } from './routes.js';
+import type { SchemaSerde } from './schema-formats.js';
 
 const headerSchema = z.object({ name: z.string().optional(), key: z.string().optional(), value: z.string().nullable().optional() });
 const recordSchema = z.object({
@@ -52,7 +54,7 @@ function schemalessBytesOrThrow(value: string, field: string): Buffer {
   return schemalessBytes('binary', value, field) ?? Buffer.alloc(0);
 }
 
-export function v2ProduceRoutes(producer: RestProducer, limits: RestLimits): Route[] {
+export function v2ProduceRoutes(producer: RestProducer, limits: RestLimits, schemas: () => SchemaSerde | undefined): Route[] {
   const produce = async (ctx: Parameters<Route['run']>[0], topic: string, partition: number | undefined) => {
     const format = formatOfContentType(mediaType(ctx.req));
     const raw = await readJson(ctx.req, limits.maxRequestBytes);
@@ -60,20 +62,44 @@ export function v2ProduceRoutes(producer: RestProducer, limits: RestLimits): Rou
     if (body.records.length > limits.maxRecordsPerRequest) throw RestErrors.tooManyRecords(body.records.length, limits.maxRecordsPerRequest);
     const count = producer.partitions(topic);
     if (partition !== undefined && (partition < 0 || partition >= count)) throw RestErrors.partitionNotFound(topic, partition);
-    if (format !== 'binary' && format !== 'json') throw RestErrors.schemaRegistryUnavailable();
-    const records: ProduceRecord[] = body.records.map((r, i) => {
+    const parsed = body.records.map((r, i) => {
       const rec = parseBody(recordSchema, r);
       if (partition !== undefined && rec.partition !== undefined && rec.partition !== partition) {
         throw RestErrors.badBody(`records.${i}.partition ${rec.partition} differs from the partition ${partition} of the URL`);
       }
-      const headers = headersOf(format, rec.headers, i);
-      return {
-        key: schemalessBytes(format, rec.key, `records.${i}.key`),
-        value: schemalessBytes(format, rec.value, `records.${i}.value`),
-        ...(headers ? { headers } : {}),
-        ...(partition !== undefined ? { partition } : rec.partition !== undefined ? { partition: rec.partition } : {}),
-      };
+      return rec;
     });
+    let keySchemaId: number | null = null;
+    let valueSchemaId: number | null = null;
+    let records: ProduceRecord[];
+    const placement = (rec: (typeof parsed)[number]) => (partition !== undefined ? { partition } : rec.partition !== undefined ? { partition: rec.partition } : {});
+    if (format === 'binary' || format === 'json') {
+      records = parsed.map((rec, i) => {
+        const headers = headersOf(format, rec.headers, i);
+        return {
+          key: schemalessBytes(format, rec.key, `records.${i}.key`),
+          value: schemalessBytes(format, rec.value, `records.${i}.value`),
+          ...(headers ? { headers } : {}),
+          ...placement(rec),
+        };
+      });
+    } else {
+      const serde = schemas();
+      if (serde === undefined) throw RestErrors.schemaRegistryUnavailable();
+      const present = (v: unknown) => v !== undefined && v !== null;
+      if (parsed.some((r) => present(r.key))) keySchemaId = await serde.schemaId(topic, 'key', format, body.key_schema, body.key_schema_id);
+      if (parsed.some((r) => present(r.value))) valueSchemaId = await serde.schemaId(topic, 'value', format, body.value_schema, body.value_schema_id);
+      records = [];
+      for (const [i, rec] of parsed.entries()) {
+        const headers = headersOf('json', rec.headers, i);
+        records.push({
+          key: present(rec.key) ? await serde.serialize(keySchemaId!, rec.key) : null,
+          value: present(rec.value) ? await serde.serialize(valueSchemaId!, rec.value) : null,
+          ...(headers ? { headers } : {}),
+          ...placement(rec),
+        });
+      }
+    }
     const results = records.length === 0 ? [] : await producer.produce(topic, records, ctx.caller);
     return {
       status: 200,
@@ -84,8 +110,8 @@ export function v2ProduceRoutes(producer: RestProducer, limits: RestLimits): Rou
           error_code: r.errorCode === 0 ? null : isRetriable(r.errorCode) ? 2 : 1,
           error: r.error,
         })),
-        key_schema_id: null,
-        value_schema_id: null,
+        key_schema_id: keySchemaId,
+        value_schema_id: valueSchemaId,
       },
     };
   };
