@@ -4,7 +4,8 @@
 // /console/#/topics --loads times: cold (a new browser context, empty cache) and warm (the
 // same context reloading: index.html revalidated, hashed assets from cache), each timed from
 // navigation start to the topics table rendered with its first page and the topic count.
-// Also the /console/api/topics call alone (fetch from Node). Prints p50/max and writes
+// Also the /console/api/topics call alone (fetch from Node), and the browser's floor (a fresh
+// context loading /healthz, no script). Prints p50/max and writes
 // bench/results/console-load-<timestamp>.json. Figures are printed, never asserted.
 //
 // Usage: node bench/console-load.mjs [--topics=1000] [--loads=5] [--chromium=/usr/bin/chromium]
@@ -72,6 +73,16 @@ export async function runConsoleLoad(opts) {
       if (body.total !== opts.topics) throw new Error(`API lists ${body.total} topics, expected ${opts.topics}`);
       api.push(performance.now() - t);
     }
+    // The browser's own floor on this machine: a fresh context loading /healthz (no script).
+    const floor = [];
+    for (let i = 0; i < opts.loads; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const t = performance.now();
+      await page.goto(`${base}/healthz`, { waitUntil: 'load' });
+      floor.push(performance.now() - t);
+      await context.close();
+    }
     const cold = [];
     for (let i = 0; i < opts.loads; i++) {
       const context = await browser.newContext();
@@ -86,7 +97,7 @@ export async function runConsoleLoad(opts) {
     for (let i = 0; i < opts.loads; i++) warm.push(await timedLoad(page, url, opts.topics, true));
     const transferred = await page.evaluate(() => performance.getEntriesByType('resource').reduce((s, e) => s + (e.transferSize ?? 0), 0));
     await context.close();
-    return { topics: opts.topics, createTopicsMs: round(createMs, 0), apiTopicsPage: stats(api), coldLoad: stats(cold), warmLoad: stats(warm), warmTransferBytes: transferred };
+    return { topics: opts.topics, createTopicsMs: round(createMs, 0), apiTopicsPage: stats(api), browserFloor: stats(floor), coldLoad: stats(cold), warmLoad: stats(warm), warmTransferBytes: transferred };
   } finally {
     await browser.close();
     await broker.stop();
@@ -96,6 +107,7 @@ export async function runConsoleLoad(opts) {
 export function printConsoleLoad(r) {
   console.log(`console load with ${r.topics} topics (created in ${r.createTopicsMs} ms through the console API)`);
   console.log(`  /console/api/topics (first page):  p50 ${r.apiTopicsPage.p50Ms} ms  max ${r.apiTopicsPage.maxMs} ms`);
+  console.log(`  browser floor (/healthz, no JS):   p50 ${r.browserFloor.p50Ms} ms  max ${r.browserFloor.maxMs} ms`);
   console.log(`  page load, cold (empty cache):     p50 ${r.coldLoad.p50Ms} ms  max ${r.coldLoad.maxMs} ms`);
   console.log(`  page load, warm (reload):          p50 ${r.warmLoad.p50Ms} ms  max ${r.warmLoad.maxMs} ms`);
 }

@@ -116,6 +116,7 @@ export function TopicView({ topic }: { topic: string }) {
               <input type="checkbox" checked={showDefaults} onChange={(e) => setShowDefaults(e.currentTarget.checked)} /> show defaults
             </label>
           </h2>
+          {!showDefaults && data.configs.every((c) => c.isDefault) && <p class="muted">Every config has its default value.</p>}
           <table data-testid="configs">
             <tbody>
               {data.configs
