@@ -14,10 +14,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadershipKey } from '../../src/cluster/leadership-store.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
-import { durableClusterArgs, leadersOf } from '../helpers/cluster.js';
+import { durableClusterArgs, leadersOf, range, readValues } from '../helpers/cluster.js';
 import { freePort, RedisServer } from '../helpers/groups.js';
 import { createTopicOn } from '../helpers/kafkajs.js';
-import { kcatConsumeJson } from '../helpers/kcat.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingProducer } from '../helpers/streaming-clients.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -95,13 +94,7 @@ describe('Redis restarted without its data mid-load', () => {
       await waitFor(async () => (await leadersOf(brokers.get(3)!, later)).filter((l) => l > 0).length === 2 || undefined, { timeoutMs: 20_000, what: 'the new topic through another broker' });
 
       // Every acknowledged record, once, in order per partition.
-      const all: number[] = [];
-      for (let p = 0; p < 6; p++) {
-        const values = (await kcatConsumeJson(b1.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
-        expect(values).toEqual([...values].sort((a, b) => a - b));
-        all.push(...values);
-      }
-      expect(all.sort((a, b) => a - b)).toEqual(Array.from({ length: producer.sent }, (_, i) => i));
+      expect(await readValues(b1, topic, 6)).toEqual(range(producer.sent));
       expect([...brokers.values()].some((b) => b.logs().includes('went backwards (Redis lost its data)'))).toBe(true);
 
       // (How often the write-ahead commits met Redis down and were retried, or were refused and stored again.)
@@ -116,13 +109,7 @@ describe('Redis restarted without its data mid-load', () => {
         const l = await leadersOf(b1, topic);
         return l.length === 6 && !l.includes(-1) && !l.includes(victimId) ? true : undefined;
       }, { timeoutMs: 30_000, what: 'the dead broker’s partitions to fail over' });
-      const rebuilt: number[] = [];
-      for (let p = 0; p < 6; p++) {
-        const values = (await kcatConsumeJson(b1.bootstrap, topic, { partition: p, timeoutMs: 30_000 })).map((r) => Number(r.payload!.slice(1)));
-        expect(values).toEqual([...values].sort((a, b) => a - b));
-        rebuilt.push(...values);
-      }
-      expect(rebuilt.sort((a, b) => a - b)).toEqual(Array.from({ length: producer.sent }, (_, i) => i));
+      expect(await readValues(b1, topic, 6)).toEqual(range(producer.sent));
     } finally {
       redis.disconnect();
     }
