@@ -13,6 +13,7 @@ import type { TopicManager } from './metadata/topic-manager.js';
 import type { PartitionEngine } from './partitions/partition-engine.js';
 import type { FetchSessionCache } from './router/fetch-sessions.js';
 import type { TierManager } from './tier/tier-manager.js';
+import type { CredentialStore } from './security/credential-store.js';
 import type { SchemaRegistry } from './schema-registry/index.js';
 
 export interface AdvertisedEndpoint {
@@ -51,6 +52,8 @@ export interface BrokerContext {
   readonly durability?: Durability | undefined;
   /** The schema registry (src/schema-registry): broker-side validation of produced records. */
   readonly schemaRegistry?: SchemaRegistry | undefined;
+  /** SCRAM credentials (src/security): Redis with cluster.metadata.store=redis, else a file in the log dir. */
+  readonly credentials?: CredentialStore | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

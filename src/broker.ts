@@ -17,6 +17,10 @@ import type { AdminApi } from './http/admin-api.js';
 import { KafkaServer, type BoundListener } from './router/server.js';
 import { interBrokerListenerName, resolveListeners, usesTls } from './config/listener-security.js';
 import { TlsContext } from './security/tls-context.js';
+import { parseMechanisms } from './security/connection-auth.js';
+import type { CredentialStore } from './security/credential-store.js';
+import { LocalCredentialStore } from './security/local-credential-store.js';
+import { RedisCredentialStore } from './security/redis-credential-store.js';
 import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
@@ -82,6 +86,12 @@ export function advertisedEndpoints(bound: BoundListener[], advertisedSetting: s
   return out;
 }
 
+/** Where SCRAM credentials live: the shared Redis when metadata does, else a file in the first log dir. */
+export function createCredentialStore(config: BrokerConfig, logDir: string): CredentialStore {
+  const url = config['cluster.metadata.store'] === 'redis' ? resolveRedisUrl(config) : undefined;
+  return url !== undefined ? new RedisCredentialStore(url, config['redis.key.prefix'], config['redis.command.timeout.ms']) : new LocalCredentialStore(logDir);
+}
+
 export class Broker implements BrokerContext, MetricsSource {
   readonly nodeId: number;
   readonly metadata: MetadataStore;
@@ -106,6 +116,8 @@ export class Broker implements BrokerContext, MetricsSource {
   reassignments: Reassignments | undefined;
   advertised: AdvertisedEndpoint = { host: '127.0.0.1', port: 9092 };
   listenerEndpoints: ReadonlyMap<string, AdvertisedEndpoint> = new Map();
+  /** SCRAM credentials: Redis with cluster.metadata.store=redis, else scram-credentials.json in the log dir. */
+  readonly credentials: CredentialStore;
   /** The keystore of the TLS listeners (Kafka and HTTP), loaded once; undefined without TLS. */
   private tls: TlsContext | undefined;
   shuttingDown = false;
@@ -138,6 +150,7 @@ export class Broker implements BrokerContext, MetricsSource {
     const logDir = path.resolve(config['log.dirs'].split(',')[0]!.trim());
     this.logDir = logDir;
     this.metadata = createMetadataStore(config, logDir, logger);
+    this.credentials = createCredentialStore(config, logDir);
     const slotRange = workerSlotRange(config, explicitKeys);
     this.engine = PartitionEngine.create({
       workerFile: new URL('../workers/partition-worker.js', import.meta.url),
@@ -347,6 +360,14 @@ export class Broker implements BrokerContext, MetricsSource {
       handler: new Dispatcher(this),
       logger: this.logger,
       tls: this.tlsContext(),
+      sasl: {
+        enabledMechanisms: parseMechanisms(this.config['sasl.enabled.mechanisms']),
+        store: this.credentials,
+        reauthMs: this.config['connections.max.reauth.ms'],
+        failedDelayMs: this.config['connection.failed.authentication.delay.ms'],
+        maxUnauthenticatedFrameBytes: this.config['sasl.server.max.receive.size'],
+        logger: this.logger.child({ component: 'sasl' }),
+      },
     });
     const bound = await this.server.listen().catch((err: unknown) => {
       throw listenFailure('listeners', err);
@@ -607,6 +628,7 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.tier?.stop();
     await this.engine.close();
     await this.metadata.close();
+    await this.credentials.close();
     // HTTP stays up while draining so probes see 503 on /readyz rather than a refused connection.
     attachMetricsSource(undefined);
     this.console?.close();

@@ -77,6 +77,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'slot', value: 'N', help: 'move: the worker slot to move the partition to' },
     ],
   },
+  users: {
+    name: 'users',
+    summary: 'create, list and delete SCRAM users (AlterUserScramCredentials; or the credential store directly for the first user)',
+    actions: [
+      { name: 'create', args: ['NAME'], usage: 'strata users create NAME --password P [--mechanism SCRAM-SHA-256|SCRAM-SHA-512] [--iterations N] [--data-dir DIR | --redis-url URL]' },
+      { name: 'list', args: [], usage: 'strata users list [--data-dir DIR | --redis-url URL]' },
+      { name: 'delete', args: ['NAME'], usage: 'strata users delete NAME [--mechanism M] [--data-dir DIR | --redis-url URL]' },
+    ],
+    usage: [],
+    options: [
+      { name: 'password', value: 'P', help: 'create: the password (salted here; never sent or stored in clear)' },
+      { name: 'mechanism', value: 'M', help: 'SCRAM-SHA-256 or SCRAM-SHA-512, repeatable (create default: both; delete default: all the user has)' },
+      { name: 'iterations', value: 'N', help: `create: PBKDF2 iterations, ${'4096'}–16384 (default 4096)` },
+      { name: 'data-dir', value: 'DIR', help: "write the broker's credential file in DIR directly (its first log dir), no broker connection: the first user" },
+      { name: 'redis-url', value: 'URL', help: "write a cluster's credential hash in Redis directly, no broker connection: the first user" },
+      { name: 'redis-key-prefix', value: 'P', help: 'with --redis-url: the brokers\' redis.key.prefix (default strata:)' },
+    ],
+  },
   produce: {
     name: 'produce',
     summary: 'produce one record per stdin line',

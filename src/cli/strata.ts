@@ -15,6 +15,7 @@ import { groupsCommand } from './commands/groups.js';
 import { placementCommand } from './commands/placement.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { usersCommand } from './commands/users.js';
 import type { OutputFormat } from './output.js';
 
 const HANDLERS: Record<string, (c: KafkaClient, o: Options, format: OutputFormat) => Promise<void>> = {
@@ -23,6 +24,7 @@ const HANDLERS: Record<string, (c: KafkaClient, o: Options, format: OutputFormat
   cluster: clusterCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  users: usersCommand,
 };
 
 async function run(argv: string[]): Promise<number> {

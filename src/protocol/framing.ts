@@ -17,7 +17,8 @@ export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
  * the decoder is unusable afterwards.
  */
 export class FrameDecoder {
-  readonly maxFrameBytes: number;
+  /** May be raised later (a SASL connection once authenticated); applies from the next frame. */
+  maxFrameBytes: number;
   /** Bytes of an incomplete size prefix (0..3 buffered). */
   private readonly sizeBuf = Buffer.alloc(4);
   private sizeHave = 0;

@@ -11,12 +11,16 @@ import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { SecurityProtocol } from '../config/listener-security.js';
 import { FrameDecoder } from '../protocol/framing.js';
+import { ConnectionAuth, type SaslSettings } from '../security/connection-auth.js';
 import { ANONYMOUS_PRINCIPAL } from '../security/principal.js';
 
 /** What handling one frame produced. */
 export type FrameOutcome =
-  /** Response frame (4-byte size prefix included), possibly split in zero-copy chunks. */
-  | { kind: 'respond'; chunks: Buffer[] }
+  /**
+   * Response frame (4-byte size prefix included), possibly split in zero-copy chunks.
+   * `closeAfter`: the connection closes once this answer is written (failed authentication).
+   */
+  | { kind: 'respond'; chunks: Buffer[]; closeAfter?: string }
   /** Nothing goes back (acks=0 produce). */
   | { kind: 'silent' }
   /**
@@ -40,6 +44,8 @@ export interface ConnectionInfo {
   readonly securityProtocol: SecurityProtocol;
   /** Who is authenticated (src/security/principal.ts): `User:alice`, a certificate subject, or `User:ANONYMOUS`. */
   readonly principal: string;
+  /** SASL state on SASL_PLAINTEXT and SASL_SSL listeners; undefined elsewhere. */
+  readonly auth?: ConnectionAuth | undefined;
 }
 
 /** Where a connection came in and who it is at accept time (the certificate subject for mTLS). */
@@ -47,6 +53,8 @@ export interface ConnectionOrigin {
   listenerName: string;
   securityProtocol: SecurityProtocol;
   principal?: string;
+  /** The listener's SASL settings (SASL_PLAINTEXT, SASL_SSL). */
+  sasl?: SaslSettings;
 }
 
 interface Pending {
@@ -68,7 +76,9 @@ export class Connection implements ConnectionInfo {
   closed = false;
   readonly listenerName: string;
   readonly securityProtocol: SecurityProtocol;
-  principal: string;
+  readonly auth: ConnectionAuth | undefined;
+  private readonly acceptPrincipal: string;
+  private maxInflightBytes: number;
   private readonly decoder: FrameDecoder;
   private readonly queue: Pending[] = [];
   private inflightBytes = 0;
@@ -85,12 +95,27 @@ export class Connection implements ConnectionInfo {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.listenerName = origin.listenerName;
     this.securityProtocol = origin.securityProtocol;
-    this.principal = origin.principal ?? ANONYMOUS_PRINCIPAL;
+    this.acceptPrincipal = origin.principal ?? ANONYMOUS_PRINCIPAL;
+    this.maxInflightBytes = opts.maxInflightBytes;
     this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes });
+    if (origin.sasl !== undefined) {
+      // Before authentication: small frames, one small request in flight at a time.
+      const small = Math.min(origin.sasl.maxUnauthenticatedFrameBytes, opts.maxFrameBytes);
+      this.decoder.maxFrameBytes = small;
+      this.maxInflightBytes = Math.min(small, opts.maxInflightBytes);
+      this.auth = new ConnectionAuth(origin.sasl, this, () => {
+        this.decoder.maxFrameBytes = opts.maxFrameBytes;
+        this.maxInflightBytes = opts.maxInflightBytes;
+      });
+    } else this.auth = undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => opts.logger.debug({ err, conn: this.id }, 'socket error'));
     socket.on('close', () => this.onClose());
+  }
+
+  get principal(): string {
+    return this.auth?.principal ?? this.acceptPrincipal;
   }
 
   /** Resolves once every request received so far has been answered (or the socket closed). */
@@ -134,7 +159,7 @@ export class Connection implements ConnectionInfo {
     const pending: Pending = { frameBytes: frame.length, outcome: undefined };
     this.queue.push(pending);
     this.inflightBytes += frame.length;
-    if (!this.paused && this.inflightBytes > this.opts.maxInflightBytes) {
+    if (!this.paused && this.inflightBytes > this.maxInflightBytes) {
       this.socket.pause();
       this.paused = true;
     }
@@ -195,9 +220,12 @@ export class Connection implements ConnectionInfo {
             lone = undefined;
           }
         }
-      } else if (outcome.kind === 'close') {
-        const log = outcome.logged === true ? this.opts.logger.debug : this.opts.logger.warn;
-        log.call(this.opts.logger, { conn: this.id, remote: this.remote, reason: outcome.reason }, 'closing connection');
+      }
+      const closeReason = outcome.kind === 'close' ? outcome.reason : outcome.kind === 'respond' ? outcome.closeAfter : undefined;
+      if (closeReason !== undefined) {
+        const logged = outcome.kind === 'respond' || (outcome.kind === 'close' && outcome.logged === true);
+        const log = logged ? this.opts.logger.debug : this.opts.logger.warn;
+        log.call(this.opts.logger, { conn: this.id, remote: this.remote, reason: closeReason }, 'closing connection');
         // Answers before the close still go out, then the socket ends.
         if (lone !== undefined) this.socket.write(lone);
         if (corked) this.socket.uncork();
@@ -210,7 +238,7 @@ export class Connection implements ConnectionInfo {
     }
     if (lone !== undefined) this.socket.write(lone);
     if (corked) this.socket.uncork();
-    if (this.paused && !this.closed && this.inflightBytes <= this.opts.maxInflightBytes / 2 && !this.shutdown) {
+    if (this.paused && !this.closed && this.inflightBytes <= this.maxInflightBytes / 2 && !this.shutdown) {
       this.paused = false;
       this.releaseHeld();
       if (!this.paused) this.socket.resume();

@@ -5,12 +5,17 @@
 // Kafka does — except ApiVersions, which answers UNSUPPORTED_VERSION with the ranges.
 // A handler that throws (or a response that cannot be encoded) closes the connection too, and
 // is logged once at error level with the API, version, client id and stack (failure-log.ts).
+// On SASL listeners a connection that has not authenticated (or whose session expired,
+// KIP-368) may call only ApiVersions, SaslHandshake and SaslAuthenticate; anything else closes
+// it, as Kafka does. After SaslHandshake v0 (KIP-43) the SASL tokens come as bare frames and
+// are answered as bare frames.
 import type { BrokerContext } from '../broker-context.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
 import { frameOwnsBuffer } from '../protocol/framing.js';
 import { Reader } from '../protocol/reader.js';
 import { countRequestFailure, observeRequest } from '../http/metrics.js';
 import { Writer } from '../protocol/writer.js';
+import type { ConnectionAuth } from '../security/connection-auth.js';
 import type { ConnectionInfo, FrameHandler, FrameOutcome } from './connection.js';
 import { logRequestFailure } from './failure-log.js';
 import { apiVersionsHandler, unsupportedApiVersionsResponse } from './handlers/18-api-versions.js';
@@ -18,6 +23,18 @@ import { handlers } from './handlers/index.js';
 import { NO_RESPONSE, type AnyApiHandler, type RequestContext } from './handlers/types.js';
 
 const API_VERSIONS_KEY = 18;
+/** What a SASL connection may call before it has authenticated: ApiVersions, SaslHandshake, SaslAuthenticate. */
+const SASL_STAGE_APIS = new Set([API_VERSIONS_KEY, 17, 36]);
+
+/** KIP-43 v0: a bare SASL token in, a bare token out; a failure closes the connection without an answer. */
+async function rawSaslToken(frame: Buffer, auth: ConnectionAuth): Promise<FrameOutcome> {
+  const result = await auth.authenticate(Buffer.from(frame));
+  if (result.errorCode !== 0 || !('reply' in result)) return { kind: 'close', reason: 'SASL authentication failed (KIP-43 framing)', logged: true };
+  const out = Buffer.alloc(4 + result.reply.length);
+  out.writeInt32BE(result.reply.length, 0);
+  result.reply.copy(out, 4);
+  return { kind: 'respond', chunks: [out] };
+}
 
 export class Dispatcher implements FrameHandler {
   private readonly byKey: Map<number, AnyApiHandler>;
@@ -27,10 +44,16 @@ export class Dispatcher implements FrameHandler {
   }
 
   handleFrame(frame: Buffer, conn: ConnectionInfo): Promise<FrameOutcome> | FrameOutcome {
+    const auth = conn.auth;
+    if (auth !== undefined && auth.rawTokens && auth.exchanging) return rawSaslToken(frame, auth);
     if (frame.length < 8) return { kind: 'close', reason: `request of ${frame.length} bytes is shorter than a request header` };
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
+    if (auth !== undefined && !SASL_STAGE_APIS.has(apiKey)) {
+      if (!auth.authenticated) return { kind: 'close', reason: `API key ${apiKey} before SASL authentication (only ApiVersions, SaslHandshake and SaslAuthenticate are served)` };
+      if (auth.expired(Date.now())) return { kind: 'close', reason: 'SASL session expired without re-authentication (connections.max.reauth.ms)' };
+    }
     const handler = this.byKey.get(apiKey);
     if (!handler) return { kind: 'close', reason: `unknown or unsupported API key ${apiKey}` };
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
@@ -66,7 +89,9 @@ export class Dispatcher implements FrameHandler {
       observeRequest(apiKey, handler.name, apiVersion, startNs);
       if (response === NO_RESPONSE) return { kind: 'silent' };
       try {
-        return respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+        const outcome = respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+        if (ctx.closeAfterResponse !== undefined && outcome.kind === 'respond') outcome.closeAfter = ctx.closeAfterResponse;
+        return outcome;
       } catch (err) {
         return internalError(ctx, err);
       }

@@ -9,7 +9,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import type { ResolvedListener } from '../config/listener-security.js';
-import { usesTls } from '../config/listener-security.js';
+import { usesSasl, usesTls } from '../config/listener-security.js';
+import type { SaslSettings } from '../security/connection-auth.js';
 import { countAuthentication, countTlsHandshakeFailure } from '../http/metrics.js';
 import { certificatePrincipal } from '../security/principal.js';
 import type { TlsContext } from '../security/tls-context.js';
@@ -23,6 +24,8 @@ export interface KafkaServerOptions {
   logger: Logger;
   /** The keystore of SSL and SASL_SSL listeners; required when one is configured. */
   tls?: TlsContext | undefined;
+  /** SASL mechanisms and credentials of SASL_PLAINTEXT and SASL_SSL listeners. */
+  sasl?: SaslSettings | undefined;
 }
 
 export interface BoundListener extends ResolvedListener {
@@ -82,12 +85,22 @@ export class KafkaServer {
       socket,
       this.opts.handler,
       { maxFrameBytes: this.opts.maxFrameBytes, maxInflightBytes: this.opts.maxInflightBytes, logger: this.opts.logger },
-      { listenerName: listener.name, securityProtocol: listener.protocol, ...(principal !== undefined ? { principal } : {}) },
+      {
+        listenerName: listener.name,
+        securityProtocol: listener.protocol,
+        ...(principal !== undefined ? { principal } : {}),
+        ...(usesSasl(listener.protocol) ? { sasl: this.saslSettings(listener) } : {}),
+      },
     );
     if (principal !== undefined) countAuthentication(listener.name, 'TLS', 'success');
     if (principal !== undefined) this.opts.logger.info({ conn: conn.id, remote: conn.remote, listener: listener.name, principal }, 'client certificate authenticated');
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
+  }
+
+  private saslSettings(listener: ResolvedListener): SaslSettings {
+    if (this.opts.sasl === undefined) throw new Error(`listener ${listener.name} uses ${listener.protocol} but no SASL settings were given`);
+    return this.opts.sasl;
   }
 
   /** Stop accepting and stop reading; wait (bounded) until every accepted request is answered. */

@@ -41,6 +41,8 @@ export const Api = {
   deleteGroups: api(42, 'DeleteGroups', 0, 2, m.encodeDeleteGroupsRequest, m.decodeDeleteGroupsResponse),
   alterPartitionReassignments: api(45, 'AlterPartitionReassignments', 0, 0, m.encodeAlterPartitionReassignmentsRequest, m.decodeAlterPartitionReassignmentsResponse),
   incrementalAlterConfigs: api(44, 'IncrementalAlterConfigs', 0, 1, m.encodeIncrementalAlterConfigsRequest, m.decodeIncrementalAlterConfigsResponse),
+  describeUserScramCredentials: api(50, 'DescribeUserScramCredentials', 0, 0, m.encodeDescribeUserScramCredentialsRequest, m.decodeDescribeUserScramCredentialsResponse),
+  alterUserScramCredentials: api(51, 'AlterUserScramCredentials', 0, 0, m.encodeAlterUserScramCredentialsRequest, m.decodeAlterUserScramCredentialsResponse),
 };
 
 export const EARLIEST = -2n;
@@ -411,6 +413,33 @@ export class KafkaClient {
     const res = await c.request(Api.deleteGroups, { groupsNames: [groupId] });
     const r = res.results[0];
     if (r && r.errorCode !== 0) throw new KafkaError(r.errorCode, `delete group ${groupId}`);
+  }
+
+  // ------------------------------------------------------------------ users (SCRAM credentials)
+
+  /** Users and their SCRAM mechanisms (type numbers) with iterations; every user when `names` is null. */
+  async describeUsers(names: string[] | null): Promise<Array<{ user: string; credentials: Array<{ mechanism: number; iterations: number }> }>> {
+    const c = await this.any();
+    const res = await c.request(Api.describeUserScramCredentials, { users: names === null ? null : names.map((name) => ({ name })) });
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'describe users', res.errorMessage);
+    return res.results.map((r) => {
+      if (r.errorCode !== 0) throw new KafkaError(r.errorCode, `describe user ${r.user}`, r.errorMessage);
+      return { user: r.user, credentials: r.credentialInfos.map((i) => ({ mechanism: i.mechanism, iterations: i.iterations })) };
+    });
+  }
+
+  /** AlterUserScramCredentials for one user: upserts (salted passwords) and deletions by mechanism type. */
+  async alterUser(
+    user: string,
+    upsertions: Array<{ mechanism: number; iterations: number; salt: Buffer; saltedPassword: Buffer }>,
+    deletions: number[],
+  ): Promise<void> {
+    const c = await this.any();
+    const res = await c.request(Api.alterUserScramCredentials, {
+      upsertions: upsertions.map((u) => ({ name: user, ...u })),
+      deletions: deletions.map((mechanism) => ({ name: user, mechanism })),
+    });
+    for (const r of res.results) if (r.errorCode !== 0) throw new KafkaError(r.errorCode, `alter user ${r.user}`, r.errorMessage);
   }
 
   // ------------------------------------------------------------------ data

@@ -19,6 +19,8 @@ export interface RequestContext {
   clientId: string | null;
   /** The request frame's own ArrayBuffer when nothing else shares it (see frameOwnsBuffer). */
   ownedFrameBuffer: ArrayBuffer | undefined;
+  /** Set by a handler whose answer ends the connection (failed SASL authentication): the reason. */
+  closeAfterResponse?: string;
 }
 
 export interface ApiHandler<Req, Res> {
