@@ -255,6 +255,30 @@ describe('console API', () => {
     expect(await consoleApi(port, `/groups/${group}-missing`)).toMatchObject({ status: 404, body: { code: 'GROUP_ID_NOT_FOUND' } });
   });
 
+  it('a live KafkaJS consumer shows as a member with its assigned partitions', async () => {
+    const topic = uniqueTopic();
+    const group = `g-${topic}`;
+    await consoleApi(port, '/topics', { method: 'POST', body: { name: topic, partitions: 2 } });
+    const consumer = kafkaClient(broker.bootstrap, { clientId: 'console-member' }).consumer({ groupId: group, sessionTimeout: 6_000, heartbeatInterval: 500 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async () => {} });
+      const g = await waitFor(
+        async () => {
+          const r = await consoleApi(port, `/groups/${group}`);
+          return r.status === 200 && r.body.state === 'Stable' && r.body.members.length === 1 ? r.body : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the consumer to join' },
+      );
+      expect(g.protocolType).toBe('consumer');
+      expect(g.members[0]).toMatchObject({ clientId: 'console-member', assignment: [{ topic, partitions: [0, 1] }] });
+      expect(g.members[0].clientHost).toMatch(/127\.0\.0\.1/);
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it('throughput: per-second rates of the broker own counters move when records flow', async () => {
     const topic = uniqueTopic();
     await consoleApi(port, '/topics', { method: 'POST', body: { name: topic, partitions: 1 } });
