@@ -2,12 +2,14 @@
 // on partitions (partitioner.ts), each partition's records become one RecordBatch v2, and all
 // batches of a request go to the broker's own Produce handler through the KafkaBridge with
 // acks=all — validation, durability and metrics are the Kafka protocol's. The per-record
-// answer is the partition, the offset (batch base offset + index) or the Kafka error.
+// answer is the partition, the offset (batch base offset + index) or the Kafka error. In a
+// cluster, partitions led by another broker are forwarded to its REST proxy (leader-forward.ts).
 import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode, errorTable } from '../../protocol/generated/error-codes.js';
 import type { ProduceRequest, ProduceResponse } from '../../protocol/generated/messages/00-produce.js';
 import { encodeRecordBatch, type RecordHeader } from '../../protocol/records.js';
 import type { BridgeCaller, KafkaBridge } from '../kafka-bridge.js';
+import { forwardToLeader, leaderUrl } from './leader-forward.js';
 import { partitionForKey, StickyRoundRobin } from './partitioner.js';
 import { RestErrors } from './rest-errors.js';
 
@@ -60,7 +62,7 @@ export class RestProducer {
    * Writes the records (in order per partition) and answers one result per record, in the
    * request's order. Throws RestError 40401 / 40402 for an unknown topic or partition.
    */
-  async produce(topic: string, records: ProduceRecord[], caller: BridgeCaller): Promise<RecordResult[]> {
+  async produce(topic: string, records: ProduceRecord[], caller: BridgeCaller, forward = true): Promise<RecordResult[]> {
     const count = this.partitions(topic);
     const placed = new Array<number>(records.length);
     let stickyPartition = -1;
@@ -111,6 +113,23 @@ export class RestProducer {
     for (let i = 0; i < results.length; i++) {
       results[i] ??= { partition: placed[i]!, offset: -1, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, error: 'no produce answer for this partition', timestamp: now };
     }
+    if (forward) await this.forwardNotLed(topic, records, byPartition, results);
     return results;
+  }
+
+  /** Cluster mode: the partitions another broker leads go to its REST proxy (leader-forward.ts). */
+  private async forwardNotLed(topic: string, records: ProduceRecord[], byPartition: Map<number, number[]>, results: RecordResult[]): Promise<void> {
+    const jobs: Array<Promise<void>> = [];
+    for (const [partition, ids] of byPartition) {
+      if (results[ids[0]!]!.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) continue;
+      const url = leaderUrl(this.broker, topic, partition);
+      if (url === undefined) continue;
+      jobs.push(
+        forwardToLeader(url, topic, partition, ids.map((i) => records[i]!)).then((forwarded) => {
+          if (forwarded !== undefined) ids.forEach((id, k) => (results[id] = forwarded[k]!));
+        }),
+      );
+    }
+    await Promise.all(jobs);
   }
 }

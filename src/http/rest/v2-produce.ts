@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { RecordHeader } from '../../protocol/records.js';
 import { formatOfContentType, schemalessBytes } from './embedded-formats.js';
 import { mediaType, readJson } from './http-io.js';
+import { FORWARDED_HEADER } from './leader-forward.js';
 import type { RestLimits } from './rest-limits.js';
 import { RestErrors } from './rest-errors.js';
 import { isRetriable, type ProduceRecord, type RestProducer } from './rest-producer.js';
@@ -100,7 +101,7 @@ export function v2ProduceRoutes(producer: RestProducer, limits: RestLimits, sche
         });
       }
     }
-    const results = records.length === 0 ? [] : await producer.produce(topic, records, ctx.caller);
+    const results = records.length === 0 ? [] : await producer.produce(topic, records, ctx.caller, ctx.req.headers[FORWARDED_HEADER] === undefined);
     return {
       status: 200,
       body: {
