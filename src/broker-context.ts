@@ -15,6 +15,7 @@ import type { FetchSessionCache } from './router/fetch-sessions.js';
 import type { TierManager } from './tier/tier-manager.js';
 import type { CredentialStore } from './security/credential-store.js';
 import type { SchemaRegistry } from './schema-registry/index.js';
+import type { Authorizer } from './auth/authorizer.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -54,6 +55,8 @@ export interface BrokerContext {
   readonly schemaRegistry?: SchemaRegistry | undefined;
   /** SCRAM credentials (src/security): Redis with cluster.metadata.store=redis, else a file in the log dir. */
   readonly credentials?: CredentialStore | undefined;
+  /** ACLs (src/auth); undefined or disabled (no authorizer.class.name): every check passes. */
+  readonly authorizer?: Authorizer | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

@@ -52,6 +52,7 @@ import { clusterSettings, type ClusterSettings } from './config/cluster-settings
 import { StrataError } from './errors.js';
 import { KafkaBridge } from './http/kafka-bridge.js';
 import { RestProxyApp } from './http/rest/rest-proxy-app.js';
+import { createAuthorizer, type Authorizer } from './auth/index.js';
 import { createSchemaRegistry, SchemaRegistryApp, type SchemaRegistry } from './schema-registry/index.js';
 
 /**
@@ -102,6 +103,8 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly tier: TierManager | undefined;
   /** The schema registry (src/schema-registry); undefined with schema.registry.enable=false. */
   readonly schemaRegistry: SchemaRegistry | undefined;
+  /** ACLs (src/auth): on with authorizer.class.name, stored in Redis or acls.json. */
+  readonly authorizer: Authorizer;
   /** Cluster mode only (cluster.enable + Redis): registration, live brokers, controller lease. */
   readonly cluster: ClusterMembership | undefined;
   /** Cluster mode with cluster.partition.leadership.enable: who leads each partition. */
@@ -172,6 +175,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.topics = new TopicManager(this.metadata, this.engine, this.tier, config, logDir, logger);
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
     this.schemaRegistry = config['schema.registry.enable'] ? createSchemaRegistry(config, logDir, logger) : undefined;
+    this.authorizer = createAuthorizer(config, logDir, logger);
     this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
     const cluster = clusterSettings(config);
     this.cluster = cluster && new ClusterMembership(cluster, logger.child({ component: 'cluster' }));
@@ -351,6 +355,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.recovered = true;
     await this.groups.start();
     await this.schemaRegistry?.store.start();
+    await this.authorizer.start();
     const httpPort = await this.startHttp();
     const listeners = resolveListeners(this.config);
     this.server = new KafkaServer({
@@ -634,6 +639,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.console?.close();
     await this.http?.close();
     await this.schemaRegistry?.store.close();
+    await this.authorizer.close();
     for (const lock of this.logDirLocks) lock.release();
     this.logger.info('stopped');
   }

@@ -12,6 +12,8 @@ const fraction = () => z.coerce.number().min(0).max(1);
 /** Upper bound of every worker-slot count setting. */
 export const MAX_SLOTS = 256;
 const defaultMaxSlots = Math.min(MAX_SLOTS, os.availableParallelism());
+/** authorizer.class.name values that turn the ACL authorizer on (Kafka's two, and the short name). */
+export const AUTHORIZER_CLASS_NAMES = ['org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'kafka.security.authorizer.AclAuthorizer', 'strata'];
 const bool = () => z.union([z.boolean(), z.stringbool()]);
 const listenerList = z
   .string()
@@ -57,6 +59,21 @@ export const brokerConfigSchema = z.strictObject({
     .default('TLSv1.2,TLSv1.3'),
   /** How often the keystore and truststore files are re-read; changed files replace the TLS context without a restart (0 = never). */
   'ssl.keystore.reload.interval.ms': int(0, 24 * 3600_000).default(30_000),
+  /** ACLs on (src/auth): Kafka's StandardAuthorizer or AclAuthorizer class name, or `strata`; empty = every principal may do everything. */
+  'authorizer.class.name': z
+    .string()
+    .trim()
+    .refine((v) => v === '' || AUTHORIZER_CLASS_NAMES.includes(v), {
+      message: `expected empty (no ACLs) or one of ${AUTHORIZER_CLASS_NAMES.join(', ')}`,
+    })
+    .default(''),
+  /** Principals allowed everything whatever the ACLs say, `;`-separated (`User:admin;User:CN=ops,O=Acme`). */
+  'super.users': z
+    .string()
+    .regex(/^\s*([^;:\s][^;:]*:[^;]+)?\s*(;\s*[^;:\s][^;:]*:[^;]+\s*)*$/, 'expected TYPE:NAME[;TYPE:NAME…], e.g. User:admin;User:ops')
+    .default(''),
+  /** With the authorizer on: a resource nobody has any ACL on is open to everyone (Kafka's default: false). */
+  'allow.everyone.if.no.acl.found': bool().default(false),
   /** SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners (src/security/sasl). */
   'sasl.enabled.mechanisms': z
     .string()

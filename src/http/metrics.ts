@@ -70,6 +70,17 @@ export function countAuthentication(listener: string, mechanism: string, result:
   authentications.labels(listener, mechanism, result).inc();
 }
 
+const authorizationDenials = new client.Counter({
+  name: 'strata_authorization_denials_total',
+  help: 'Authorization checks the ACLs refused (authorizer.class.name set), per API (Produce, Fetch, ..., and the HTTP front\'s calls through the bridge)',
+  labelNames: ['api'],
+  registers: [registry],
+});
+
+export function countAuthorizationDenial(api: string): void {
+  authorizationDenials.labels(api).inc();
+}
+
 /** A TLS handshake that failed (plaintext client, missing or untrusted client certificate, protocol mismatch). */
 export function countTlsHandshakeFailure(listener: string): void {
   authentications.labels(listener, 'TLS', 'failure').inc();

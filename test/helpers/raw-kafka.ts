@@ -3,6 +3,7 @@
 // with the generated codecs; framing and correlation are done here, independently of the
 // broker's own framing code.
 import net from 'node:net';
+import tls from 'node:tls';
 import { encodeRequestHeader, responseHeaderVersion, requestHeaderVersion, decodeResponseHeader } from '../../src/protocol/generated/headers.js';
 import { Reader } from '../../src/protocol/reader.js';
 import { Writer } from '../../src/protocol/writer.js';
@@ -50,6 +51,26 @@ export class RawKafkaConnection {
         reject(new Error(`connect to ${host}:${port} timed out`));
       }, timeoutMs);
       socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.setNoDelay(true);
+        resolve(new RawKafkaConnection(socket));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  /** A TLS connection (client certificate optional: mTLS principals), bounded by `timeoutMs`. */
+  static connectTls(host: string, port: number, opts: { ca: Buffer | string; cert?: Buffer | string; key?: Buffer | string }, timeoutMs = 5_000): Promise<RawKafkaConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ host, port, servername: 'localhost', ca: opts.ca, cert: opts.cert, key: opts.key });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`TLS connect to ${host}:${port} timed out`));
+      }, timeoutMs);
+      socket.once('secureConnect', () => {
         clearTimeout(timer);
         socket.setNoDelay(true);
         resolve(new RawKafkaConnection(socket));
