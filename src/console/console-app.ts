@@ -34,6 +34,11 @@ export interface ConsoleAppOptions {
   trafficTotals: () => TopicCounters;
   logger: Logger;
   authorize?: ConsoleAuthorizer;
+  /**
+   * Who the HTTP request authenticated as (issue 18): passed to the Kafka handlers as the
+   * caller's principal, so ACLs apply to the console as to any client; absent: User:ANONYMOUS.
+   */
+  principalOf?: (req: http.IncomingMessage) => string | undefined;
   /** Decodes schema-registry framed values; absent: shown as "schema id N" + hex. */
   schemas?: SchemaDecoder;
   /** The built UI (default dist/console-ui). */
@@ -108,7 +113,8 @@ export class ConsoleApp implements HttpApp {
       const query = url.searchParams;
       const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
       const peers = forwarded ? [] : this.opts.view.peers();
-      const kafka = new ConsoleKafka(this.opts.bridge, { clientId: 'strata-console', remote: req.socket.remoteAddress ?? 'unknown' });
+      const principal = this.opts.principalOf?.(req);
+      const kafka = new ConsoleKafka(this.opts.bridge, { clientId: 'strata-console', remote: req.socket.remoteAddress ?? 'unknown', ...(principal !== undefined ? { principal } : {}) });
       const result = await route.handle({
         kafka,
         view: this.opts.view,

@@ -19,10 +19,13 @@ afterEach(async () => {
   }
 });
 
+const principals: string[] = [];
+
 async function serve(authorize: ConsoleAuthorizer, calls: number[]): Promise<number> {
   const bridge = {
-    call: async (apiKey: number) => {
+    call: async (apiKey: number, _request: unknown, caller: { principal?: string }) => {
       calls.push(apiKey);
+      principals.push(caller.principal ?? 'none');
       if (apiKey === 19) return { throttleTimeMs: 0, topics: [{ name: 'x', topicId: Buffer.alloc(16), errorCode: 0, errorMessage: null, topicConfigErrorCode: 0, numPartitions: 1, replicationFactor: 1, configs: null }] };
       if (apiKey === 3) return { throttleTimeMs: 0, brokers: [], clusterId: 'c', controllerId: 1, topics: [], clusterAuthorizedOperations: 0 };
       throw new Error(`unexpected API ${apiKey}`);
@@ -34,6 +37,7 @@ async function serve(authorize: ConsoleAuthorizer, calls: number[]): Promise<num
     trafficTotals: () => ({ bytesIn: 0, recordsIn: 0, bytesOut: 0, recordsOut: 0 }),
     logger: pino({ level: 'silent' }),
     authorize,
+    principalOf: (req) => (req.headers['x-test-user'] === undefined ? undefined : `User:${String(req.headers['x-test-user'])}`),
     uiDir: '/nonexistent-console-ui',
   });
   const server = http.createServer((req, res) => {
@@ -84,6 +88,11 @@ describe('ConsoleApp authorizer', () => {
     const create = await fetch(`http://127.0.0.1:${port}/console/api/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x","partitions":1}' });
     expect(create.status).toBe(201);
     expect(calls).toEqual([19]);
+    // The request's principal reaches the Kafka handlers (ACLs apply); none given: the bridge's default.
+    principals.length = 0;
+    expect((await fetch(`http://127.0.0.1:${port}/console/api/cluster`, { headers: { 'x-test-user': 'alice' } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/console/api/cluster`)).status).toBe(200);
+    expect(principals).toEqual(['User:alice', 'none']);
     expect((await fetch(`http://127.0.0.1:${port}/consoles`)).status).toBe(404);
     // The UI is not built in uiDir: the page says so instead of failing.
     const page = await fetch(`http://127.0.0.1:${port}/console/`);
