@@ -87,6 +87,32 @@ describe('records produced by kcat, read over REST', () => {
   });
 });
 
+describe('schema formats', () => {
+  it('an avro instance reads records produced in avro over REST as JSON; a record without the wire header is 50002', async () => {
+    const topic = uniqueTopic('avro');
+    await createTopicOn(broker.bootstrap, topic, 1);
+    const schema = JSON.stringify({ type: 'record', name: 'Reading', fields: [{ name: 'sensor', type: 'string' }, { name: 'celsius', type: 'double' }] });
+    const produced = await rest(base, 'POST', `/topics/${topic}`, { key_schema: '"string"', value_schema: schema, records: [{ key: 's1', value: { sensor: 's1', celsius: 21.5 } }, { key: 's2', value: { sensor: 's2', celsius: -3 } }] }, 'application/vnd.kafka.avro.v2+json');
+    expect(produced.status, produced.text).toBe(200);
+    const instance = await createInstance(`g-${topic}`, { format: 'avro', 'auto.offset.reset': 'earliest' });
+    await rest(base, 'POST', `${instance}/subscription`, { topics: [topic] });
+    const records = await pollRecords(instance, 2, 'application/vnd.kafka.avro.v2+json');
+    expect(records.map((r) => [r.key, r.value, r.offset])).toEqual([
+      ['s1', { sensor: 's1', celsius: 21.5 }, 0],
+      ['s2', { sensor: 's2', celsius: -3 }, 1],
+    ]);
+    // A plain JSON record after them cannot be read as avro: the poll answers 50002 and the position stays.
+    await rest(base, 'POST', `/topics/${topic}`, { records: [{ value: { plain: true } }] }, JSON_V2);
+    const bad = await waitFor(async () => {
+      const res = await rest(base, 'GET', `${instance}/records?timeout=200`, undefined, undefined, { accept: 'application/vnd.kafka.avro.v2+json' });
+      return res.status !== 200 ? res : undefined;
+    }, { what: 'the avro instance to refuse the plain record' });
+    expect(bad.status).toBe(500);
+    expect(bad.body.error_code).toBe(50002);
+    expect(bad.body.message).toMatch(/wire format/);
+  });
+});
+
 describe('a REST instance and a KafkaJS consumer in one group', () => {
   it('split the partitions, each reads only its own, and REST commits are what KafkaJS sees', async () => {
     const topic = uniqueTopic('shared');

@@ -23,7 +23,7 @@ import { kafkaErrorName } from './rest-producer.js';
 import { RestErrors } from './rest-errors.js';
 
 export interface ConsumerConfig {
-  format: 'binary' | 'json';
+  format: 'binary' | 'json' | 'avro' | 'jsonschema' | 'protobuf';
   autoOffsetReset: 'earliest' | 'latest' | 'none';
   autoCommit: boolean;
   fetchMinBytes: number;
@@ -149,7 +149,7 @@ export class ConsumerInstance {
    * through render. A record render refuses stops the poll at it (its position stays): the
    * records before it are answered, or the render error when there are none.
    */
-  async records<T>(timeoutMs: number, maxBytes: number, render: (r: FetchedRecord) => T): Promise<T[]> {
+  async records<T>(timeoutMs: number, maxBytes: number, render: (r: FetchedRecord) => T | Promise<T>): Promise<T[]> {
     const deadline = Date.now() + timeoutMs;
     if (this.rejoinNeeded) this.startJoin();
     if (this.joining !== undefined) {
@@ -189,7 +189,7 @@ export class ConsumerInstance {
             }
             let rendered: T;
             try {
-              rendered = render({ ...r, topic: t.topic, partition: p.partitionIndex });
+              rendered = await render({ ...r, topic: t.topic, partition: p.partitionIndex });
             } catch (err) {
               if (out.length === 0) throw err;
               return out;

@@ -1,6 +1,7 @@
 // Thread: main. v2 consumer routes (Confluent REST Proxy's): create an instance in a group,
 // subscribe / assign, positions, records, commit and committed offsets, delete. The instance
-// (consumer-instance.ts) is a real group member through the KafkaBridge.
+// (consumer-instance.ts) is a real group member through the KafkaBridge. The schema formats
+// decode framed records with the broker's schema registry (the console's decoder).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -11,7 +12,10 @@ import { ConsumerInstance, type ConsumerConfig } from './consumer-instance.js';
 import { renderBytes } from './embedded-formats.js';
 import { readJson } from './http-io.js';
 import type { RestLimits } from './rest-limits.js';
-import { RestErrors } from './rest-errors.js';
+import { RestError, RestErrors } from './rest-errors.js';
+import { registrySchemaDecoder } from '../../console/schema-decoder.js';
+import type { SchemaDecoder } from '../../console/value-format.js';
+import { readWireSchemaId, WIRE_HEADER_BYTES } from '../../schema-registry/index.js';
 import { route, SEG, type Route, type RouteContext } from './routes.js';
 import { parseBody, zodMessage } from './v2-produce.js';
 
@@ -42,6 +46,11 @@ export function v2ConsumerRoutes(broker: BrokerContext, bridge: KafkaBridge, reg
   const body = async <T>(ctx: RouteContext, schema: z.ZodType<T>) => parseBody(schema, await readJson(ctx.req, limits.maxRequestBytes));
   const base = `/consumers/${SEG}/instances/${SEG}`;
   const partitionCount = (topic: string) => broker.topics.get(topic)?.partitions ?? 0;
+  let decoder: SchemaDecoder | undefined;
+  const schemaDecoder = (): SchemaDecoder => {
+    if (broker.schemaRegistry === undefined) throw RestErrors.schemaRegistryUnavailable();
+    return (decoder ??= registrySchemaDecoder(broker.schemaRegistry));
+  };
 
   return [
     route('POST', `/consumers/${SEG}`, 'v2', async (ctx) => {
@@ -49,7 +58,7 @@ export function v2ConsumerRoutes(broker: BrokerContext, bridge: KafkaBridge, reg
       const parsed = createSchema.safeParse((await readJson(ctx.req, limits.maxRequestBytes)) ?? {});
       if (!parsed.success) throw RestErrors.invalidConsumerConfig(`Invalid consumer config: ${zodMessage(parsed.error)}`);
       const c = parsed.data;
-      if (c.format !== 'binary' && c.format !== 'json') throw RestErrors.schemaRegistryUnavailable();
+      if (c.format !== 'binary' && c.format !== 'json' && broker.schemaRegistry === undefined) throw RestErrors.schemaRegistryUnavailable();
       const name = c.name ?? `rest-consumer-${randomBytes(8).toString('hex')}`;
       if (registry.has(group, name)) throw RestErrors.instanceExists(group, name);
       const reset = c['auto.offset.reset'];
@@ -118,11 +127,16 @@ export function v2ConsumerRoutes(broker: BrokerContext, bridge: KafkaBridge, reg
       const timeoutMs = boundedInt(ctx.query.get('timeout'), i.config.requestTimeoutMs, 0, 300_000, 'timeout');
       const maxBytes = boundedInt(ctx.query.get('max_bytes'), limits.maxRequestBytes, 1, limits.maxRequestBytes, 'max_bytes');
       const format = i.config.format;
+      const decoder = format === 'binary' || format === 'json' ? undefined : schemaDecoder();
+      const render = async (bytes: Buffer | null, where: string): Promise<unknown> => {
+        if (decoder === undefined) return renderBytes(format as 'binary' | 'json', bytes, where);
+        return decodeFramed(decoder, bytes, where);
+      };
       const records = await i.run(() =>
-        i.records(timeoutMs, maxBytes, (r) => ({
+        i.records(timeoutMs, maxBytes, async (r) => ({
           topic: r.topic,
-          key: renderBytes(format, r.key, `the key of ${r.topic}-${r.partition}@${r.offset}`),
-          value: renderBytes(format, r.value, `the value of ${r.topic}-${r.partition}@${r.offset}`),
+          key: await render(r.key, `the key of ${r.topic}-${r.partition}@${r.offset}`),
+          value: await render(r.value, `the value of ${r.topic}-${r.partition}@${r.offset}`),
           partition: r.partition,
           offset: r.offset,
         })),
@@ -142,6 +156,18 @@ export function v2ConsumerRoutes(broker: BrokerContext, bridge: KafkaBridge, reg
       return { status: 200, body: { offsets: committed.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata })) } };
     }),
   ];
+}
+
+/** A schema-registry framed key or value (magic 0 + schema id) decoded with its schema; 50002 otherwise. */
+async function decodeFramed(decoder: SchemaDecoder, bytes: Buffer | null, where: string): Promise<unknown> {
+  if (bytes === null) return null;
+  const id = readWireSchemaId(bytes);
+  if (id === undefined) throw new RestError(500, 50002, `${where} is not in the schema registry wire format (magic byte 0 + schema id): read it in the binary format`);
+  try {
+    return await decoder.decode(id, bytes.subarray(WIRE_HEADER_BYTES));
+  } catch (err) {
+    throw new RestError(500, 50002, `${where} cannot be decoded with schema ${id}: ${(err as Error).message}`);
+  }
 }
 
 function boundedInt(value: string | null, fallback: number, min: number, max: number, name: string): number {
