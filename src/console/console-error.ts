@@ -1,7 +1,8 @@
 // Thread: main. The console API's one error type: an HTTP status, a stable code and a message,
 // answered as {"error": message, "code": code}. Kafka errors keep their Kafka names as codes
 // (UNKNOWN_TOPIC_OR_PARTITION, TOPIC_ALREADY_EXISTS, ...); the API's own are BAD_REQUEST,
-// NOT_FOUND, METHOD_NOT_ALLOWED, FORBIDDEN, PAYLOAD_TOO_LARGE and UNSUPPORTED_MEDIA_TYPE.
+// NOT_FOUND, METHOD_NOT_ALLOWED, FORBIDDEN, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INTERNAL
+// and BROKER_UNREACHABLE (a peer's console did not answer a forwarded request).
 import { ErrorCode, errorTable } from '../protocol/generated/error-codes.js';
 
 export class ConsoleError extends Error {
