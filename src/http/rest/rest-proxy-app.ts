@@ -24,7 +24,7 @@ import { v3RecordRoutes } from './v3-records.js';
 import { v3TopicRoutes } from './v3-topics.js';
 
 /** Paths the proxy owns; anything else is left to the other applications. */
-const OWNED = /^\/(topics|consumers|brokers|v3)(\/|$)/;
+const OWNED = /^\/(topics|consumers|v3)(\/|$)/;
 
 export class RestProxyApp implements HttpApp {
   readonly name = 'rest-proxy';
