@@ -16,6 +16,7 @@ import type { TierManager } from './tier/tier-manager.js';
 import type { CredentialStore } from './security/credential-store.js';
 import type { SchemaRegistry } from './schema-registry/index.js';
 import type { Authorizer } from './auth/authorizer.js';
+import type { ClientQuotas } from './quotas/client-quotas.js';
 
 export interface AdvertisedEndpoint {
   host: string;
@@ -57,6 +58,8 @@ export interface BrokerContext {
   readonly credentials?: CredentialStore | undefined;
   /** ACLs (src/auth); undefined or disabled (no authorizer.class.name): every check passes. */
   readonly authorizer?: Authorizer | undefined;
+  /** Client quotas (src/quotas): DescribeClientQuotas/AlterClientQuotas and their enforcement. */
+  readonly quotas?: ClientQuotas | undefined;
   /** True once SIGTERM arrived: long polls answer at once. */
   readonly shuttingDown: boolean;
 }

@@ -54,6 +54,7 @@ import { KafkaBridge } from './http/kafka-bridge.js';
 import { RestProxyApp } from './http/rest/rest-proxy-app.js';
 import { createAuthorizer, type Authorizer } from './auth/index.js';
 import { createSchemaRegistry, SchemaRegistryApp, type SchemaRegistry } from './schema-registry/index.js';
+import { createClientQuotas, type ClientQuotas } from './quotas/index.js';
 
 /**
  * The metadata store `cluster.metadata.store` names: `local` (default), one JSON file under the
@@ -105,6 +106,8 @@ export class Broker implements BrokerContext, MetricsSource {
   readonly schemaRegistry: SchemaRegistry | undefined;
   /** ACLs (src/auth): on with authorizer.class.name, stored in Redis or acls.json. */
   readonly authorizer: Authorizer;
+  /** Client quotas (src/quotas): stored like the registry (Redis or a local file), enforced by the dispatcher. */
+  readonly quotas: ClientQuotas;
   /** Cluster mode only (cluster.enable + Redis): registration, live brokers, controller lease. */
   readonly cluster: ClusterMembership | undefined;
   /** Cluster mode with cluster.partition.leadership.enable: who leads each partition. */
@@ -176,6 +179,7 @@ export class Broker implements BrokerContext, MetricsSource {
     this.groups = createGroupCoordinator(config, this.topics, logDir, logger);
     this.schemaRegistry = config['schema.registry.enable'] ? createSchemaRegistry(config, logDir, logger) : undefined;
     this.authorizer = createAuthorizer(config, logDir, logger);
+    this.quotas = createClientQuotas(config, logDir, logger);
     this.fetchSessions = new FetchSessionCache({ maxSessions: config['max.incremental.fetch.session.cache.slots'] });
     const cluster = clusterSettings(config);
     this.cluster = cluster && new ClusterMembership(cluster, logger.child({ component: 'cluster' }));
@@ -356,6 +360,7 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.groups.start();
     await this.schemaRegistry?.store.start();
     await this.authorizer.start();
+    await this.quotas.start();
     const httpPort = await this.startHttp();
     const listeners = resolveListeners(this.config);
     this.server = new KafkaServer({
@@ -640,6 +645,7 @@ export class Broker implements BrokerContext, MetricsSource {
     await this.http?.close();
     await this.schemaRegistry?.store.close();
     await this.authorizer.close();
+    await this.quotas.close();
     for (const lock of this.logDirLocks) lock.release();
     this.logger.info('stopped');
   }

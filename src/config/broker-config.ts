@@ -242,6 +242,12 @@ export const brokerConfigSchema = z.strictObject({
   'schema.registry.enable': bool().default(true),
   /** Largest request body the schema registry accepts (a schema with its JSON envelope). */
   'schema.registry.max.request.bytes': int(1_024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Client quotas: samples of the rate sensors (Kafka's quota.window.num). */
+  'quota.window.num': int(2, 100).default(11),
+  /** Client quotas: length of one sample (Kafka's quota.window.size.seconds). */
+  'quota.window.size.seconds': int(1, 3600).default(1),
+  /** Client quotas: longest throttle time answered (and connection mute) for one request. */
+  'quota.max.throttle.ms': int(1, 2 ** 31 - 1).default(30_000),
   /** Compute consumer-group lag on /metrics scrapes (reads every group's committed offsets). */
   'metrics.group.lag.enable': bool().default(true),
   /** The web console at /console on the HTTP listeners (topics, messages, groups, throughput; can create and delete topics). */

@@ -7,6 +7,8 @@
 // with one cork/uncork, i.e. one writev. Under pipelined small requests the worker results of
 // one turn arrive as separate messages and microtasks; flushing on each one cost a socket write
 // per response.
+// A client over its quota is muted (KIP-219): its answer goes out, then the socket is not read
+// until the throttle time has passed (frames already read wait with the held ones).
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import type { SecurityProtocol } from '../config/listener-security.js';
@@ -46,6 +48,8 @@ export interface ConnectionInfo {
   readonly principal: string;
   /** SASL state on SASL_PLAINTEXT and SASL_SSL listeners; undefined elsewhere. */
   readonly auth?: ConnectionAuth | undefined;
+  /** Stop reading this connection's requests for `ms` (quota throttling); absent on the HTTP bridge's stand-in. */
+  mute?(ms: number): void;
 }
 
 /** Where a connection came in and who it is at accept time (the certificate subject for mTLS). */
@@ -85,6 +89,8 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   private drainResolvers: Array<() => void> = [];
   private readonly held: Buffer[] = [];
+  private muteTimer: NodeJS.Timeout | undefined;
+  private mutedUntilMs = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -130,6 +136,25 @@ export class Connection implements ConnectionInfo {
     this.paused = true;
   }
 
+  /** Quota throttling: no request is read for `ms` (extends a shorter mute, never shortens one). */
+  mute(ms: number): void {
+    if (this.closed || ms <= 0) return;
+    const until = Date.now() + ms;
+    if (until <= this.mutedUntilMs) return;
+    this.mutedUntilMs = until;
+    clearTimeout(this.muteTimer);
+    this.socket.pause();
+    this.muteTimer = setTimeout(this.unmute, ms);
+  }
+
+  private readonly unmute = (): void => {
+    this.muteTimer = undefined;
+    this.mutedUntilMs = 0;
+    if (this.closed || this.shutdown || this.paused) return;
+    this.releaseHeld();
+    if (!this.paused && this.muteTimer === undefined) this.socket.resume();
+  };
+
   destroy(): void {
     this.socket.destroy();
   }
@@ -145,13 +170,13 @@ export class Connection implements ConnectionInfo {
     }
     for (const frame of frames) {
       // Frames already read while over the in-flight budget wait here, not in the handlers.
-      if (this.paused || this.held.length > 0) this.held.push(frame);
+      if (this.paused || this.muteTimer !== undefined || this.held.length > 0) this.held.push(frame);
       else this.onFrame(frame);
     }
   }
 
   private releaseHeld(): void {
-    while (this.held.length > 0 && !this.paused && !this.closed) this.onFrame(this.held.shift()!);
+    while (this.held.length > 0 && !this.paused && this.muteTimer === undefined && !this.closed) this.onFrame(this.held.shift()!);
   }
 
   private onFrame(frame: Buffer): void {
@@ -241,7 +266,7 @@ export class Connection implements ConnectionInfo {
     if (this.paused && !this.closed && this.inflightBytes <= this.maxInflightBytes / 2 && !this.shutdown) {
       this.paused = false;
       this.releaseHeld();
-      if (!this.paused) this.socket.resume();
+      if (!this.paused && this.muteTimer === undefined) this.socket.resume();
     }
     if (this.queue.length === 0) this.resolveDrain();
   }
@@ -261,6 +286,7 @@ export class Connection implements ConnectionInfo {
 
   private onClose(): void {
     this.closed = true;
+    clearTimeout(this.muteTimer);
     this.queue.length = 0;
     this.resolveDrain();
   }

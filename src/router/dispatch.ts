@@ -9,6 +9,8 @@
 // KIP-368) may call only ApiVersions, SaslHandshake and SaslAuthenticate; anything else closes
 // it, as Kafka does. After SaslHandshake v0 (KIP-43) the SASL tokens come as bare frames and
 // are answered as bare frames.
+// A client some quota applies to is metered (src/quotas/request-meter.ts): throttle_time_ms in
+// its answers and a muted connection while it is over its quota.
 import type { BrokerContext } from '../broker-context.js';
 import { decodeRequestHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/headers.js';
 import { frameOwnsBuffer } from '../protocol/framing.js';
@@ -21,6 +23,7 @@ import { logRequestFailure } from './failure-log.js';
 import { apiVersionsHandler, unsupportedApiVersionsResponse } from './handlers/18-api-versions.js';
 import { handlers } from './handlers/index.js';
 import { NO_RESPONSE, type AnyApiHandler, type RequestContext } from './handlers/types.js';
+import { RequestMeter } from '../quotas/request-meter.js';
 
 const API_VERSIONS_KEY = 18;
 /** What a SASL connection may call before it has authenticated: ApiVersions, SaslHandshake, SaslAuthenticate. */
@@ -74,6 +77,9 @@ export class Dispatcher implements FrameHandler {
       return { kind: 'close', reason: `malformed ${handler.name} v${apiVersion} request: ${(err as Error).message}` };
     }
     const startNs = process.hrtime.bigint();
+    const quota = this.broker.quotas?.forClient(conn.principal, clientId);
+    const meter = quota === undefined ? undefined : new RequestMeter(this.broker.quotas!, quota, apiKey, apiVersion, frame.length);
+    meter?.limitRequest(request);
     const ctx: RequestContext = {
       broker: this.broker,
       conn,
@@ -87,14 +93,19 @@ export class Dispatcher implements FrameHandler {
     const headerVersion = responseHeaderVersion(apiKey, apiVersion);
     const finish = (response: unknown): FrameOutcome => {
       observeRequest(apiKey, handler.name, apiVersion, startNs);
-      if (response === NO_RESPONSE) return { kind: 'silent' };
-      try {
-        const outcome = respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
-        if (ctx.closeAfterResponse !== undefined && outcome.kind === 'respond') outcome.closeAfter = ctx.closeAfterResponse;
-        return outcome;
-      } catch (err) {
-        return internalError(ctx, err);
+      meter?.beforeEncode(response);
+      let outcome: FrameOutcome;
+      if (response === NO_RESPONSE) outcome = { kind: 'silent' };
+      else {
+        try {
+          outcome = respond(correlationId, headerVersion, (w) => handler.encodeResponse(w, apiVersion, response));
+          if (ctx.closeAfterResponse !== undefined && outcome.kind === 'respond') outcome.closeAfter = ctx.closeAfterResponse;
+        } catch (err) {
+          return internalError(ctx, err);
+        }
       }
+      meter?.afterEncode(outcome, headerVersion, conn);
+      return outcome;
     };
     let result: unknown;
     try {
@@ -102,6 +113,7 @@ export class Dispatcher implements FrameHandler {
     } catch (err) {
       return internalError(ctx, err);
     }
+    meter?.handled();
     if (result instanceof Promise) return result.then(finish, (err: unknown) => internalError(ctx, err));
     return finish(result);
   }
