@@ -77,6 +77,30 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'slot', value: 'N', help: 'move: the worker slot to move the partition to' },
     ],
   },
+  quotas: {
+    name: 'quotas',
+    summary: 'set, list and remove client quotas of users and client ids (DescribeClientQuotas/AlterClientQuotas)',
+    actions: [
+      {
+        name: 'set',
+        args: [],
+        usage: 'strata quotas set (--user U|--default-user) [--client-id C|--default-client-id] [--producer-byte-rate N] [--consumer-byte-rate N] [--request-percentage P]',
+      },
+      { name: 'list', args: [], usage: 'strata quotas list [--user U|--default-user] [--client-id C|--default-client-id]' },
+      { name: 'remove', args: [], usage: 'strata quotas remove (--user U|--default-user) [--client-id C|--default-client-id] [--key K …]' },
+    ],
+    usage: [],
+    options: [
+      { name: 'user', value: 'U', help: 'the user (principal name without User:)' },
+      { name: 'default-user', help: 'the default user entity (<default>: every user without a quota of its own)' },
+      { name: 'client-id', value: 'C', help: 'the client id (with --user: that user with that client id)' },
+      { name: 'default-client-id', help: 'the default client-id entity (<default>)' },
+      { name: 'producer-byte-rate', value: 'N', help: 'set: produce bytes per second' },
+      { name: 'consumer-byte-rate', value: 'N', help: 'set: fetch bytes per second' },
+      { name: 'request-percentage', value: 'P', help: "set: percent of one thread's time per quota window" },
+      { name: 'key', value: 'K', help: 'remove: only this quota key, repeatable (default: all three)' },
+    ],
+  },
   users: {
     name: 'users',
     summary: 'create, list and delete SCRAM users (AlterUserScramCredentials; or the credential store directly for the first user)',

@@ -14,6 +14,7 @@ import { clusterCommand } from './commands/cluster.js';
 import { groupsCommand } from './commands/groups.js';
 import { placementCommand } from './commands/placement.js';
 import { produceCommand } from './commands/produce.js';
+import { quotasCommand } from './commands/quotas.js';
 import { topicsCommand } from './commands/topics.js';
 import { usersCommand } from './commands/users.js';
 import type { OutputFormat } from './output.js';
@@ -24,6 +25,7 @@ const HANDLERS: Record<string, (c: KafkaClient, o: Options, format: OutputFormat
   cluster: clusterCommand,
   produce: produceCommand,
   consume: consumeCommand,
+  quotas: quotasCommand,
   users: usersCommand,
 };
 

@@ -41,6 +41,8 @@ export const Api = {
   deleteGroups: api(42, 'DeleteGroups', 0, 2, m.encodeDeleteGroupsRequest, m.decodeDeleteGroupsResponse),
   alterPartitionReassignments: api(45, 'AlterPartitionReassignments', 0, 0, m.encodeAlterPartitionReassignmentsRequest, m.decodeAlterPartitionReassignmentsResponse),
   incrementalAlterConfigs: api(44, 'IncrementalAlterConfigs', 0, 1, m.encodeIncrementalAlterConfigsRequest, m.decodeIncrementalAlterConfigsResponse),
+  describeClientQuotas: api(48, 'DescribeClientQuotas', 0, 1, m.encodeDescribeClientQuotasRequest, m.decodeDescribeClientQuotasResponse),
+  alterClientQuotas: api(49, 'AlterClientQuotas', 0, 1, m.encodeAlterClientQuotasRequest, m.decodeAlterClientQuotasResponse),
   describeUserScramCredentials: api(50, 'DescribeUserScramCredentials', 0, 0, m.encodeDescribeUserScramCredentialsRequest, m.decodeDescribeUserScramCredentialsResponse),
   alterUserScramCredentials: api(51, 'AlterUserScramCredentials', 0, 0, m.encodeAlterUserScramCredentialsRequest, m.decodeAlterUserScramCredentialsResponse),
 };
@@ -413,6 +415,32 @@ export class KafkaClient {
     const res = await c.request(Api.deleteGroups, { groupsNames: [groupId] });
     const r = res.results[0];
     if (r && r.errorCode !== 0) throw new KafkaError(r.errorCode, `delete group ${groupId}`);
+  }
+
+  // ------------------------------------------------------------------ client quotas
+
+  /** DescribeClientQuotas: entities (type → name, null = default) matching `components`, with their quotas. */
+  async describeClientQuotas(
+    components: Array<{ entityType: string; matchType: number; match: string | null }>,
+    strict: boolean,
+  ): Promise<Array<{ entity: Record<string, string | null>; quotas: Record<string, number> }>> {
+    const c = await this.any();
+    const res = await c.request(Api.describeClientQuotas, { components, strict });
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'describe client quotas', res.errorMessage);
+    return (res.entries ?? []).map((e) => ({
+      entity: Object.fromEntries(e.entity.map((x) => [x.entityType, x.entityName])),
+      quotas: Object.fromEntries(e.values.map((v) => [v.key, v.value])),
+    }));
+  }
+
+  /** AlterClientQuotas for one entity: sets (value) and removals (null) by quota key. */
+  async alterClientQuotas(entity: Array<{ entityType: string; entityName: string | null }>, ops: Record<string, number | null>): Promise<void> {
+    const c = await this.any();
+    const res = await c.request(Api.alterClientQuotas, {
+      validateOnly: false,
+      entries: [{ entity, ops: Object.entries(ops).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })) }],
+    });
+    for (const r of res.entries) if (r.errorCode !== 0) throw new KafkaError(r.errorCode, 'alter client quotas', r.errorMessage);
   }
 
   // ------------------------------------------------------------------ users (SCRAM credentials)
