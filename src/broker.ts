@@ -20,6 +20,7 @@ import { TlsContext } from './security/tls-context.js';
 import { parseMechanisms } from './security/connection-auth.js';
 import type { CredentialStore } from './security/credential-store.js';
 import { LocalCredentialStore } from './security/local-credential-store.js';
+import { BasicAuthenticator } from './security/basic-auth.js';
 import { RedisCredentialStore } from './security/redis-credential-store.js';
 import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
@@ -411,7 +412,8 @@ export class Broker implements BrokerContext, MetricsSource {
 
   /** The TLS keystore (loaded at the first call) when a Kafka listener uses SSL or SASL_SSL. */
   private tlsContext(): TlsContext | undefined {
-    if (this.tls === undefined && resolveListeners(this.config).some((l) => usesTls(l.protocol))) {
+    const https = parseHttpListeners(this.config['http.listeners']).some((e) => e.tls === true);
+    if (this.tls === undefined && (https || resolveListeners(this.config).some((l) => usesTls(l.protocol)))) {
       this.tls = TlsContext.load(this.config, this.logger.child({ component: 'tls' }));
     }
     return this.tls;
@@ -428,7 +430,13 @@ export class Broker implements BrokerContext, MetricsSource {
     if (cluster) checks.push({ name: 'cluster', ok: () => cluster.registered });
     const tier = this.tier;
     if (tier) checks.push({ name: 'object-storage', ok: () => tier.store.reachable });
-    this.http = new HttpServer(endpoints, checks, this.logger.child({ component: 'http' }), undefined, this.adminApi(), this.httpApps());
+    const httpLogger = this.logger.child({ component: 'http' });
+    const security = {
+      tls: this.tlsContext(),
+      authenticator: this.config['http.authentication.enable'] ? new BasicAuthenticator(this.credentials, this.config['connection.failed.authentication.delay.ms'], httpLogger) : undefined,
+      metricsOpen: this.config['http.metrics.open'],
+    };
+    this.http = new HttpServer(endpoints, checks, httpLogger, undefined, this.adminApi(), this.httpApps(), security);
     const bound = await this.http.listen();
     attachMetricsSource(this);
     for (const b of bound) this.logger.info({ host: b.host, port: b.boundPort }, 'http listening');

@@ -228,6 +228,10 @@ export const brokerConfigSchema = z.strictObject({
     .string()
     .regex(/^\s*((https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*(,\s*(https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):\d+\s*)*)?$/, 'expected host:port[,host:port…], e.g. 127.0.0.1:8080')
     .default('127.0.0.1:8080'),
+  /** Basic authentication on the HTTP listeners against the SCRAM users (401 without it). */
+  'http.authentication.enable': bool().default(false),
+  /** With http.authentication.enable: /metrics, /healthz and /readyz stay open (scrapers, probes). */
+  'http.metrics.open': bool().default(true),
   /** REST proxy (src/http/rest): largest request body read, in bytes (413 past it). */
   'rest.max.request.bytes': int(1024, 2 ** 30).default(10 * 1024 * 1024),
   /** REST proxy: most records one produce request (v2, v3 stream, NDJSON, CSV) may carry. */

@@ -29,6 +29,7 @@ type ListenerSettings = Pick<
   | 'ssl.truststore.certificates'
   | 'ssl.client.auth'
   | 'sasl.enabled.mechanisms'
+  | 'http.listeners'
 >;
 
 /** `PLAINTEXT:PLAINTEXT,internal:ssl` → Map { PLAINTEXT → PLAINTEXT, INTERNAL → SSL } (names upper-cased). */
@@ -102,7 +103,8 @@ export function listenerSecurityProblems(config: ListenerSettings): string[] {
   if (inter !== undefined && !names.has(inter.toUpperCase())) {
     problems.push(`inter.broker.listener.name: ${inter.toUpperCase()} is not one of the listeners (${[...names].join(', ')})`);
   }
-  const tls = [...protocols].some(usesTls);
+  const httpsListeners = config['http.listeners'].split(',').some((e) => /^\s*https:\/\//i.test(e));
+  const tls = [...protocols].some(usesTls) || httpsListeners;
   const keyFile = config['ssl.keystore.location'];
   const inlineKey = config['ssl.keystore.key'];
   const inlineChain = config['ssl.keystore.certificate.chain'];
@@ -114,11 +116,11 @@ export function listenerSecurityProblems(config: ListenerSettings): string[] {
   }
   if (tls && keyFile === undefined && inlineKey === undefined) {
     problems.push(
-      'a listener uses SSL or SASL_SSL but no keystore is set: set ssl.keystore.location to a PEM file holding the private key and certificate chain ' +
+      `a listener uses ${httpsListeners ? 'https (http.listeners)' : 'SSL or SASL_SSL'} but no keystore is set: set ssl.keystore.location to a PEM file holding the private key and certificate chain ` +
         '(or ssl.keystore.key with ssl.keystore.certificate.chain)',
     );
   }
-  if (tls && config['ssl.client.auth'] !== 'none' && config['ssl.truststore.location'] === undefined && config['ssl.truststore.certificates'] === undefined) {
+  if ([...protocols].some(usesTls) && config['ssl.client.auth'] !== 'none' && config['ssl.truststore.location'] === undefined && config['ssl.truststore.certificates'] === undefined) {
     problems.push(`ssl.client.auth=${config['ssl.client.auth']} needs the CAs of client certificates: set ssl.truststore.location to a PEM file of CA certificates`);
   }
   if ([...protocols].some(usesSasl)) {

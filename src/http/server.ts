@@ -2,11 +2,40 @@
 // /readyz (logs recovered and, when configured, Redis reachable) and /metrics (Prometheus
 // text format from the broker's own registry). Nothing here is on the Kafka request path,
 // and a busy HTTP port never stops the broker: it is retried in the background.
+// `https://host:port` entries serve TLS with the broker's keystore (reloaded with it). With
+// http.authentication.enable every request is checked here, in one place before any route or
+// application runs: basic auth against the Kafka listeners' SCRAM users (401 otherwise);
+// http.metrics.open leaves /metrics, /healthz and /readyz open for scrapers and probes. The
+// authenticated principal of a request is principalOf(req) for the applications (ACLs).
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { MAX_ADMIN_BODY_BYTES, handleAdmin, type AdminApi } from './admin-api.js';
 import { registry } from './metrics.js';
+import type { BasicAuthenticator } from '../security/basic-auth.js';
+import { ANONYMOUS_PRINCIPAL } from '../security/principal.js';
+import type { TlsContext } from '../security/tls-context.js';
+
+/** Who each authenticated request is (no header: a property of the request object, set before apps run). */
+const principals = new WeakMap<http.IncomingMessage, string>();
+
+/** The principal of an HTTP request: `User:<name>` after basic auth, else `User:ANONYMOUS`. */
+export function principalOf(req: http.IncomingMessage): string {
+  return principals.get(req) ?? ANONYMOUS_PRINCIPAL;
+}
+
+/** TLS and authentication of the HTTP listeners. */
+export interface HttpSecurity {
+  /** The keystore for `https://` endpoints. */
+  tls?: TlsContext | undefined;
+  /** http.authentication.enable: every request needs basic auth, except the open paths. */
+  authenticator?: BasicAuthenticator | undefined;
+  /** http.metrics.open: /metrics, /healthz and /readyz need no authentication. */
+  metricsOpen: boolean;
+}
+
+const OPEN_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
 
 export interface ReadinessCheck {
   name: string;
@@ -26,16 +55,18 @@ export interface HttpApp {
 export interface HttpEndpoint {
   host: string;
   port: number;
+  /** `https://` entry: TLS with the broker's keystore. */
+  tls?: boolean;
 }
 
 /** `127.0.0.1:8080,http://[::]:9000` → endpoints; empty string → none (HTTP disabled). */
 export function parseHttpListeners(value: string): HttpEndpoint[] {
   if (value.trim() === '') return [];
   return value.split(',').map((entry) => {
-    const m = /^\s*(?:https?:\/\/)?(\[[^\]]*\]|[^\s,:]*):(\d+)\s*$/.exec(entry);
+    const m = /^\s*(?:(https?):\/\/)?(\[[^\]]*\]|[^\s,:]*):(\d+)\s*$/.exec(entry);
     if (!m) throw new Error(`bad HTTP listener "${entry}"`);
-    const host = m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0';
-    return { host, port: Number(m[2]) };
+    const host = m[2]!.replace(/^\[|\]$/g, '') || '0.0.0.0';
+    return { host, port: Number(m[3]), ...(m[1]?.toLowerCase() === 'https' ? { tls: true } : {}) };
   });
 }
 
@@ -81,6 +112,7 @@ export class HttpServer {
     private readonly admin?: AdminApi,
     /** Applications mounted on the listeners (REST proxy, schema registry, console), tried in order. */
     private readonly apps: HttpApp[] = [],
+    private readonly security: HttpSecurity = { metricsOpen: true },
   ) {}
 
   /** Endpoints not bound yet (their port was busy at start-up; retrying). */
@@ -125,7 +157,19 @@ export class HttpServer {
   }
 
   private async bind(ep: HttpEndpoint): Promise<BoundHttpEndpoint> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.handle(req, res);
+    let server: http.Server;
+    if (ep.tls === true) {
+      const context = this.security.tls;
+      if (context === undefined) throw Object.assign(new Error(`${endpointName(ep)} is https but no TLS keystore is set (ssl.keystore.location)`), { code: 'ENOKEYSTORE' });
+      const secure = https.createServer(context.httpsOptions(), handler);
+      secure.on('tlsClientError', (err, socket) => {
+        this.logger.debug({ reason: err.message, remote: socket.remoteAddress }, 'HTTPS handshake failed');
+        socket.destroy();
+      });
+      context.attach(secure);
+      server = secure;
+    } else server = http.createServer(handler);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -169,6 +213,16 @@ export class HttpServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     try {
+      const authenticator = this.security.authenticator;
+      if (authenticator !== undefined && !(this.security.metricsOpen && OPEN_PATHS.has(path))) {
+        const principal = await authenticator.authenticate(req.headers.authorization, req.socket.remoteAddress ?? '');
+        if (principal === undefined) {
+          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="strata", charset="UTF-8"', 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ error_code: 401, message: 'Unauthorized: basic authentication with a Strata user is required' }) + '\n');
+          return;
+        }
+        principals.set(req, principal);
+      }
       if (this.admin !== undefined && path.startsWith('/admin/')) {
         const answer = await handleAdmin(this.admin, req.method ?? 'GET', path, () => readBody(req, MAX_ADMIN_BODY_BYTES));
         if (answer !== undefined) return send(res, answer.status, 'application/json', JSON.stringify(answer.body) + '\n');

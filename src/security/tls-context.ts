@@ -108,6 +108,11 @@ export class TlsContext {
     return { ...this.options, requestCert: clientAuth !== 'none', rejectUnauthorized: clientAuth === 'required', handshakeTimeout: 10_000 };
   }
 
+  /** Options for https.createServer: the same keystore, no client certificates. */
+  httpsOptions(): tls.TlsOptions {
+    return { ...this.options, handshakeTimeout: 10_000 };
+  }
+
   /** A server to swap the context of on reload. */
   attach(server: tls.Server): void {
     this.servers.add(server);
