@@ -1,6 +1,9 @@
 // Thread: main. Cluster mode: what one broker's console cannot see by itself, asked of the other
 // brokers' consoles (peer-console.ts) and merged — a topic's offsets, worker slots and bytes
-// come from each partition's leader, the group list is the union of every coordinator's.
+// come from each partition's leader, the group list is the union of every coordinator's, and a
+// group's lag uses the end offsets of its partitions' leaders.
+import type { ConsoleKafka } from './console-kafka.js';
+import type { RemoteEndOffsets } from './consumer-groups.js';
 import { forwardGet, type Peer } from './peer-console.js';
 import type { TopicDetail } from './topics-view.js';
 
@@ -55,4 +58,25 @@ export async function mergeGroupLists(own: ListedGroup[], peers: Peer[]): Promis
   );
   const groups = [...byId.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
   return { groups, unreachable: unreachable.sort((a, b) => a - b) };
+}
+
+/** End offsets of partitions led by other brokers, from their consoles (one topic detail per leader). */
+export function leaderEndOffsets(kafka: ConsoleKafka, peerOf: (nodeId: number) => Peer | undefined): RemoteEndOffsets {
+  return async (topic, partitions) => {
+    const out = new Map<number, number>();
+    const { topic: t } = await kafka.topic(topic);
+    const wanted = new Set(partitions);
+    const leaders = new Set(t.partitions.filter((p) => wanted.has(p.partitionIndex)).map((p) => p.leaderId));
+    await Promise.all(
+      [...leaders].map(async (nodeId) => {
+        const peer = peerOf(nodeId);
+        if (peer === undefined) return;
+        const detail = (await forwardGet(peer, `/topics/${encodeURIComponent(topic)}`).catch(() => undefined)) as TopicDetail | undefined;
+        for (const p of detail?.partitions ?? []) {
+          if (p.leader === nodeId && wanted.has(p.partition) && p.highWatermark !== null) out.set(p.partition, p.highWatermark);
+        }
+      }),
+    );
+    return out;
+  };
 }

@@ -14,6 +14,7 @@ import type { BrokerView } from './broker-view.js';
 import { ConsoleError } from './console-error.js';
 import { ConsoleKafka } from './console-kafka.js';
 import { consoleRoutes, type ConsoleRoute } from './console-routes.js';
+import { leaderEndOffsets } from './cluster-merge.js';
 import { groupLag, lagPoint } from './consumer-groups.js';
 import { LagHistory } from './lag-history.js';
 import { FORWARDED_HEADER } from './peer-console.js';
@@ -56,7 +57,8 @@ export class ConsoleApp implements HttpApp {
     this.files = new StaticFiles(opts.uiDir);
     this.throughput = new ThroughputHistory(opts.trafficTotals);
     this.sampler = new ConsoleKafka(opts.bridge, { clientId: 'strata-console', remote: 'console-sampler' });
-    this.lag = new LagHistory(async (group) => lagPoint(await groupLag(this.sampler, group), Date.now()));
+    const peerOf = (nodeId: number) => (nodeId === opts.view.nodeId ? undefined : opts.view.peers().find((p) => p.nodeId === nodeId));
+    this.lag = new LagHistory(async (group) => lagPoint(await groupLag(this.sampler, group, leaderEndOffsets(this.sampler, peerOf)), Date.now()));
     this.throughput.start();
     this.lag.start();
   }
@@ -126,6 +128,7 @@ export class ConsoleApp implements HttpApp {
         pathAndQuery: sub + url.search,
         peer: (nodeId) => (nodeId === this.opts.view.nodeId ? undefined : peers.find((p) => p.nodeId === nodeId)),
         peers: () => peers,
+        leafPeer: (nodeId) => (nodeId === this.opts.view.nodeId ? undefined : this.opts.view.peers().find((p) => p.nodeId === nodeId)),
         body: () => readJson(req),
       });
       send(res, route.status ?? 200, result);

@@ -23,7 +23,7 @@ import { browseMessages, MAX_MESSAGES } from './message-browser.js';
 import type { ThroughputHistory } from './throughput-history.js';
 import { createTopic, createTopicBody, deleteTopic, listTopics, MAX_PAGE, topicDetail } from './topics-view.js';
 import type { SchemaDecoder } from './value-format.js';
-import { mergeGroupLists, mergeLeaderNumbers } from './cluster-merge.js';
+import { leaderEndOffsets, mergeGroupLists, mergeLeaderNumbers } from './cluster-merge.js';
 import { forwardGet, type Peer } from './peer-console.js';
 
 export interface RouteContext {
@@ -40,6 +40,11 @@ export interface RouteContext {
   peer(nodeId: number): Peer | undefined;
   /** Cluster mode: every other live broker's console (none for a forwarded request). */
   peers(): Peer[];
+  /**
+   * Cluster mode: broker `nodeId`'s console for a sub-query that ends there (a forwarded request
+   * is never forwarded again, so this is allowed on forwarded requests too: at most two hops).
+   */
+  leafPeer(nodeId: number): Peer | undefined;
   /** The JSON request body, parsed (400 when it is not JSON). */
   body(): Promise<unknown>;
 }
@@ -151,7 +156,7 @@ export const consoleRoutes: readonly ConsoleRoute[] = [
       // Only the group's coordinator knows its members and offsets: its console answers (and samples its lag).
       const peer = c.peer(await c.kafka.coordinator(group));
       if (peer !== undefined) return forwardGet(peer, c.pathAndQuery);
-      const detail = await describeGroup(c.kafka, group);
+      const detail = await describeGroup(c.kafka, group, leaderEndOffsets(c.kafka, (id) => c.leafPeer(id)));
       if (detail.state === 'Dead' && detail.partitions.length === 0) throw new ConsoleError(404, 'GROUP_ID_NOT_FOUND', `no consumer group ${group}`);
       const history = c.lag.viewed(group, lagPoint(detail.partitions, Date.now()));
       return { ...detail, lagHistory: history };

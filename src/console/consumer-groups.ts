@@ -76,17 +76,28 @@ export async function listGroups(kafka: ConsoleKafka): Promise<Array<{ groupId: 
   return groups.map((g) => ({ groupId: g.groupId, state: g.groupState, protocolType: g.protocolType })).sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
 
-/** Committed, end offset and lag of every partition the group committed. */
-export async function groupLag(kafka: ConsoleKafka, group: string): Promise<GroupPartitionLag[]> {
+/** End offsets of partitions this broker does not lead (cluster mode: asked of their leaders). */
+export type RemoteEndOffsets = (topic: string, partitions: number[]) => Promise<Map<number, number>>;
+
+/**
+ * Committed, end offset and lag of every partition the group committed. End offsets come from
+ * ListOffsets here; partitions led elsewhere (NOT_LEADER_OR_FOLLOWER) from `remoteEnds`.
+ */
+export async function groupLag(kafka: ConsoleKafka, group: string, remoteEnds?: RemoteEndOffsets): Promise<GroupPartitionLag[]> {
   const committed = await kafka.committedOffsets(group);
   const byTopic = new Map<string, number[]>();
   for (const c of committed) byTopic.set(c.topic, [...(byTopic.get(c.topic) ?? []), c.partition]);
   const ends = new Map<string, number | null>();
   for (const [topic, partitions] of byTopic) {
     const answers = await kafka.listOffsets(topic, partitions, LATEST);
+    const elsewhere: number[] = [];
     for (const p of partitions) {
       const a = answers.get(p);
       ends.set(`${topic}:${p}`, a !== undefined && a.errorCode === ErrorCode.NONE ? Number(a.offset) : null);
+      if (a?.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) elsewhere.push(p);
+    }
+    if (elsewhere.length > 0 && remoteEnds !== undefined) {
+      for (const [p, end] of await remoteEnds(topic, elsewhere).catch(() => new Map<number, number>())) ends.set(`${topic}:${p}`, end);
     }
   }
   return committed
@@ -109,9 +120,9 @@ export function lagPoint(partitions: GroupPartitionLag[], t: number): LagPoint {
   return { t, lag, topics };
 }
 
-export async function describeGroup(kafka: ConsoleKafka, group: string): Promise<GroupDetail> {
+export async function describeGroup(kafka: ConsoleKafka, group: string, remoteEnds?: RemoteEndOffsets): Promise<GroupDetail> {
   const g = await kafka.describeGroup(group);
-  const partitions = await groupLag(kafka, group);
+  const partitions = await groupLag(kafka, group, remoteEnds);
   const consumer = g.protocolType === 'consumer' || g.protocolType === '';
   return {
     groupId: g.groupId,

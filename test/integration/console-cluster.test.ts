@@ -1,7 +1,8 @@
 // Integration: the console of one broker of a 3-broker cluster (cluster.enable, metadata and
 // leadership in Redis) shows the whole cluster: every live broker and the controller, the
 // offsets of partitions led by the other brokers (asked of their consoles), messages of a
-// partition another broker leads, and a group another broker coordinates — with the numbers a
+// partition another broker leads, and a group another broker coordinates (its lag from a third
+// broker's end offset) — with the numbers a
 // Kafka client (kcat, the strata CLI) sees.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
@@ -63,17 +64,20 @@ describe('console in a cluster', () => {
     expect(msgs.status).toBe(200);
     expect(msgs.body.messages.map((m: { value: { text: string } }) => m.value.text)).toEqual(Array.from({ length: elsewhere + 1 }, (_, i) => `p${elsewhere}-v${i}`));
 
-    // A group coordinated by another broker: its lag through broker 1's console.
+    // A group coordinated by another broker than broker 1 and than partition 5's leader: its lag
+    // through broker 1's console needs the coordinator (offsets) and the leader (end offset).
     let group = '';
-    for (let i = 0; i < 50 && group === ''; i++) {
+    for (let i = 0; i < 100 && group === ''; i++) {
       const g = `g-${topic}-${i}`;
-      if ((await findCoordinator(brokers[0]!, g)) > 1) group = g;
+      const coordinator = await findCoordinator(brokers[0]!, g);
+      if (coordinator > 1 && coordinator !== led[5]) group = g;
     }
     expect(group).not.toBe('');
     await strataOk(['consume', topic, '--group', group, '--from-beginning', '--partition', '5', '--max-messages', '2', '--bootstrap-server', brokers[0]!.bootstrap]);
     const g = await consoleApi(port, `/groups/${group}`);
     expect(g.status).toBe(200);
     expect(g.body.partitions).toEqual([{ topic, partition: 5, committedOffset: 2, endOffset: 6, lag: 4 }]);
+    expect(g.body.lagHistory.at(-1)).toMatchObject({ lag: 4 });
     const list = await consoleApi(port, '/groups');
     expect(list.body.unreachable).toEqual([]);
     expect(list.body.groups.map((x: { groupId: string }) => x.groupId)).toContain(group);
