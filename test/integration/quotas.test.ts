@@ -367,3 +367,42 @@ describe('enforcement', () => {
     await setQuota([['user', 'persisted']], 'consumer_byte_rate', null);
   });
 });
+
+describe('with the authorizer on', () => {
+  let secured: BrokerHandle;
+  beforeAll(async () => {
+    secured = await startBroker({ args: ['--redis.url=', '--authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer'] });
+  });
+  afterAll(async () => {
+    await secured?.stop();
+  });
+
+  const on = async <T>(fn: (c: RawKafkaConnection) => Promise<T>) => {
+    const c = await RawKafkaConnection.connect(secured.host, secured.port);
+    try {
+      return await fn(c);
+    } finally {
+      c.close();
+    }
+  };
+  const alterBody: AlterClientQuotasRequest = {
+    validateOnly: false,
+    entries: [{ entity: [{ entityType: 'user', entityName: 'mallory' }], ops: [{ key: 'producer_byte_rate', value: 1e9, remove: false }] }],
+  };
+  const describeBody: DescribeClientQuotasRequest = { components: [], strict: false };
+
+  it('needs ALTER_CONFIGS / DESCRIBE_CONFIGS on the cluster, as Kafka does; a super user may', async () => {
+    const altered = await on((c) => call(c, alterClientQuotasApi.apiKey, 1, encodeAlterClientQuotasRequest, decodeAlterClientQuotasResponse, alterBody));
+    expect(altered.entries.map((e) => e.errorCode)).toEqual([31]); // CLUSTER_AUTHORIZATION_FAILED
+    const described = await on((c) => call(c, describeClientQuotasApi.apiKey, 1, encodeDescribeClientQuotasRequest, decodeDescribeClientQuotasResponse, describeBody));
+    expect(described.errorCode).toBe(31);
+    expect(described.entries).toBeNull();
+
+    secured = await secured.restart({ args: ['--super.users=User:ANONYMOUS'] });
+    const after = await on((c) => call(c, describeClientQuotasApi.apiKey, 1, encodeDescribeClientQuotasRequest, decodeDescribeClientQuotasResponse, describeBody));
+    expect(after.errorCode).toBe(0);
+    expect(after.entries).toEqual([]); // the refused alteration wrote nothing
+    const allowed = await on((c) => call(c, alterClientQuotasApi.apiKey, 1, encodeAlterClientQuotasRequest, decodeAlterClientQuotasResponse, alterBody));
+    expect(allowed.entries.map((e) => e.errorCode)).toEqual([0]);
+  });
+});

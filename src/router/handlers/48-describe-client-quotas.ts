@@ -4,6 +4,8 @@
 // (src/quotas/quota-requests.ts); `strict` leaves out entities with other types. A bad filter
 // (unknown type, a type twice, ip with user or client-id, bad match) answers INVALID_REQUEST
 // with no entries. The store is refreshed first, so a quota just set on another broker shows.
+// With the authorizer on it needs DESCRIBE_CONFIGS on the cluster, as in Kafka (else
+// CLUSTER_AUTHORIZATION_FAILED with no entries).
 import {
   decodeDescribeClientQuotasRequest,
   describeClientQuotasApi,
@@ -14,6 +16,7 @@ import {
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { entityComponents, parseEntityKey, QUOTA_KEYS } from '../../quotas/quota-entity.js';
 import { matchesFilter, parseFilter, QuotaRequestError } from '../../quotas/quota-requests.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const describeClientQuotasHandler = defineHandler<DescribeClientQuotasRequest, DescribeClientQuotasResponse>({
@@ -25,6 +28,7 @@ export const describeClientQuotasHandler = defineHandler<DescribeClientQuotasReq
   encodeResponse: encodeDescribeClientQuotasResponse,
   async handle(ctx, req) {
     const fail = (errorCode: number, errorMessage: string): DescribeClientQuotasResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, entries: null });
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'DESCRIBE_CONFIGS on the cluster is needed to describe client quotas');
     let filter;
     try {
       filter = parseFilter(req.components, req.strict);

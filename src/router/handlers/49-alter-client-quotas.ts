@@ -5,7 +5,9 @@
 // key, a type or key twice, ip entities, empty names, non-positive or fractional byte rates);
 // the valid ones are written together (one Redis transaction, or one local-file save) unless
 // validateOnly. Removing a quota that is not set is not an error, as with Kafka. At most
-// MAX_QUOTA_ENTITIES entities keep quotas (POLICY_VIOLATION past it).
+// MAX_QUOTA_ENTITIES entities keep quotas (POLICY_VIOLATION past it). With the authorizer on it
+// needs ALTER_CONFIGS on the cluster, as in Kafka (else every entry answers
+// CLUSTER_AUTHORIZATION_FAILED and nothing is written).
 import {
   alterClientQuotasApi,
   decodeAlterClientQuotasRequest,
@@ -17,6 +19,7 @@ import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { entityKey } from '../../quotas/quota-entity.js';
 import { MAX_QUOTA_ENTITIES, parseAlterEntity, parseAlterOps, QuotaRequestError } from '../../quotas/quota-requests.js';
 import { applyChanges, type QuotaChange } from '../../quotas/quota-store.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 type Entry = AlterClientQuotasResponse['entries'][number];
@@ -29,6 +32,16 @@ export const alterClientQuotasHandler = defineHandler<AlterClientQuotasRequest, 
   decodeRequest: decodeAlterClientQuotasRequest,
   encodeResponse: encodeAlterClientQuotasResponse,
   async handle(ctx, req) {
+    if (!authorizeCluster(ctx, AclOperation.ALTER_CONFIGS)) {
+      return {
+        throttleTimeMs: 0,
+        entries: req.entries.map((e) => ({
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: 'ALTER_CONFIGS on the cluster is needed to alter client quotas',
+          entity: e.entity.map((c) => ({ entityType: c.entityType, entityName: c.entityName })),
+        })),
+      };
+    }
     const results: Entry[] = [];
     const changes: Array<{ change: QuotaChange; result: Entry }> = [];
     const seen = new Set<string>();
