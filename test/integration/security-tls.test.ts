@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { fingerprintOf, makeTestCerts, type TestCerts } from '../helpers/certs.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { ConfigResourceTypes, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeFormat, kcatProduce, runKcat } from '../helpers/kcat.js';
 import { httpPortOf, scrapeMetrics } from '../helpers/metrics.js';
 import { listenerPort, tlsProbe } from '../helpers/security.js';
@@ -131,6 +131,23 @@ describe('mTLS: ssl.client.auth=required', () => {
     const authenticated = mtls.logLines().filter((l) => l.msg === 'client certificate authenticated');
     expect(authenticated.length).toBeGreaterThan(0);
     expect(new Set(authenticated.map((l) => l.principal))).toEqual(new Set([certs.clientPrincipal]));
+  });
+
+  it('DescribeConfigs marks ssl.key.password sensitive and never answers its value', async () => {
+    const kafka = kafkaClient(`127.0.0.1:${port}`, {
+      ssl: { ca: [fs.readFileSync(certs.ca, 'utf8')], cert: fs.readFileSync(certs.client.cert, 'utf8'), key: fs.readFileSync(certs.client.key, 'utf8'), servername: 'localhost' },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const res = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['ssl.key.password', 'ssl.client.auth'] }], includeSynonyms: true });
+      const entries = res.resources[0]!.configEntries;
+      expect(entries.find((e) => e.configName === 'ssl.key.password')).toMatchObject({ isSensitive: true, configValue: null });
+      expect(entries.find((e) => e.configName === 'ssl.client.auth')).toMatchObject({ isSensitive: false, configValue: 'required' });
+      expect(JSON.stringify(res)).not.toContain(certs.keyPassword);
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('no certificate, an expired one and one from another CA are refused; the broker serves on', async () => {

@@ -11,7 +11,7 @@ import {
   type DescribeConfigsResponse,
 } from '../../protocol/generated/messages/32-describe-configs.js';
 import { ConfigSource, describeTopicConfigs, type DescribedConfig } from '../../metadata/topic-configs.js';
-import { describeBrokerConfigs, isThisBroker, ResourceType } from './config-resources.js';
+import { describeBrokerConfigs, isThisBroker, ResourceType, SENSITIVE_BROKER_CONFIGS } from './config-resources.js';
 import { defineHandler } from './types.js';
 
 type Result = DescribeConfigsResponse['results'][number];
@@ -48,17 +48,20 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
         ...base,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
-        configs: described.map((c) => ({
+        configs: described.map((c) => {
+          const sensitive = res.resourceType === ResourceType.BROKER && SENSITIVE_BROKER_CONFIGS.has(c.name);
+          return {
           name: c.name,
-          value: c.value,
+          value: sensitive ? null : c.value,
           readOnly: res.resourceType === ResourceType.BROKER,
           isDefault: c.source === ConfigSource.DEFAULT_CONFIG,
           configSource: c.source,
-          isSensitive: false,
-          synonyms: req.includeSynonyms ? c.synonyms : [],
+          isSensitive: sensitive,
+          synonyms: req.includeSynonyms ? c.synonyms.map((s) => (sensitive ? { ...s, value: null } : s)) : [],
           configType: c.type,
           documentation: null,
-        })),
+          };
+        }),
       };
     });
     return { throttleTimeMs: 0, results };

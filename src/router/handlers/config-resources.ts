@@ -8,6 +8,9 @@ import type { KafkaFailure } from '../../metadata/topic-manager.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
+/** Secrets among the broker settings: described as Kafka describes PASSWORD configs (isSensitive, value null). */
+export const SENSITIVE_BROKER_CONFIGS: ReadonlySet<string> = new Set(['ssl.key.password', 'ssl.keystore.key']);
+
 export function describeBrokerConfigs(broker: BrokerContext): DescribedConfig[] {
   return [...brokerConfigKeys].sort().flatMap((name) => {
     const raw = broker.config[name];
