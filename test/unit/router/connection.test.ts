@@ -316,4 +316,37 @@ describe('Connection', () => {
       expect(socket.writes).toEqual([]);
     });
   });
+
+  it('a muted connection answers what it has, then reads no request until the mute ends', async () => {
+    const handled: Array<{ id: number; at: number }> = [];
+    let conn: Connection | undefined;
+    const handler: FrameHandler = {
+      handleFrame(f) {
+        const id = f.readInt32BE(0);
+        handled.push({ id, at: Date.now() });
+        return answer(id);
+      },
+    };
+    const { client, received, connections } = await setup(handler);
+    client.write(frame(1));
+    await until(() => connections.length === 1 && received.length === 1);
+    conn = connections[0];
+    // as the dispatcher does for a client over its quota
+    const mutedAt = Date.now();
+    conn!.mute(300);
+    client.write(Buffer.concat([frame(2), frame(3)]));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([1]);
+    await until(() => received.length === 3);
+    expect(received).toEqual([1, 2, 3]);
+    expect(handled[1]!.at - mutedAt).toBeGreaterThanOrEqual(290);
+    // a shorter mute never shortens a longer one
+    const again = Date.now();
+    conn!.mute(300);
+    conn!.mute(10);
+    client.write(frame(4));
+    await until(() => received.length === 4);
+    expect(handled[3]!.at - again).toBeGreaterThanOrEqual(290);
+    client.destroy();
+  });
 });
