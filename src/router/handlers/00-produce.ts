@@ -26,6 +26,7 @@ import type { AppendRequestItem } from '../../partitions/partition-engine.js';
 import { toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { leadershipError } from './leadership.js';
+import { AclOperation, ResourceType, allowedNames, authorizing } from './authz.js';
 import { defineHandler, NO_RESPONSE } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
 import { afterAppend, OVERLOADED } from '../../wal/durable-appends.js';
@@ -78,6 +79,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
     // Everything up to engine.append is synchronous so pipelined requests reach each
     // partition's worker in request order.
     let notLeader: number = ErrorCode.NONE;
+    // ACLs: WRITE on each topic (checked before existence, so an unauthorised name learns nothing).
+    const writable = authorizing(ctx) ? allowedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, req.topicData.map((t) => t.name)) : undefined;
     for (const topicData of req.topicData) {
       const topic = broker.topics.get(topicData.name);
       const partitionResponses: PartitionResponse[] = [];
@@ -85,6 +88,8 @@ export const produceHandler = defineHandler<ProduceRequest, ProduceResponse>({
       for (const p of topicData.partitionData) {
         if (requestError) {
           partitionResponses.push(partitionResponse(p.index, requestError.code, requestError.message));
+        } else if (writable !== undefined && !writable.has(topicData.name)) {
+          partitionResponses.push(partitionResponse(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Not authorized to WRITE to this topic.'))
         } else if (!topic || p.index < 0 || p.index >= topic.partitions) {
           partitionResponses.push(partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
         } else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.index)) !== ErrorCode.NONE) {

@@ -35,6 +35,7 @@ import { logPartitionFailure } from '../failure-log.js';
 import { FINAL_EPOCH, INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch, type FetchSession } from '../fetch-sessions.js';
 import { readForFetch } from './fetch-reads.js';
 import { topicIdFromWire } from './topic-ids.js';
+import { AclOperation, topicChecker } from './authz.js';
 import { leadershipError } from './leadership.js';
 import { defineHandler, type RequestContext } from './types.js';
 import { countPartitionError, countRecords, topicCounters } from '../../http/metrics.js';
@@ -105,13 +106,16 @@ async function fullFetch(ctx: RequestContext, req: FetchRequest, openSession: bo
   const asked: FetchRequestFetchPartition[] = [];
   const responseMaxBytes = Math.max(0, req.maxBytes);
   let notLeader: number = ErrorCode.NONE;
+  const canRead = topicChecker(ctx, AclOperation.READ);
   for (const t of req.topics) {
     const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
     const topic = name === undefined ? undefined : broker.topics.get(name);
     const partitions: PartitionData[] = [];
     responses.push({ topic: name ?? '', topicId: t.topicId, partitions });
     for (const p of t.partitions) {
-      if (!topic) partitions.push(partitionData(p.partition, unknownTopicCode(apiVersion)));
+      // ACLs (as Kafka): an unknown id first, then READ on the name, then existence.
+      if (name !== undefined && !canRead(name)) partitions.push(partitionData(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      else if (!topic) partitions.push(partitionData(p.partition, unknownTopicCode(apiVersion)));
       else if (p.partition < 0 || p.partition >= topic.partitions) partitions.push(partitionData(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch)) !== ErrorCode.NONE) partitions.push(partitionData(p.partition, notLeader));
       else {
@@ -158,11 +162,15 @@ function topicEntry(responses: TopicData[], topic: string, topicIdWire: Buffer):
 function mergeIntoSession(ctx: RequestContext, req: FetchRequest, session: FetchSession, responses: TopicData[]): void {
   const { broker, apiVersion } = ctx;
   let notLeader: number = ErrorCode.NONE;
+  const canRead = topicChecker(ctx, AclOperation.READ);
   for (const t of req.topics) {
     const name = apiVersion >= 13 ? broker.topics.nameById(topicIdFromWire(t.topicId)) : t.topic;
     const topic = name === undefined ? undefined : broker.topics.get(name);
     for (const p of t.partitions) {
-      if (!topic) topicEntry(responses, name ?? t.topic, t.topicId).push(partitionData(p.partition, unknownTopicCode(apiVersion)));
+      if (name !== undefined && !canRead(name)) {
+        topicEntry(responses, name, t.topicId).push(partitionData(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        if (topic) session.forget(partitionId(topic.topicId, p.partition));
+      } else if (!topic) topicEntry(responses, name ?? t.topic, t.topicId).push(partitionData(p.partition, unknownTopicCode(apiVersion)));
       else if (p.partition < 0 || p.partition >= topic.partitions) topicEntry(responses, name!, t.topicId).push(partitionData(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
       else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch)) !== ErrorCode.NONE) {
         // Not led here (any more): answered, and out of the session until the client sends it again.
@@ -181,10 +189,15 @@ function mergeIntoSession(ctx: RequestContext, req: FetchRequest, session: Fetch
     }
   }
   // Partitions of deleted topics: answered once, then gone from the session.
+  // Partitions whose READ was revoked since they joined the session: answered once, then gone.
   for (const cp of session.partitions()) {
-    if (broker.topics.nameById(cp.topicId) === cp.topic) continue;
-    topicEntry(responses, cp.topic, cp.topicIdWire).push(partitionData(cp.partition, unknownTopicCode(apiVersion)));
-    session.forget(cp.key);
+    if (broker.topics.nameById(cp.topicId) !== cp.topic) {
+      topicEntry(responses, cp.topic, cp.topicIdWire).push(partitionData(cp.partition, unknownTopicCode(apiVersion)));
+      session.forget(cp.key);
+    } else if (!canRead(cp.topic)) {
+      topicEntry(responses, cp.topic, cp.topicIdWire).push(partitionData(cp.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      session.forget(cp.key);
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { describeError, toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
 import { leadershipError } from './leadership.js';
+import { AclOperation, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = ListOffsetsResponse['topics'][number]['partitions'][number];
@@ -36,13 +37,16 @@ export const listOffsetsHandler = defineHandler<ListOffsetsRequest, ListOffsetsR
     const items: Array<{ key: PartitionId; timestamp: number }> = [];
     const targets: Array<{ target: PartitionResponse; maxNumOffsets: number; topic: string }> = [];
     let notLeader: number = ErrorCode.NONE;
+    const canDescribe = topicChecker(ctx, AclOperation.DESCRIBE);
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResponse[] = [];
       topics.push({ name: t.name, partitions });
       for (const p of t.partitions) {
         const timestamp = Number(p.timestamp);
-        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+        if (!canDescribe(t.name)) {
+          partitions.push(partitionResponse(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        } else if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           partitions.push(partitionResponse(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } else if (broker.leadership !== undefined && (notLeader = leadershipError(broker, topic.topicId, p.partitionIndex, p.currentLeaderEpoch)) !== ErrorCode.NONE) {
           partitions.push(partitionResponse(p.partitionIndex, notLeader));

@@ -24,6 +24,7 @@ import { topicNameProblem } from '../../metadata/topic-manager.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
 import { leaderOf } from './leadership.js';
 import { brokerEndpoint, selfEndpoint } from './endpoints.js';
+import { AclOperation, authorizeCluster, authorizeTopic, authorizing, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
@@ -90,9 +91,11 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
     // Cluster mode with leadership: every live broker (clients connect to the leaders).
     const liveBrokers = broker.leadership !== undefined ? broker.cluster?.liveBrokers() : undefined;
     const live = liveBrokers !== undefined ? new Set(liveBrokers.map((b) => b.nodeId)) : undefined;
+    const canDescribe = topicChecker(ctx, AclOperation.DESCRIBE);
     const all = req.topics === null || (apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      for (const name of broker.topics.names()) topics.push(topicEntry(broker, name, broker.topics.get(name)!, live));
+      // ACLs: topics the principal may not DESCRIBE are left out.
+      for (const name of broker.topics.names()) if (canDescribe(name)) topics.push(topicEntry(broker, name, broker.topics.get(name)!, live));
     } else {
       const autoCreate = broker.config['auto.create.topics.enable'] && (apiVersion < 4 || req.allowAutoTopicCreation);
       for (const requested of req.topics!) {
@@ -107,6 +110,11 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
           name = found;
         }
         const topicName = name!;
+        // ACLs: no DESCRIBE answers TOPIC_AUTHORIZATION_FAILED whether or not the topic exists (no name for an id lookup).
+        if (!canDescribe(topicName)) {
+          topics.push(errorEntry(byId ? null : topicName, byId ? requested.topicId : ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+          continue;
+        }
         let topic = broker.topics.get(topicName);
         if (!topic) {
           if (topicNameProblem(topicName)) {
@@ -115,6 +123,11 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
           }
           if (!autoCreate) {
             topics.push(errorEntry(topicName, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+            continue;
+          }
+          // Auto-creation needs CREATE on the cluster or on the topic.
+          if (authorizing(ctx) && !authorizeCluster(ctx, AclOperation.CREATE) && !authorizeTopic(ctx, AclOperation.CREATE, topicName)) {
+            topics.push(errorEntry(topicName, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
           const created = await broker.topics.ensure(topicName);

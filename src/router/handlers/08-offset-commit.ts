@@ -15,7 +15,9 @@ import {
   type OffsetCommitRequest,
   type OffsetCommitResponse,
 } from '../../protocol/generated/messages/08-offset-commit.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import type { CommitParams } from '../../groups/coordinator.js';
+import { AclOperation, authorizeGroup, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetCommitResponse>({
@@ -26,25 +28,36 @@ export const offsetCommitHandler = defineHandler<OffsetCommitRequest, OffsetComm
   decodeRequest: decodeOffsetCommitRequest,
   encodeResponse: encodeOffsetCommitResponse,
   async handle(ctx, req) {
+    const answer = (code: (topic: string) => number): OffsetCommitResponse => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name) })) })),
+    });
+    // ACLs (as Kafka): READ on the group, then READ on each topic; refused topics are not committed.
+    if (!authorizeGroup(ctx, AclOperation.READ, req.groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const canRead = topicChecker(ctx, AclOperation.READ);
     const offsets: CommitParams['offsets'] = [];
     for (const t of req.topics) {
+      if (!canRead(t.name)) continue;
       for (const p of t.partitions) {
         offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata });
       }
     }
-    const codes = await ctx.broker.groups.commitOffsets({
-      groupId: req.groupId,
-      generationId: req.generationIdOrMemberEpoch,
-      memberId: req.memberId,
-      groupInstanceId: req.groupInstanceId,
-      offsets,
-    });
+    const codes =
+      offsets.length === 0 && req.topics.length > 0
+        ? []
+        : await ctx.broker.groups.commitOffsets({
+            groupId: req.groupId,
+            generationId: req.generationIdOrMemberEpoch,
+            memberId: req.memberId,
+            groupInstanceId: req.groupInstanceId,
+            offsets,
+          });
     let i = 0;
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++]! })),
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: canRead(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
       })),
     };
   },

@@ -14,6 +14,7 @@ import {
 } from '../../protocol/generated/messages/09-offset-fetch.js';
 import type { PartitionOffset, PartitionRef } from '../../groups/offset-store.js';
 import type { RequestContext } from './types.js';
+import { AclOperation, authorizeGroup, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 interface PartitionAnswer {
@@ -30,6 +31,28 @@ interface GroupAnswer {
 }
 
 async function fetchGroup(ctx: RequestContext, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): Promise<GroupAnswer> {
+  // ACLs (as Kafka): DESCRIBE on the group; topics without DESCRIBE are TOPIC_AUTHORIZATION_FAILED when named, left out when all are asked for.
+  if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) {
+    const code = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    if (ctx.apiVersion >= 2 || topics === null) return { errorCode: code, topics: [] };
+    return { errorCode: code, topics: topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: code })) })) };
+  }
+  const canDescribe = topicChecker(ctx, AclOperation.DESCRIBE);
+  const answered = await fetchAuthorized(ctx, groupId, topics === null ? null : topics.filter((t) => canDescribe(t.name)));
+  if (topics === null) return { errorCode: answered.errorCode, topics: answered.topics.filter((t) => canDescribe(t.name)) };
+  if (answered.errorCode !== ErrorCode.NONE && ctx.apiVersion >= 2) return answered;
+  const byName = new Map(answered.topics.map((t) => [t.name, t]));
+  return {
+    errorCode: answered.errorCode,
+    topics: topics.map((t) =>
+      canDescribe(t.name)
+        ? byName.get(t.name)!
+        : { name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) },
+    ),
+  };
+}
+
+async function fetchAuthorized(ctx: RequestContext, groupId: string, topics: Array<{ name: string; partitionIndexes: number[] }> | null): Promise<GroupAnswer> {
   const refs: PartitionRef[] | null = topics === null ? null : topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
   const { errorCode, offsets } = await ctx.broker.groups.fetchOffsets(groupId, refs);
   const found = new Map<string, PartitionOffset>(offsets.map((o) => [`${o.topic}:${o.partition}`, o]));

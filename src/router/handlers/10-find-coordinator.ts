@@ -5,7 +5,6 @@
 // not supported yet); anything else INVALID_REQUEST. v4+ batches keys in coordinatorKeys
 // (top-level fields unused). Group keys answer COORDINATOR_NOT_AVAILABLE while the offset
 // store (Redis) is unreachable, so clients back off and retry.
-import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeFindCoordinatorRequest,
@@ -15,15 +14,19 @@ import {
   type FindCoordinatorResponse,
 } from '../../protocol/generated/messages/10-find-coordinator.js';
 import { coordinatorFor } from '../../cluster/group-placement.js';
-import type { ConnectionInfo } from '../connection.js';
 import { brokerEndpoint, selfEndpoint } from './endpoints.js';
-import { defineHandler } from './types.js';
+import { AclOperation, ResourceType, authorize, authorizeGroup } from './authz.js';
+import { defineHandler, type RequestContext } from './types.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
 
-function lookup(broker: BrokerContext, conn: ConnectionInfo, key: string, keyType: number): Coordinator {
+function lookup(ctx: RequestContext, key: string, keyType: number): Coordinator {
+  const { broker, conn } = ctx;
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType !== 0 && keyType !== 1) return fail(ErrorCode.INVALID_REQUEST, `unsupported coordinator key type ${keyType}`);
+  // ACLs (as Kafka): DESCRIBE on the group, or on the transactional id.
+  if (keyType === 0 && !authorizeGroup(ctx, AclOperation.DESCRIBE, key)) return fail(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Not authorized to DESCRIBE this group.');
+  if (keyType === 1 && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Not authorized to DESCRIBE this transactional id.');
   if (keyType === 0 && key === '') return fail(ErrorCode.INVALID_REQUEST, 'empty group id');
   if (keyType === 0 && !broker.groups.available()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the group coordinator is not available');
   if (keyType === 0 && broker.leadership !== undefined) {
@@ -46,10 +49,10 @@ export const findCoordinatorHandler = defineHandler<FindCoordinatorRequest, Find
   encodeResponse: encodeFindCoordinatorResponse,
   handle(ctx, req) {
     if (ctx.apiVersion >= 4) {
-      const coordinators = req.coordinatorKeys.map((key) => lookup(ctx.broker, ctx.conn, key, req.keyType));
+      const coordinators = req.coordinatorKeys.map((key) => lookup(ctx, key, req.keyType));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
     }
-    const c = lookup(ctx.broker, ctx.conn, req.key, req.keyType);
+    const c = lookup(ctx, req.key, req.keyType);
     return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
   },
 });

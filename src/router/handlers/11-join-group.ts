@@ -14,6 +14,7 @@ import {
   type JoinGroupResponse,
 } from '../../protocol/generated/messages/11-join-group.js';
 import { clientHost } from './group-common.js';
+import { AclOperation, authorizeGroup } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponse>({
@@ -25,6 +26,9 @@ export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupRespons
   encodeResponse: encodeJoinGroupResponse,
   async handle(ctx, req) {
     const v = ctx.apiVersion;
+    if (!authorizeGroup(ctx, AclOperation.READ, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: v >= 7 ? null : '', leader: '', skipAssignment: false, memberId: req.memberId, members: [] };
+    }
     const result = await ctx.broker.groups.join({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -2,6 +2,7 @@
 // Keeps a member's session alive. REBALANCE_IN_PROGRESS while the group prepares a rebalance
 // (the member must rejoin); UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID (v3+
 // static members) as Kafka; COORDINATOR_NOT_AVAILABLE while the offset store is unreachable.
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeHeartbeatRequest,
   encodeHeartbeatResponse,
@@ -9,6 +10,7 @@ import {
   type HeartbeatRequest,
   type HeartbeatResponse,
 } from '../../protocol/generated/messages/12-heartbeat.js';
+import { AclOperation, authorizeGroup } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatResponse>({
@@ -19,6 +21,7 @@ export const heartbeatHandler = defineHandler<HeartbeatRequest, HeartbeatRespons
   decodeRequest: decodeHeartbeatRequest,
   encodeResponse: encodeHeartbeatResponse,
   handle(ctx, req) {
+    if (!authorizeGroup(ctx, AclOperation.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const errorCode = ctx.broker.groups.heartbeat(req.groupId, req.memberId, req.groupInstanceId, req.generationId);
     return { throttleTimeMs: 0, errorCode };
   },

@@ -10,6 +10,7 @@ import {
   type LeaveGroupRequest,
   type LeaveGroupResponse,
 } from '../../protocol/generated/messages/13-leave-group.js';
+import { AclOperation, authorizeGroup } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResponse>({
@@ -21,6 +22,7 @@ export const leaveGroupHandler = defineHandler<LeaveGroupRequest, LeaveGroupResp
   encodeResponse: encodeLeaveGroupResponse,
   handle(ctx, req) {
     const groups = ctx.broker.groups;
+    if (!authorizeGroup(ctx, AclOperation.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     if (ctx.apiVersion < 3) {
       const result = groups.leave(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);
       const errorCode = result.errorCode !== ErrorCode.NONE ? result.errorCode : (result.members[0]?.errorCode ?? ErrorCode.NONE);

@@ -3,6 +3,7 @@
 // and hands each member its own. Followers' requests wait for the leader's. In a Stable group
 // a member gets its current assignment at once (static member rejoin). v3+ group.instance.id;
 // v5 protocolType/protocolName are checked (INCONSISTENT_GROUP_PROTOCOL) and echoed.
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeSyncGroupRequest,
   encodeSyncGroupResponse,
@@ -10,6 +11,7 @@ import {
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from '../../protocol/generated/messages/14-sync-group.js';
+import { AclOperation, authorizeGroup } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupResponse>({
@@ -20,6 +22,7 @@ export const syncGroupHandler = defineHandler<SyncGroupRequest, SyncGroupRespons
   decodeRequest: decodeSyncGroupRequest,
   encodeResponse: encodeSyncGroupResponse,
   async handle(ctx, req) {
+    if (!authorizeGroup(ctx, AclOperation.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     const result = await ctx.broker.groups.sync({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -10,8 +10,12 @@ import {
   type DescribeGroupsRequest,
   type DescribeGroupsResponse,
 } from '../../protocol/generated/messages/15-describe-groups.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, GROUP_AUTHORIZED_OPERATIONS } from './group-common.js';
+import { AclOperation, ResourceType, authorizeGroup, authorizedOperations as authorizedOperations_, authorizing } from './authz.js';
 import { defineHandler } from './types.js';
+
+const GROUP_OPERATIONS = [AclOperation.READ, AclOperation.DELETE, AclOperation.DESCRIBE];
 
 export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, DescribeGroupsResponse>({
   apiKey: describeGroupsApi.apiKey,
@@ -21,10 +25,19 @@ export const describeGroupsHandler = defineHandler<DescribeGroupsRequest, Descri
   decodeRequest: decodeDescribeGroupsRequest,
   encodeResponse: encodeDescribeGroupsResponse,
   handle(ctx, req) {
-    const authorizedOperations = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
+    const withOperations = ctx.apiVersion >= 3 && req.includeAuthorizedOperations;
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
+        // ACLs (as Kafka): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED and nothing about it.
+        if (!authorizeGroup(ctx, AclOperation.DESCRIBE, groupId)) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        }
+        const authorizedOperations = !withOperations
+          ? AUTHORIZED_OPERATIONS_OMITTED
+          : authorizing(ctx)
+            ? authorizedOperations_(ctx, ResourceType.GROUP, groupId, GROUP_OPERATIONS)
+            : GROUP_AUTHORIZED_OPERATIONS;
         const s = ctx.broker.groups.describeGroup(groupId);
         return {
           errorCode: s.errorCode,

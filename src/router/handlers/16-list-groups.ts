@@ -9,6 +9,7 @@ import {
   type ListGroupsRequest,
   type ListGroupsResponse,
 } from '../../protocol/generated/messages/16-list-groups.js';
+import { AclOperation, CLUSTER_RESOURCE, ResourceType, permits } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResponse>({
@@ -22,7 +23,10 @@ export const listGroupsHandler = defineHandler<ListGroupsRequest, ListGroupsResp
     const { errorCode, groups } = ctx.broker.groups.listGroups();
     const states = ctx.apiVersion >= 4 ? new Set(req.statesFilter.map((s) => s.toLowerCase())) : new Set<string>();
     const types = ctx.apiVersion >= 5 ? new Set(req.typesFilter.map((s) => s.toLowerCase())) : new Set<string>();
+    // ACLs (as Kafka): DESCRIBE on the cluster lists every group, else only the groups the principal may DESCRIBE.
+    const everyGroup = permits(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE);
     const listed = groups
+      .filter((g) => everyGroup || permits(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId))
       .filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has('classic')))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' }));
     return { throttleTimeMs: 0, errorCode, groups: listed };

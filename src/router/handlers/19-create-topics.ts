@@ -13,6 +13,7 @@ import {
 } from '../../protocol/generated/messages/19-create-topics.js';
 import { describeTopicConfigs } from '../../metadata/topic-configs.js';
 import { topicIdToWire, ZERO_UUID } from './topic-ids.js';
+import { AclOperation, CLUSTER_RESOURCE, ResourceType, authorizeTopic, permits } from './authz.js';
 import { defineHandler } from './types.js';
 
 type TopicResult = CreateTopicsResponse['topics'][number];
@@ -29,6 +30,8 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const topics: TopicResult[] = [];
+    // ACLs (as Kafka): CREATE on the cluster, else CREATE on each topic.
+    const createAny = permits(ctx, AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE);
     for (const t of req.topics) {
       const base: TopicResult = {
         name: t.name,
@@ -42,6 +45,10 @@ export const createTopicsHandler = defineHandler<CreateTopicsRequest, CreateTopi
       };
       if (seen.get(t.name)! > 1) {
         topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic '${t.name}'` });
+        continue;
+      }
+      if (!createAny && !authorizeTopic(ctx, AclOperation.CREATE, t.name)) {
+        topics.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
       const result = await broker.topics.create({

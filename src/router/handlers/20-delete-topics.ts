@@ -12,6 +12,7 @@ import {
   type DeleteTopicsResponse,
 } from '../../protocol/generated/messages/20-delete-topics.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
+import { AclOperation, authorizeTopic } from './authz.js';
 import { defineHandler } from './types.js';
 import { forgetTopic } from '../../http/metrics.js';
 
@@ -35,6 +36,11 @@ export const deleteTopicsHandler = defineHandler<DeleteTopicsRequest, DeleteTopi
           responses.push({ name: null, topicId: w.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' });
           continue;
         }
+      }
+      // ACLs (as Kafka): DELETE on the topic, answered before existence (an id lookup names no topic).
+      if (!authorizeTopic(ctx, AclOperation.DELETE, name)) {
+        responses.push({ name: w.name, topicId: w.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        continue;
       }
       const topic = broker.topics.get(name);
       const failure = await broker.topics.delete(name);

@@ -20,6 +20,7 @@ import {
 } from '../../protocol/generated/messages/21-delete-records.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { PartitionCalls } from './partition-calls.js';
+import { AclOperation, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type PartitionResult = DeleteRecordsResponse['topics'][number]['partitions'][number];
@@ -35,6 +36,7 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
     const { broker } = ctx;
     const topics: DeleteRecordsResponse['topics'] = [];
     const calls = new PartitionCalls<{ key: PartitionId; offset: number }, PartitionResult>();
+    const canDelete = topicChecker(ctx, AclOperation.DELETE);
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResult[] = [];
@@ -42,7 +44,9 @@ export const deleteRecordsHandler = defineHandler<DeleteRecordsRequest, DeleteRe
       for (const p of t.partitions) {
         const result: PartitionResult = { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.NONE };
         partitions.push(result);
-        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+        if (!canDelete(t.name)) {
+          result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
           result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (p.offset < -1n || p.offset > BigInt(Number.MAX_SAFE_INTEGER)) {
           result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;

@@ -29,6 +29,7 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse,
 } from '../../protocol/generated/messages/22-init-producer-id.js';
+import { AclOperation, CLUSTER_RESOURCE, ResourceType, authorize, authorizeAny, permits } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const TRANSACTIONS_NOT_SUPPORTED_MESSAGE = 'transactions are not supported by this broker yet';
@@ -41,6 +42,13 @@ export const initProducerIdHandler = defineHandler<InitProducerIdRequest, InitPr
   decodeRequest: decodeInitProducerIdRequest,
   encodeResponse: encodeInitProducerIdResponse,
   handle(ctx, req) {
+    const refused = (errorCode: number): InitProducerIdResponse => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
+    // ACLs (as Kafka): WRITE on the transactional id; without one (idempotence), IDEMPOTENT_WRITE
+    // on the cluster or WRITE on any topic (KIP-679).
+    if (req.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return refused(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (req.transactionalId === null && !permits(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_RESOURCE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) {
+      return refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     if (req.transactionalId !== null) {
       ctx.broker.logger.warn(
         { api: 'InitProducerId', apiVersion: ctx.apiVersion, clientId: ctx.clientId, transactionalId: req.transactionalId },

@@ -24,6 +24,7 @@ import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { CURRENT_LEADER_EPOCH } from '../../ipc/tasks.js';
 import { PartitionCalls } from './partition-calls.js';
 import { leadershipError } from './leadership.js';
+import { AclOperation, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse['topics'][number]['partitions'][number];
@@ -42,6 +43,7 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
     const { broker } = ctx;
     const topics: OffsetForLeaderEpochResponse['topics'] = [];
     const calls = new PartitionCalls<{ key: PartitionId; leaderEpoch: number }, EpochEndOffset>();
+    const canDescribe = topicChecker(ctx, AclOperation.DESCRIBE);
     for (const t of req.topics) {
       const topic = broker.topics.get(t.topic);
       const partitions: EpochEndOffset[] = [];
@@ -49,7 +51,9 @@ export const offsetForLeaderEpochHandler = defineHandler<OffsetForLeaderEpochReq
       for (const p of t.partitions) {
         const result: EpochEndOffset = { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
         partitions.push(result);
-        if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
+        if (!canDescribe(t.topic)) {
+          result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
           result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else if (broker.leadership !== undefined) {
           result.errorCode = leadershipError(broker, topic.topicId, p.partition, p.currentLeaderEpoch);

@@ -11,7 +11,8 @@ import {
   type DescribeConfigsResponse,
 } from '../../protocol/generated/messages/32-describe-configs.js';
 import { ConfigSource, describeTopicConfigs, type DescribedConfig } from '../../metadata/topic-configs.js';
-import { describeBrokerConfigs, isThisBroker, ResourceType, SENSITIVE_BROKER_CONFIGS } from './config-resources.js';
+import { configAuthorizationError, describeBrokerConfigs, isThisBroker, ResourceType, SENSITIVE_BROKER_CONFIGS } from './config-resources.js';
+import { AclOperation } from './authz.js';
 import { defineHandler } from './types.js';
 
 type Result = DescribeConfigsResponse['results'][number];
@@ -28,6 +29,8 @@ export const describeConfigsHandler = defineHandler<DescribeConfigsRequest, Desc
     const results: Result[] = req.resources.map((res) => {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
       let described: DescribedConfig[];
+      const refused = configAuthorizationError(ctx, AclOperation.DESCRIBE_CONFIGS, res.resourceType, res.resourceName);
+      if (refused !== undefined) return { ...base, ...refused, configs: [] };
       if (res.resourceType === ResourceType.TOPIC) {
         const topic = broker.topics.get(res.resourceName);
         if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist`, configs: [] };

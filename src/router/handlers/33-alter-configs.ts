@@ -9,7 +9,8 @@ import {
   type AlterConfigsRequest,
   type AlterConfigsResponse,
 } from '../../protocol/generated/messages/33-alter-configs.js';
-import { applyTopicConfigs, brokerAlterRefused, ResourceType } from './config-resources.js';
+import { applyTopicConfigs, brokerAlterRefused, configAuthorizationError, ResourceType } from './config-resources.js';
+import { AclOperation } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfigsResponse>({
@@ -23,8 +24,10 @@ export const alterConfigsHandler = defineHandler<AlterConfigsRequest, AlterConfi
     const responses: AlterConfigsResponse['responses'] = [];
     for (const res of req.resources) {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      let failure;
-      if (res.resourceType === ResourceType.TOPIC) {
+      let failure: ReturnType<typeof configAuthorizationError> | null = configAuthorizationError(ctx, AclOperation.ALTER_CONFIGS, res.resourceType, res.resourceName);
+      if (failure !== undefined) {
+        // refused: nothing changes
+      } else if (res.resourceType === ResourceType.TOPIC) {
         failure = await applyTopicConfigs(ctx.broker, res.resourceName, res.configs.map((c) => ({ name: c.name, value: c.value })), req.validateOnly);
       } else if (res.resourceType === ResourceType.BROKER) failure = brokerAlterRefused();
       else failure = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${res.resourceType}` };

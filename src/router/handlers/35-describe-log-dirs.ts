@@ -20,6 +20,7 @@ import {
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { toKafkaErrorCode } from '../../errors.js';
 import { logPartitionFailure, logRequestFailure } from '../failure-log.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 type LogDirResult = DescribeLogDirsResponse['results'][number];
@@ -42,6 +43,8 @@ export const describeLogDirsHandler = defineHandler<DescribeLogDirsRequest, Desc
   encodeResponse: encodeDescribeLogDirsResponse,
   async handle(ctx, req) {
     const { broker } = ctx;
+    // ACLs (as Kafka): DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED and no log dirs.
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const logDir = path.resolve(broker.config['log.dirs'].split(',')[0]!.trim());
     // The partitions asked about that exist here, by topic, in request order.
     const wanted: Array<{ name: string; partitions: Array<{ index: number; key: PartitionId }> }> = [];

@@ -8,6 +8,7 @@ import {
   type CreatePartitionsResponse,
 } from '../../protocol/generated/messages/37-create-partitions.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { AclOperation, authorizeTopic } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, CreatePartitionsResponse>({
@@ -20,6 +21,11 @@ export const createPartitionsHandler = defineHandler<CreatePartitionsRequest, Cr
   async handle(ctx, req) {
     const results: CreatePartitionsResponse['results'] = [];
     for (const t of req.topics) {
+      // ACLs (as Kafka): ALTER on the topic.
+      if (!authorizeTopic(ctx, AclOperation.ALTER, t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        continue;
+      }
       const failure = await ctx.broker.topics.createPartitions(t.name, t.count, t.assignments !== null && t.assignments.length > 0, req.validateOnly);
       results.push({ name: t.name, errorCode: failure?.errorCode ?? ErrorCode.NONE, errorMessage: failure?.errorMessage ?? null });
     }

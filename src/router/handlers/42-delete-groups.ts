@@ -8,6 +8,8 @@ import {
   type DeleteGroupsRequest,
   type DeleteGroupsResponse,
 } from '../../protocol/generated/messages/42-delete-groups.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { AclOperation, authorizeGroup } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGroupsResponse>({
@@ -20,7 +22,9 @@ export const deleteGroupsHandler = defineHandler<DeleteGroupsRequest, DeleteGrou
   async handle(ctx, req) {
     const results: DeleteGroupsResponse['results'] = [];
     for (const groupId of req.groupsNames) {
-      results.push({ groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) });
+      // ACLs (as Kafka): DELETE on each group.
+      if (!authorizeGroup(ctx, AclOperation.DELETE, groupId)) results.push({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED });
+      else results.push({ groupId, errorCode: await ctx.broker.groups.deleteGroup(groupId) });
     }
     return { throttleTimeMs: 0, results };
   },

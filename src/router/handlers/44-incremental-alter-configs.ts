@@ -10,7 +10,8 @@ import {
   type IncrementalAlterConfigsResponse,
 } from '../../protocol/generated/messages/44-incremental-alter-configs.js';
 import type { KafkaFailure } from '../../metadata/topic-manager.js';
-import { applyTopicConfigs, brokerAlterRefused, ResourceType } from './config-resources.js';
+import { applyTopicConfigs, brokerAlterRefused, configAuthorizationError, ResourceType } from './config-resources.js';
+import { AclOperation } from './authz.js';
 import { defineHandler } from './types.js';
 
 const OP_SET = 0;
@@ -31,8 +32,10 @@ export const incrementalAlterConfigsHandler = defineHandler<IncrementalAlterConf
     const responses: IncrementalAlterConfigsResponse['responses'] = [];
     for (const res of req.resources) {
       const base = { resourceType: res.resourceType, resourceName: res.resourceName };
-      let failure: KafkaFailure | null = null;
-      if (res.resourceType === ResourceType.BROKER) failure = brokerAlterRefused();
+      let failure: KafkaFailure | null = configAuthorizationError(ctx, AclOperation.ALTER_CONFIGS, res.resourceType, res.resourceName) ?? null;
+      if (failure !== null) {
+        // refused: nothing changes
+      } else if (res.resourceType === ResourceType.BROKER) failure = brokerAlterRefused();
       else if (res.resourceType !== ResourceType.TOPIC) failure = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${res.resourceType}` };
       else {
         const topic = broker.topics.get(res.resourceName);

@@ -15,6 +15,7 @@ import {
   type AlterPartitionReassignmentsResponse,
 } from '../../protocol/generated/messages/45-alter-partition-reassignments.js';
 import { leaderOf } from './leadership.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = AlterPartitionReassignmentsResponse['responses'][number]['partitions'][number];
@@ -28,6 +29,8 @@ export const alterPartitionReassignmentsHandler = defineHandler<AlterPartitionRe
   encodeResponse: encodeAlterPartitionReassignmentsResponse,
   async handle(ctx, req) {
     const { broker } = ctx;
+    // ACLs (as Kafka): ALTER on the cluster.
+    if (!authorizeCluster(ctx, AclOperation.ALTER)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', responses: [] };
     const responses = await Promise.all(
       req.topics.map(async (t) => {
         const topic = broker.topics.get(t.name);

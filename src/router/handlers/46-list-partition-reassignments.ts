@@ -11,6 +11,7 @@ import {
   type ListPartitionReassignmentsRequest,
   type ListPartitionReassignmentsResponse,
 } from '../../protocol/generated/messages/46-list-partition-reassignments.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse>({
@@ -21,6 +22,8 @@ export const listPartitionReassignmentsHandler = defineHandler<ListPartitionReas
   decodeRequest: decodeListPartitionReassignmentsRequest,
   encodeResponse: encodeListPartitionReassignmentsResponse,
   async handle(ctx, req) {
+    // ACLs (as Kafka): DESCRIBE on the cluster.
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', topics: [] };
     const reassignments = ctx.broker.reassignments;
     const topics: ListPartitionReassignmentsResponse['topics'] = [];
     if (reassignments !== undefined) {

@@ -10,6 +10,7 @@ import {
   type OffsetDeleteResponse,
 } from '../../protocol/generated/messages/47-offset-delete.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { AclOperation, authorizeGroup, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDeleteResponse>({
@@ -20,14 +21,17 @@ export const offsetDeleteHandler = defineHandler<OffsetDeleteRequest, OffsetDele
   decodeRequest: decodeOffsetDeleteRequest,
   encodeResponse: encodeOffsetDeleteResponse,
   async handle(ctx, req) {
-    const refs = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
+    // ACLs (as Kafka): DELETE on the group, then READ on each topic (refused topics keep their offsets).
+    if (!authorizeGroup(ctx, AclOperation.DELETE, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+    const canRead = topicChecker(ctx, AclOperation.READ);
+    const refs = req.topics.filter((t) => canRead(t.name)).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex })));
     const { errorCode, codes } = await ctx.broker.groups.deleteOffsets(req.groupId, refs);
     if (errorCode !== ErrorCode.NONE) return { errorCode, throttleTimeMs: 0, topics: [] };
     let i = 0;
     return {
       errorCode,
       throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i++]! })) })),
+      topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: canRead(t.name) ? codes[i++]! : ErrorCode.TOPIC_AUTHORIZATION_FAILED })) })),
     };
   },
 });

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/generated/messages/50-describe-user-scram-credentials.js';
 import type { UserCredentials } from '../../security/credential-store.js';
 import { SCRAM_MECHANISM_TYPE, SCRAM_MECHANISMS } from '../../security/scram.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 type Result = DescribeUserScramCredentialsResponse['results'][number];
@@ -29,6 +30,8 @@ export const describeUserScramCredentialsHandler = defineHandler<DescribeUserScr
   decodeRequest: decodeDescribeUserScramCredentialsRequest,
   encodeResponse: encodeDescribeUserScramCredentialsResponse,
   async handle(ctx, req) {
+    // ACLs (as Kafka): DESCRIBE on the cluster.
+    if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.', results: [] };
     const store = ctx.broker.credentials;
     if (store === undefined) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'no credential store', results: [] };
     if (req.users === null) {

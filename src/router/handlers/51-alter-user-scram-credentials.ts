@@ -16,6 +16,7 @@ import {
 } from '../../protocol/generated/messages/51-alter-user-scram-credentials.js';
 import { iterationsProblem, userNameProblem } from '../../security/credential-store.js';
 import { credentialFromSaltedPassword, scramMechanismOfType } from '../../security/scram.js';
+import { AclOperation, authorizeCluster } from './authz.js';
 import { defineHandler } from './types.js';
 
 type Result = AlterUserScramCredentialsResponse['results'][number];
@@ -37,7 +38,13 @@ export const alterUserScramCredentialsHandler = defineHandler<AlterUserScramCred
     for (const d of req.deletions) entry(d.name).deletions.push(d);
     const results: Result[] = [];
     const fail = (user: string, errorCode: number, errorMessage: string) => results.push({ user, errorCode, errorMessage });
+    // ACLs (as Kafka): ALTER on the cluster, else every user answers CLUSTER_AUTHORIZATION_FAILED.
+    const allowed = authorizeCluster(ctx, AclOperation.ALTER);
     for (const [user, { upsertions, deletions }] of byUser) {
+      if (!allowed) {
+        fail(user, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Authorization failed.');
+        continue;
+      }
       if (store === undefined) {
         fail(user, ErrorCode.UNKNOWN_SERVER_ERROR, 'no credential store');
         continue;

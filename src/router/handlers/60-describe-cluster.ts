@@ -12,9 +12,11 @@ import {
   type DescribeClusterResponse,
 } from '../../protocol/generated/messages/60-describe-cluster.js';
 import { brokerEndpoint, selfEndpoint } from './endpoints.js';
+import { AclOperation, CLUSTER_RESOURCE, ResourceType, authorizedOperations } from './authz.js';
 import { defineHandler } from './types.js';
 
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
+const CLUSTER_OPERATIONS = [AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER, AclOperation.DESCRIBE];
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: describeClusterApi.apiKey,
@@ -27,7 +29,10 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
     const { broker } = ctx;
     const cluster = broker.cluster;
     const controllerId = cluster ? cluster.controllerId() : broker.nodeId;
-    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId, clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS };
+    // No ACL is needed (as in Kafka's AuthHelper.computeDescribeClusterResponse); asked for, the
+    // principal's operations on the cluster come back as a bit field (KIP-430).
+    const clusterAuthorizedOperations = req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE, CLUSTER_OPERATIONS) : NO_AUTHORIZED_OPERATIONS;
+    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: broker.clusterId, controllerId, clusterAuthorizedOperations };
     if (req.endpointType !== 1) {
       return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints (type 1) can be described', brokers: [] };
     }

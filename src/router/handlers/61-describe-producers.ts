@@ -16,6 +16,7 @@ import {
 } from '../../protocol/generated/messages/61-describe-producers.js';
 import { partitionId, type PartitionId } from '../../ipc/partition-id.js';
 import { PartitionCalls } from './partition-calls.js';
+import { AclOperation, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type PartitionResponse = DescribeProducersResponse['topics'][number]['partitions'][number];
@@ -31,6 +32,7 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
     const { broker } = ctx;
     const topics: DescribeProducersResponse['topics'] = [];
     const calls = new PartitionCalls<PartitionId, PartitionResponse>();
+    const canRead = topicChecker(ctx, AclOperation.READ);
     for (const t of req.topics) {
       const topic = broker.topics.get(t.name);
       const partitions: PartitionResponse[] = [];
@@ -38,7 +40,9 @@ export const describeProducersHandler = defineHandler<DescribeProducersRequest, 
       for (const index of t.partitionIndexes) {
         const result: PartitionResponse = { partitionIndex: index, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers: [] };
         partitions.push(result);
-        if (!topic || index < 0 || index >= topic.partitions) {
+        if (!canRead(t.name)) {
+          result.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        } else if (!topic || index < 0 || index >= topic.partitions) {
           result.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         } else {
           calls.add(t.name, index, result, partitionId(topic.topicId, index));

@@ -45,3 +45,27 @@ export function allowedNames(ctx: RequestContext, operation: number, resourceTyp
 }
 
 export { AclOperation, ResourceType, CLUSTER_RESOURCE };
+
+/** A per-request memo of one operation on topics (a request names a topic once per partition). */
+export function topicChecker(ctx: RequestContext, operation: number): (topic: string) => boolean {
+  if (!authorizing(ctx)) return () => true;
+  const memo = new Map<string, boolean>();
+  return (topic) => {
+    let ok = memo.get(topic);
+    if (ok === undefined) memo.set(topic, (ok = authorize(ctx, operation, ResourceType.TOPIC, topic)));
+    return ok;
+  };
+}
+
+/** A check that is not a refusal when false (a fallback follows, or an authorized-operations bit): not counted. */
+export function permits(ctx: RequestContext, operation: number, resourceType: number, name: string): boolean {
+  const authorizer = ctx.broker.authorizer;
+  return authorizer === undefined || !authorizer.enabled || authorizer.authorize(ctx.conn, operation, resourceType, name);
+}
+
+/** Kafka's authorized-operations bit field (KIP-430): bit N set when operation N is allowed. */
+export function authorizedOperations(ctx: RequestContext, resourceType: number, name: string, operations: readonly number[]): number {
+  let bits = 0;
+  for (const op of operations) if (permits(ctx, op, resourceType, name)) bits |= 1 << op;
+  return bits;
+}

@@ -5,6 +5,8 @@ import { brokerConfigKeys } from '../../config/broker-config.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { ConfigSource, ConfigType, type DescribedConfig } from '../../metadata/topic-configs.js';
 import type { KafkaFailure } from '../../metadata/topic-manager.js';
+import { authorizeCluster, authorizeTopic } from './authz.js';
+import type { RequestContext } from './types.js';
 
 export const ResourceType = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -43,4 +45,18 @@ export async function applyTopicConfigs(
   if (!validated.ok) return { errorCode: validated.errorCode, errorMessage: validated.errorMessage };
   if (validateOnly) return null;
   return broker.topics.setConfigs(topicName, validated.configs);
+}
+
+/**
+ * ACLs (as Kafka): `operation` (DESCRIBE_CONFIGS / ALTER_CONFIGS) on the topic, or on the
+ * cluster for broker and broker-logger resources. The error to answer, or undefined when allowed.
+ */
+export function configAuthorizationError(ctx: RequestContext, operation: number, resourceType: number, resourceName: string): KafkaFailure | undefined {
+  if (resourceType === ResourceType.TOPIC) {
+    return authorizeTopic(ctx, operation, resourceName) ? undefined : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+  }
+  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) {
+    return authorizeCluster(ctx, operation) ? undefined : { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+  }
+  return undefined;
 }
