@@ -444,6 +444,28 @@ const cases: Case[] = [
     },
   },
   {
+    key: 48, version: 1,
+    request: () => ({ components: [{ entityType: 'user', matchType: 0, match: 'acl-quota-user' }], strict: false }),
+    acls: clusterAcl(Op.DESCRIBE_CONFIGS),
+    denied: (res) => expect(res.errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED),
+    allowed: (res) => expect(res.errorCode).toBe(E.NONE),
+  },
+  {
+    key: 49, version: 1,
+    request: (n) => ({ entries: [{ entity: [{ entityType: 'user', entityName: n.group }], ops: [{ key: 'producer_byte_rate', value: 1048576, remove: false }] }], validateOnly: false }),
+    acls: clusterAcl(Op.ALTER_CONFIGS),
+    denied: async (res, n) => {
+      expect(res.entries[0].errorCode).toBe(E.CLUSTER_AUTHORIZATION_FAILED);
+      const listed = await call(admin, 48, 1, { components: [{ entityType: 'user', matchType: 0, match: n.group }], strict: false });
+      expect(listed.entries).toEqual([]);
+    },
+    allowed: async (res, n) => {
+      expect(res.entries[0].errorCode).toBe(E.NONE);
+      const listed = await call(admin, 48, 1, { components: [{ entityType: 'user', matchType: 0, match: n.group }], strict: false });
+      expect(listed.entries.length).toBe(1);
+    },
+  },
+  {
     key: 50, version: 0,
     request: () => ({ users: null }),
     acls: clusterAcl(Op.DESCRIBE),
