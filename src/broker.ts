@@ -25,7 +25,7 @@ import { RedisCredentialStore } from './security/redis-credential-store.js';
 import { FetchSessionCache } from './router/fetch-sessions.js';
 import { crc32cImplementation } from './protocol/crc32c.js';
 import { createGroupCoordinator, resolveRedisUrl, type GroupCoordinator } from './groups/index.js';
-import { HttpServer, type HttpApp, parseHttpListeners } from './http/server.js';
+import { HttpServer, type HttpApp, parseHttpListeners, principalOf } from './http/server.js';
 import { attachMetricsSource, observePartitionHandoff, observePartitionMove, observeSyncPass, trafficTotals, type MetricsSource } from './http/metrics.js';
 import { ConsoleApp } from './console/console-app.js';
 import { registrySchemaDecoder } from './console/schema-decoder.js';
@@ -463,6 +463,8 @@ export class Broker implements BrokerContext, MetricsSource {
     return new ConsoleApp({
       bridge,
       trafficTotals,
+      // Who the HTTP request authenticated as (http.authentication.enable), for the console's Kafka calls.
+      principalOf,
       logger: this.logger.child({ component: 'console' }),
       schemas: this.schemaRegistry && registrySchemaDecoder(this.schemaRegistry),
       view: {

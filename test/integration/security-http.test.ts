@@ -60,3 +60,26 @@ describe('HTTPS with basic authentication', () => {
     expect((await curl(`https://localhost:${port}/healthz`)).status).toBe(200);
   });
 });
+
+describe('the HTTP principal reaches the Kafka calls (console, authorizer on)', () => {
+  let acl: BrokerHandle;
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-http-acl-'));
+    await strataOk(['users', 'create', 'alice', '--password', 'alice-secret', '--data-dir', dataDir]);
+    await strataOk(['users', 'create', 'bob', '--password', 'bob-secret', '--data-dir', dataDir]);
+    acl = await startBroker({ dataDir, args: ['--http.authentication.enable=true', '--authorizer.class.name=strata', '--super.users=User:alice', '--connection.failed.authentication.delay.ms=0'] });
+  }, 60_000);
+
+  it('alice (a super user) creates a topic through the console; bob, without ACLs, is refused', async () => {
+    const create = (user: string, password: string, name: string) =>
+      fetch(`http://127.0.0.1:${httpPortOf(acl)}/console/api/topics`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name, partitions: 1 }),
+      });
+    const byAlice = await create('alice', 'alice-secret', 'http-principal-alice');
+    expect(byAlice.status, await byAlice.text()).toBeLessThan(300);
+    const byBob = await create('bob', 'bob-secret', 'http-principal-bob');
+    expect(byBob.status).toBe(403);
+  });
+});
