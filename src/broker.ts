@@ -270,6 +270,10 @@ export class Broker implements BrokerContext, MetricsSource {
     store.onDataLoss(() => {
       handoff?.reseedAfterLoss().catch((err: unknown) => logger.warn({ err }, 'writing serving marks and handoffs back failed'));
       placement.poke();
+      this.groups.writeBackAfterDataLoss?.().then(
+        (written) => this.logger.warn({ component: 'groups', ...written }, 'Redis lost its data: committed offsets and group state this broker stored written back (newest commit wins)'),
+        (err: unknown) => this.logger.warn({ err }, 'writing consumer-group state back failed'),
+      );
     });
     handoffs.onWritten(() => {
       handoff?.reconcile();

@@ -9,6 +9,7 @@
 // new epoch must be above the stored one — so a deposed controller, or a stale plan, changes
 // nothing. Every broker keeps a snapshot (reads never touch Redis) refreshed on the pub/sub
 // message and by a version poll (pub/sub messages are lost across reconnects).
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -22,6 +23,14 @@ export function leadershipKey(prefix: string): string {
 }
 export function leadershipVersionKey(prefix: string): string {
   return `${prefix}cluster:leadership-version`;
+}
+/**
+ * A random value one broker sets once in a Redis that holds none: every broker remembers the
+ * one it saw, so when Redis loses its data each broker notices on its own (the value is gone or
+ * another), even after another broker has already written the leadership and its version back.
+ */
+export function redisIncarnationKey(prefix: string): string {
+  return `${prefix}cluster:redis-incarnation`;
 }
 export function leadershipChannel(prefix: string): string {
   return `${prefix}cluster:leadership-changes`;
@@ -82,6 +91,8 @@ export interface LeadershipStoreOptions {
 export class LeadershipStore {
   private snapshot = new Map<PartitionId, Leadership>();
   private version = -1;
+  /** The Redis incarnation this broker saw (redisIncarnationKey); undefined before the first load. */
+  private incarnation: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private subscriber: Redis | undefined;
   private readonly listeners: Array<() => void> = [];
@@ -151,6 +162,13 @@ export class LeadershipStore {
     return this.refreshing;
   }
 
+  /** Sets a new Redis incarnation where there is none; answers the one Redis holds. */
+  private async claimIncarnation(): Promise<string> {
+    const key = redisIncarnationKey(this.opts.keyPrefix);
+    await this.opts.redis.set(key, randomBytes(8).toString('hex'), 'NX');
+    return (await this.opts.redis.get(key)) ?? '';
+  }
+
   private async reseed(found: number): Promise<void> {
     const { redis, keyPrefix, logger } = this.opts;
     const args: string[] = [String(this.version), leadershipChannel(keyPrefix)];
@@ -164,13 +182,17 @@ export class LeadershipStore {
   private async load(): Promise<void> {
     const { redis, keyPrefix, logger } = this.opts;
     try {
-      const version = Number((await redis.get(leadershipVersionKey(keyPrefix))) ?? 0);
-      if (version === this.version) return;
-      if (version < this.version) {
-        // Redis lost its data (restart without persistence, FLUSHDB): epochs must not go back.
+      const [rawVersion, incarnation] = await redis.mget(leadershipVersionKey(keyPrefix), redisIncarnationKey(keyPrefix));
+      const version = Number(rawVersion ?? 0);
+      const seen = this.incarnation;
+      if (seen === undefined || incarnation !== seen) this.incarnation = incarnation ?? (await this.claimIncarnation());
+      // Redis lost its data (restart without persistence, FLUSHDB): its incarnation changed, or
+      // the version went backwards. Epochs must not go back: this broker writes its view back.
+      if ((seen !== undefined && incarnation !== seen) || version < this.version) {
         await this.reseed(version);
         return;
       }
+      if (version === this.version) return;
       const raw = await redis.hgetall(leadershipKey(keyPrefix));
       const next = new Map<PartitionId, Leadership>();
       for (const [field, json] of Object.entries(raw)) {

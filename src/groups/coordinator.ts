@@ -136,6 +136,8 @@ export class GroupCoordinator {
    * answer NOT_COORDINATOR so clients look the coordinator up again. A single broker owns all.
    */
   ownsGroup: (groupId: string) => boolean = () => true;
+  /** With Redis: writes back what this broker stored for consumer groups, after Redis lost its data (offset-write-back.ts). */
+  writeBackAfterDataLoss: (() => Promise<{ groups: number; offsets: number }>) | undefined;
 
   constructor(
     readonly store: OffsetStore,

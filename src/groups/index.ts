@@ -8,6 +8,7 @@ import { GroupCoordinator, type TopicLookup } from './coordinator.js';
 import { LocalOffsetStore } from './local-offset-store.js';
 import type { OffsetStore } from './offset-store.js';
 import { RedisOffsetStore } from './redis-offset-store.js';
+import { WriteBackOffsetStore } from './offset-write-back.js';
 
 export { GroupCoordinator } from './coordinator.js';
 
@@ -33,8 +34,11 @@ export function topicLookup(topics: TopicManager): TopicLookup {
 }
 
 export function createGroupCoordinator(config: BrokerConfig, topics: TopicManager, logDir: string, logger: Logger): GroupCoordinator {
-  const store = createOffsetStore(config, logDir, logger);
-  return new GroupCoordinator(
+  const shared = createOffsetStore(config, logDir, logger);
+  // Redis: what this broker stores for consumer groups is remembered and written back
+  // if Redis loses its data (offset-write-back.ts).
+  const store = shared instanceof RedisOffsetStore ? new WriteBackOffsetStore(shared) : shared;
+  const coordinator = new GroupCoordinator(
     store,
     {
       minSessionTimeoutMs: config['group.min.session.timeout.ms'],
@@ -48,4 +52,6 @@ export function createGroupCoordinator(config: BrokerConfig, topics: TopicManage
     topicLookup(topics),
     logger.child({ component: 'groups' }),
   );
+  if (store instanceof WriteBackOffsetStore) coordinator.writeBackAfterDataLoss = () => store.writeBack();
+  return coordinator;
 }

@@ -10,6 +10,7 @@
 // as OffsetStoreUnavailableError (→ COORDINATOR_NOT_AVAILABLE).
 import type { Redis } from 'ioredis';
 import { createRedisClient } from '../util/redis-client.js';
+import type { RestorableOffsetStore } from './offset-write-back.js';
 import type { Logger } from 'pino';
 import {
   OffsetStoreUnavailableError,
@@ -52,7 +53,29 @@ if g > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return math.max(cur, g)
 `;
 
-export class RedisOffsetStore implements OffsetStore {
+// KEYS[1] offsets hash, KEYS[2] groups set; ARGV[1] group id, then field, JSON pairs. Writes an
+// offset back where the partition has none or one committed earlier (its "t"): whichever broker
+// writes back first, the newest commit wins. Answers how many were written.
+const RESTORE_OFFSETS_LUA = `
+local n = 0
+for i = 2, #ARGV, 2 do
+  local cur = redis.call('HGET', KEYS[1], ARGV[i])
+  local older = true
+  if cur then
+    local ok, c = pcall(cjson.decode, cur)
+    local ok2, w = pcall(cjson.decode, ARGV[i + 1])
+    older = not (ok and ok2 and type(c) == 'table' and type(w) == 'table' and tonumber(c.t or 0) >= tonumber(w.t or 0))
+  end
+  if older then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('SADD', KEYS[2], ARGV[1]) end
+return n
+`;
+
+export class RedisOffsetStore implements RestorableOffsetStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
   private readonly listeners: Array<(available: boolean) => void> = [];
@@ -195,6 +218,24 @@ export class RedisOffsetStore implements OffsetStore {
     return this.run('load group', async () => {
       const json = await this.redis.get(this.key('group', groupId));
       return json ? (JSON.parse(json) as StoredGroup) : null;
+    });
+  }
+
+  /** Write-back after Redis lost its data (offset-write-back.ts): where the partition has no offset, or an older one. */
+  restoreOffsets(groupId: string, offsets: PartitionOffset[]): Promise<number> {
+    return this.run('restore offsets', async () => {
+      const args: string[] = [groupId];
+      for (const p of offsets) args.push(partitionField(p.topic, p.partition), JSON.stringify(offsetToJson(p.committed)));
+      return Number(await this.redis.eval(RESTORE_OFFSETS_LUA, 2, this.key('offsets', groupId), this.groupsKey, ...args));
+    });
+  }
+
+  /** Write-back after Redis lost its data: the group's metadata only where it has none. */
+  restoreGroup(groupId: string, group: StoredGroup): Promise<boolean> {
+    return this.run('restore group', async () => {
+      const res = await this.redis.multi().set(this.key('group', groupId), JSON.stringify(group), 'NX').sadd(this.groupsKey, groupId).exec();
+      RedisOffsetStore.checkExec(res);
+      return res![0]![1] === 'OK';
     });
   }
 

@@ -72,3 +72,39 @@ describe('LeadershipStore against Redis', () => {
     expect(s.get(p(0))).toEqual({ leader: 2, epoch: 1 });
   });
 });
+
+describe('LeadershipStore: Redis losing its data', () => {
+  it('every broker notices the loss once, even after another broker already wrote the leadership and its version back', async () => {
+    const prefix = uniqueRedisPrefix();
+    await holdLease(prefix, 'ctl-a');
+    const first = await store(prefix);
+    const second = await store(prefix);
+    const plan = planAssignment({ liveBrokers: [1, 2], partitions: [0, 1].map((i) => ({ id: p(i), movable: true })), current: first.all() });
+    await first.write('ctl-a', plan);
+    await waitFor(() => second.get(p(1)) !== undefined || undefined, { timeoutMs: 5_000, what: 'the second store to see the plan' });
+    const losses = { first: 0, second: 0 };
+    first.onDataLoss(() => losses.first++);
+    second.onDataLoss(() => losses.second++);
+    // Redis loses every key of this prefix; the first broker writes its view back before the
+    // second looks (so the second finds the version where it left it).
+    stopPolling(second);
+    const keys = await redis.keys(`${prefix}*`);
+    await redis.del(...keys);
+    await first.refresh();
+    expect(losses.first).toBe(1);
+    await first.refresh();
+    expect(Number(await redis.get(`${prefix}cluster:leadership-version`))).toBeGreaterThan(0);
+    await second.refresh();
+    expect(losses).toEqual({ first: 1, second: 1 });
+    // Once each: later refreshes find the incarnation each one now knows.
+    await first.refresh();
+    await second.refresh();
+    expect(losses).toEqual({ first: 1, second: 1 });
+    expect(second.get(p(1))?.epoch).toBe(0);
+  });
+});
+
+/** Stops a store's own timer-driven polling, so the test decides when it refreshes. */
+function stopPolling(s: LeadershipStore): void {
+  clearInterval((s as unknown as { timer: NodeJS.Timeout }).timer);
+}

@@ -5,7 +5,8 @@
 // and producer-id counters, partition leadership with its epochs, serving marks. Afterwards
 // epochs are where they were or higher (never back), the topic is still there, a topic created
 // through one broker is seen through another, and every record the producer had acknowledged is
-// there exactly once, in order per partition — also after the broker leading the most of its
+// there exactly once, in order per partition; a consumer group's committed offsets are written
+// back by the broker coordinating it — also after the broker leading the most of its
 // partitions is then killed (kill -9) and they are rebuilt elsewhere from the write-ahead objects:
 // batches whose commit Redis refused while empty were stored again, so no committed chain has a
 // gap a rebuild would stop at.
@@ -16,7 +17,7 @@ import { leadershipKey } from '../../src/cluster/leadership-store.js';
 import { startBroker, waitFor, type BrokerHandle } from '../helpers/broker.js';
 import { durableClusterArgs, leadersOf, range, readValues } from '../helpers/cluster.js';
 import { freePort, RedisServer } from '../helpers/groups.js';
-import { createTopicOn } from '../helpers/kafkajs.js';
+import { createTopicOn, kafkaClient } from '../helpers/kafkajs.js';
 import { startS3Target, useS3Target, type S3Target } from '../helpers/s3/s3-target.js';
 import { streamingProducer } from '../helpers/streaming-clients.js';
 import { uniqueTopic } from '../helpers/topics.js';
@@ -68,6 +69,12 @@ describe('Redis restarted without its data mid-load', () => {
       await producer.write(3000);
       const before = await epochsIn(redis);
       expect(before.size).toBeGreaterThanOrEqual(6);
+      // A consumer group's offsets, committed through the broker that coordinates the group.
+      const group = `${topic}-readers`;
+      const committed = Array.from({ length: 6 }, (_, partition) => ({ partition, offset: String(10 + partition) }));
+      const admin = kafkaClient(b1.bootstrap).admin();
+      await admin.connect();
+      await admin.setOffsets({ groupId: group, topic, partitions: committed });
 
       // Restart without persistence: stop, remove its files, start empty on the same port — while
       // the producer keeps sending (5,000 records/s), so commits meet Redis down, then empty.
@@ -83,6 +90,10 @@ describe('Redis restarted without its data mid-load', () => {
         return [...before].every(([id, e]) => (after.get(id) ?? -1) >= e) ? true : undefined;
       }, { timeoutMs: 20_000, what: 'the leadership and its epochs written back' });
       await waitFor(async () => (await redis.hexists(`${prefix}meta:topics`, topic).catch(() => 0)) === 1 || undefined, { timeoutMs: 20_000, what: 'the topic written back' });
+      // The group's offsets too, as committed.
+      const offsetsOf = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.map(({ partition, offset }) => ({ partition, offset })).sort((x, y) => x.partition - y.partition);
+      await waitFor(async () => JSON.stringify(await offsetsOf().catch(() => [])) === JSON.stringify(committed) || undefined, { timeoutMs: 20_000, what: 'the committed offsets written back' });
+      await admin.disconnect();
       await producer.write(2000);
       const done = await producer.finish(120_000);
       expect(done.code, done.stderr).toBe(0);
@@ -95,7 +106,8 @@ describe('Redis restarted without its data mid-load', () => {
 
       // Every acknowledged record, once, in order per partition.
       expect(await readValues(b1, topic, 6)).toEqual(range(producer.sent));
-      expect([...brokers.values()].some((b) => b.logs().includes('went backwards (Redis lost its data)'))).toBe(true);
+      // Every broker noticed the loss and wrote its own state back (its write-ahead commits among it).
+      for (const b of brokers.values()) expect(b.logs()).toContain('partition leadership in Redis went backwards (Redis lost its data)');
 
       // (How often the write-ahead commits met Redis down and were retried, or were refused and stored again.)
       const count = (text: string) => [...brokers.values()].map((b) => b.logs().split(text).length - 1).join(',');
