@@ -180,6 +180,17 @@ export class PartitionLog {
     if (spec.producerSeed !== undefined && this.segments.length === 1 && this.active.size === 0 && this.nextOffset === (spec.initialOffset ?? 0)) {
       if (this.producers.load(Buffer.from(spec.producerSeed))) this.scheduleCheckpoint(this.now());
     }
+    // Rebuilt after its leader died: the producer state of the offloaded batches just below.
+    if (spec.producerReplay !== undefined && this.segments.length === 1 && this.active.size === 0 && this.nextOffset === (spec.initialOffset ?? 0)) {
+      const tail = Buffer.from(spec.producerReplay);
+      for (let pos = 0; pos + LOG_OVERHEAD <= tail.length; ) {
+        const info = readBatchInfo(tail, pos);
+        if (info.size < LOG_OVERHEAD || pos + info.size > tail.length) break;
+        this.producers.replay(info, info.baseOffset);
+        pos += info.size;
+      }
+      this.scheduleCheckpoint(this.now());
+    }
   }
 
   /** Opens (creating or recovering) the partition directory. Synchronous. */

@@ -31,6 +31,15 @@
 // A broker that dies mid-handoff finishes it when it restarts (the leadership still names it);
 // until then the partition waits for it.
 import type { Logger } from 'pino';
+
+/**
+ * How much of the offloaded log a rebuild replays into the idempotent-producer state (its tail,
+ * just below the rebuilt part): producers retry within seconds to minutes, and durable topics
+ * roll segments at wal.segment.max.bytes / .ms at the latest, so this covers the batches a retry
+ * can name. Beyond it a producer's state starts fresh (accepted at any sequence, as in Kafka
+ * for a producer whose state expired).
+ */
+const PRODUCER_REPLAY_BYTES = 16 * 1024 * 1024;
 import type { PartitionId } from '../ipc/partition-id.js';
 import type { PartitionEngine } from '../partitions/partition-engine.js';
 import type { TierManager } from '../tier/tier-manager.js';
@@ -201,7 +210,7 @@ export class PartitionHandoff {
     // The bucket holds it all: drop the local copy, keeping the producer state for a later return.
     const spec = engine.spec(id);
     if (spec !== undefined && engine.state(id)?.highWatermark === record.endOffset) {
-      await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
+      await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), producerReplay: undefined, handoff: undefined, pageCacheIntact: undefined });
       await engine.fence(id);
     }
   }
@@ -223,7 +232,10 @@ export class PartitionHandoff {
     const from = tier.remoteEndOffset(id) ?? 0;
     // A dead leader's batches up to the epoch before this one; this broker's own (a restart) up to this one.
     const recovered = await wal.rebuild.recover(source, id, from, own ? l.epoch : l.epoch - 1);
-    await engine.reopenFresh({ ...spec, initialOffset: from, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
+    // The idempotent-producer state of the offloaded log's tail goes first (the re-appended
+    // batches continue it): a producer retrying a batch that was offloaded is deduplicated.
+    const producerReplay = from > 0 ? await tier.tailBatches(id, from, PRODUCER_REPLAY_BYTES) : undefined;
+    await engine.reopenFresh({ ...spec, initialOffset: from, producerSeed: undefined, producerReplay, handoff: undefined, pageCacheIntact: undefined });
     // Re-append in order, in groups of at most 1 MiB of whole batches: offsets come out as they were.
     const parts: Array<{ p: PartitionId; e: number; b: number; l: number; records: Buffer }> = [];
     for (let i = 0; i < recovered.chunks.length; ) {
@@ -276,7 +288,7 @@ export class PartitionHandoff {
     const spec = engine.spec(id);
     if (spec === undefined) return;
     await engine.fence(id);
-    await engine.reopenFresh({ ...spec, initialOffset: 0, producerSeed: undefined, handoff: undefined, pageCacheIntact: undefined });
+    await engine.reopenFresh({ ...spec, initialOffset: 0, producerSeed: undefined, producerReplay: undefined, handoff: undefined, pageCacheIntact: undefined });
     await engine.fence(id);
     this.discarded.set(id, l.epoch);
     logger.warn({ partition: id, epoch: l.epoch, leader: l.leader }, 'this broker was declared dead for a partition that failed over: local copy dropped');
@@ -330,7 +342,7 @@ export class PartitionHandoff {
     const spec = engine.spec(id);
     if (spec === undefined) return false;
     await tier.reloadManifest(id);
-    await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), handoff: undefined, pageCacheIntact: undefined });
+    await engine.reopenFresh({ ...spec, initialOffset: record.endOffset, producerSeed: Buffer.from(record.producers, 'base64'), producerReplay: undefined, handoff: undefined, pageCacheIntact: undefined });
     if (record.deleteRecordsOffset > 0) await engine.deleteRecords([{ key: id, offset: record.deleteRecordsOffset }]);
     const remoteEnd = tier.remoteEndOffset(id);
     if (record.endOffset > 0 && (remoteEnd ?? 0) < record.endOffset) logger.warn({ partition: id, remoteEnd, endOffset: record.endOffset }, 'taking a partition over: the bucket ends below the handoff (remote retention?)');

@@ -71,6 +71,13 @@ export interface PartitionSpec {
    * retried batch is deduplicated here as it was there.
    */
   producerSeed?: Uint8Array;
+  /**
+   * A partition rebuilt after its leader died (src/cluster/partition-handoff.ts): the last
+   * offloaded batches below initialOffset (whole batches, oldest first), replayed into the
+   * idempotent-producer state when the directory is new — so a producer retrying a batch the dead
+   * leader had already offloaded is deduplicated, not appended twice.
+   */
+  producerReplay?: Uint8Array;
 }
 
 /**

@@ -631,6 +631,9 @@ export class PartitionEngine {
     await this.delete([spec.key]);
     this.fenced.delete(spec.key);
     await this.open([spec]);
+    // Replayed at this open (and checkpointed): the spec kept for later opens does not hold its megabytes.
+    const kept = this.specs.get(spec.key);
+    if (kept?.producerReplay !== undefined) this.specs.set(spec.key, { ...kept, producerReplay: undefined });
   }
 
   private refuseFenced(items: ReadonlyArray<{ key: PartitionId }>): void {

@@ -23,7 +23,7 @@ import type { MetadataStore, TopicRecord } from '../metadata/metadata-store.js';
 import { ErrorCode } from '../protocol/generated/error-codes.js';
 import { findRecordByTimestamp } from '../protocol/records.js';
 import type { PartitionEngine, ReadOutcome, ReadRequestItem } from '../partitions/partition-engine.js';
-import { BATCH_OFFSETS_PREFIX_BYTES, BATCH_TIMESTAMP_PREFIX_BYTES, readBaseOffset, readBatchFrame, readMaxTimestamp } from '../log-format/batch-header.js';
+import { BATCH_OFFSETS_PREFIX_BYTES, BATCH_TIMESTAMP_PREFIX_BYTES, LOG_OVERHEAD, readBaseOffset, readBatchFrame, readBatchSize, readLastOffset, readMaxTimestamp } from '../log-format/batch-header.js';
 import { lookupOffsetIndex } from '../log-format/offset-index.js';
 import { lookupTimeIndex } from '../log-format/time-index.js';
 import { ChunkCache, CHUNK_BYTES } from './chunk-cache.js';
@@ -425,6 +425,32 @@ export class TierManager {
     const chunksLeft = Math.ceil((seg.sizeBytes - pos) / CHUNK_BYTES);
     if (next) for (let i = 0; i < READ_AHEAD_CHUNKS - chunksLeft; i++) this.cache.prefetch(next.logKey, next.sizeBytes, i, this.expectedChunks(next));
     return out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
+  /**
+   * The last offloaded batches below `end`, about `maxBytes` of them (whole batches, oldest
+   * first, from the segment boundary reached going back): what a rebuild replays into the
+   * idempotent-producer state (partition-handoff.ts). Empty when nothing is offloaded.
+   */
+  async tailBatches(key: PartitionId, end: number, maxBytes: number): Promise<Buffer> {
+    const segs = (this.partitions.get(key)?.manifest?.segments ?? []).filter((s) => s.baseOffset < end);
+    let first = segs.length;
+    for (let bytes = 0; first > 0 && bytes < maxBytes; ) bytes += segs[--first]!.sizeBytes;
+    const out: Buffer[] = [];
+    for (let offset = segs[first]?.baseOffset ?? end; offset < end; ) {
+      const chunk = await this.read(key, offset, 1024 * 1024, true);
+      if (chunk === null || chunk.length === 0) break;
+      out.push(chunk);
+      let pos = 0;
+      let next = offset;
+      while (pos + LOG_OVERHEAD <= chunk.length) {
+        next = readLastOffset(chunk, pos) + 1;
+        pos += readBatchSize(chunk, pos);
+      }
+      if (next <= offset) break;
+      offset = next;
+    }
+    return Buffer.concat(out);
   }
 
   /**
