@@ -119,6 +119,32 @@ export const COMMANDS: Record<string, CommandSpec> = {
       { name: 'redis-key-prefix', value: 'P', help: 'with --redis-url: the brokers\' redis.key.prefix (default strata:)' },
     ],
   },
+  acls: {
+    name: 'acls',
+    summary: 'add, list and remove ACLs (CreateAcls/DescribeAcls/DeleteAcls; needs ALTER or DESCRIBE on the cluster)',
+    actions: [
+      {
+        name: 'add',
+        args: [],
+        usage: 'strata acls add (--allow|--deny) PRINCIPAL --operation OP [--operation OP …] (--topic T|--group G|--transactional-id X|--cluster) [--prefixed] [--host H]',
+      },
+      { name: 'list', args: [], usage: 'strata acls list [--principal P] [--topic T|--group G|--transactional-id X|--cluster] [--prefixed] [--operation OP]' },
+      { name: 'remove', args: [], usage: 'strata acls remove [--allow|--deny|--principal P] [--operation OP …] [--topic T|--group G|--transactional-id X|--cluster] [--prefixed] [--host H]' },
+    ],
+    usage: [],
+    options: [
+      { name: 'allow', value: 'PRINCIPAL', help: 'add/remove: an ALLOW for this principal (User:alice; User:* for everyone)' },
+      { name: 'deny', value: 'PRINCIPAL', help: 'add/remove: a DENY for this principal (a DENY wins over any ALLOW)' },
+      { name: 'principal', value: 'P', help: 'list/remove: only ACLs of this principal, ALLOW or DENY' },
+      { name: 'operation', value: 'OP', help: 'ALL, READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE; repeatable' },
+      { name: 'topic', value: 'T', help: 'the topic (a name prefix with --prefixed; * for every topic)' },
+      { name: 'group', value: 'G', help: 'the consumer group (a name prefix with --prefixed; * for every group)' },
+      { name: 'transactional-id', value: 'X', help: 'the transactional id' },
+      { name: 'cluster', help: 'the cluster (kafka-cluster)' },
+      { name: 'prefixed', help: 'the name is a prefix (PREFIXED pattern); default LITERAL' },
+      { name: 'host', value: 'H', help: 'add: the client address the ACL applies to (default *: any)' },
+    ],
+  },
   produce: {
     name: 'produce',
     summary: 'produce one record per stdin line',

@@ -9,6 +9,7 @@ import { CliError } from './client/connection.js';
 import { KafkaClient } from './client/kafka-client.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import { brokerHelp } from './commands/broker-help.js';
+import { aclsCommand } from './commands/acls.js';
 import { consumeCommand } from './commands/consume.js';
 import { clusterCommand } from './commands/cluster.js';
 import { groupsCommand } from './commands/groups.js';
@@ -27,6 +28,7 @@ const HANDLERS: Record<string, (c: KafkaClient, o: Options, format: OutputFormat
   consume: consumeCommand,
   quotas: quotasCommand,
   users: usersCommand,
+  acls: aclsCommand,
 };
 
 async function run(argv: string[]): Promise<number> {

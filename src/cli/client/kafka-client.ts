@@ -4,6 +4,7 @@
 // capped at the versions whose shapes this file handles, so Apache Kafka works too.
 // Requests for a partition go to its leader; group requests to the group's coordinator.
 import { ZERO_UUID } from '../../protocol/codec-support.js';
+import type { AclBinding, AclFilter } from '../../auth/acl-model.js';
 import { errorTable } from '../../protocol/generated/error-codes.js';
 import * as m from '../../protocol/generated/messages/index.js';
 import { BrokerConnection, CliError, type ClientApi } from './connection.js';
@@ -41,6 +42,9 @@ export const Api = {
   deleteGroups: api(42, 'DeleteGroups', 0, 2, m.encodeDeleteGroupsRequest, m.decodeDeleteGroupsResponse),
   alterPartitionReassignments: api(45, 'AlterPartitionReassignments', 0, 0, m.encodeAlterPartitionReassignmentsRequest, m.decodeAlterPartitionReassignmentsResponse),
   incrementalAlterConfigs: api(44, 'IncrementalAlterConfigs', 0, 1, m.encodeIncrementalAlterConfigsRequest, m.decodeIncrementalAlterConfigsResponse),
+  describeAcls: api(29, 'DescribeAcls', 1, 3, m.encodeDescribeAclsRequest, m.decodeDescribeAclsResponse),
+  createAcls: api(30, 'CreateAcls', 1, 3, m.encodeCreateAclsRequest, m.decodeCreateAclsResponse),
+  deleteAcls: api(31, 'DeleteAcls', 1, 3, m.encodeDeleteAclsRequest, m.decodeDeleteAclsResponse),
   describeClientQuotas: api(48, 'DescribeClientQuotas', 0, 1, m.encodeDescribeClientQuotasRequest, m.decodeDescribeClientQuotasResponse),
   alterClientQuotas: api(49, 'AlterClientQuotas', 0, 1, m.encodeAlterClientQuotasRequest, m.decodeAlterClientQuotasResponse),
   describeUserScramCredentials: api(50, 'DescribeUserScramCredentials', 0, 0, m.encodeDescribeUserScramCredentialsRequest, m.decodeDescribeUserScramCredentialsResponse),
@@ -441,6 +445,35 @@ export class KafkaClient {
       entries: [{ entity, ops: Object.entries(ops).map(([key, value]) => ({ key, value: value ?? 0, remove: value === null })) }],
     });
     for (const r of res.entries) if (r.errorCode !== 0) throw new KafkaError(r.errorCode, 'alter client quotas', r.errorMessage);
+  }
+
+  // ------------------------------------------------------------------ ACLs
+
+  /** CreateAcls; throws on the first refused binding. */
+  async createAcls(bindings: AclBinding[]): Promise<void> {
+    const c = await this.any();
+    const res = await c.request(Api.createAcls, {
+      creations: bindings.map((b) => ({ resourceType: b.resourceType, resourceName: b.resourceName, resourcePatternType: b.patternType, principal: b.principal, host: b.host, operation: b.operation, permissionType: b.permissionType })),
+    });
+    for (const r of res.results) if (r.errorCode !== 0) throw new KafkaError(r.errorCode, 'create ACLs', r.errorMessage);
+  }
+
+  /** DescribeAcls with one filter; the matching bindings. */
+  async describeAcls(filter: AclFilter): Promise<AclBinding[]> {
+    const c = await this.any();
+    const res = await c.request(Api.describeAcls, filter);
+    if (res.errorCode !== 0) throw new KafkaError(res.errorCode, 'describe ACLs', res.errorMessage);
+    return res.resources.flatMap((r) => r.acls.map((a) => ({ resourceType: r.resourceType, resourceName: r.resourceName, patternType: r.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType })));
+  }
+
+  /** DeleteAcls with one filter; the removed bindings. */
+  async deleteAcls(filter: AclFilter): Promise<AclBinding[]> {
+    const c = await this.any();
+    const res = await c.request(Api.deleteAcls, { filters: [filter] });
+    const r = res.filterResults[0];
+    if (r === undefined) return [];
+    if (r.errorCode !== 0) throw new KafkaError(r.errorCode, 'delete ACLs', r.errorMessage);
+    return r.matchingAcls.map((a) => ({ resourceType: a.resourceType, resourceName: a.resourceName, patternType: a.patternType, principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType }));
   }
 
   // ------------------------------------------------------------------ users (SCRAM credentials)
