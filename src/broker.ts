@@ -54,6 +54,7 @@ import { StrataError } from './errors.js';
 import { KafkaBridge } from './http/kafka-bridge.js';
 import { RestProxyApp } from './http/rest/rest-proxy-app.js';
 import { createAuthorizer, type Authorizer } from './auth/index.js';
+import { consoleGate } from './auth/console-gate.js';
 import { createSchemaRegistry, SchemaRegistryApp, type SchemaRegistry } from './schema-registry/index.js';
 import { createClientQuotas, type ClientQuotas } from './quotas/index.js';
 
@@ -469,6 +470,8 @@ export class Broker implements BrokerContext, MetricsSource {
       trafficTotals,
       // Who the HTTP request authenticated as (http.authentication.enable), for the console's Kafka calls.
       principalOf,
+      // ACLs: read-only principals get 403 on mutating routes before Kafka is called.
+      authorize: consoleGate(this.authorizer, principalOf),
       logger: this.logger.child({ component: 'console' }),
       schemas: this.schemaRegistry && registrySchemaDecoder(this.schemaRegistry),
       view: {

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type { Logger } from 'pino';
 import type { BrokerContext } from '../../broker-context.js';
 import type { KafkaBridge } from '../kafka-bridge.js';
-import type { HttpApp } from '../server.js';
+import { principalOf, type HttpApp } from '../server.js';
 import { queryOf, sendError, sendJson, V2_CONTENT_TYPE, V3_CONTENT_TYPE } from './http-io.js';
 import { restLimits, type RestLimits } from './rest-limits.js';
 import { RestError, RestErrors, v2ErrorBody, v3ErrorBody } from './rest-errors.js';
@@ -64,7 +64,7 @@ export class RestProxyApp implements HttpApp {
         pathMatched = true;
         if (r.method !== req.method) continue;
         const params = m.slice(1).map((s) => decodeURIComponent(s));
-        const answer = await r.run({ req, res, params, query: queryOf(req), caller: { clientId: 'strata-rest-proxy', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}` } });
+        const answer = await r.run({ req, res, params, query: queryOf(req), caller: { clientId: 'strata-rest-proxy', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, principal: principalOf(req) } });
         if (answer !== undefined) sendJson(res, answer.status, answer.body, r.api === 'v3' ? V3_CONTENT_TYPE : V2_CONTENT_TYPE);
         return true;
       }
