@@ -1,7 +1,7 @@
 // Thread: main. The HTTP front's way into the broker: it calls the same API handlers the Kafka
 // listeners use (Produce, Fetch, ListOffsets, JoinGroup, ...) with typed request objects, in
 // process, so REST produce, REST consume and the console have no second write or read path:
-// validation, durable acknowledgements, quotas and (later) ACLs apply to them exactly as to a
+// validation, durable acknowledgements, quotas and ACLs (the caller's principal) apply to them exactly as to a
 // Kafka client. No bytes are encoded or decoded on the way.
 import type { BrokerContext } from '../broker-context.js';
 import type { ConnectionInfo } from '../router/connection.js';
