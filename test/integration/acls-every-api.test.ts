@@ -154,6 +154,9 @@ const cases: Case[] = [
       expect(await topicExists(`${n.topic}-missing`)).toBe(true);
       const all = await call(anon, 3, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
       expect(all.topics.map((t: Any) => t.name).sort()).toEqual([n.topic, `${n.topic}-missing`].sort());
+      // KIP-430 bits: DESCRIBE only on the first topic, CREATE and DESCRIBE on the second.
+      const ops = await call(anon, 3, 12, { topics: [{ topicId: Buffer.alloc(16), name: n.topic }, { topicId: Buffer.alloc(16), name: `${n.topic}-missing` }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: true });
+      expect(ops.topics.map((t: Any) => t.topicAuthorizedOperations)).toEqual([1 << Op.DESCRIBE, (1 << Op.DESCRIBE) | (1 << Op.CREATE)]);
     },
   },
   {

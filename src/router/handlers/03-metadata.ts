@@ -24,11 +24,13 @@ import { topicNameProblem } from '../../metadata/topic-manager.js';
 import { topicIdFromWire, topicIdToWire, ZERO_UUID } from './topic-ids.js';
 import { leaderOf } from './leadership.js';
 import { brokerEndpoint, selfEndpoint } from './endpoints.js';
-import { AclOperation, authorizeCluster, authorizeTopic, authorizing, topicChecker } from './authz.js';
+import { AclOperation, CLUSTER_RESOURCE, ResourceType, authorizeCluster, authorizeTopic, authorizedOperations, authorizing, topicChecker } from './authz.js';
 import { defineHandler } from './types.js';
 
 type TopicEntry = MetadataResponse['topics'][number];
 const NO_AUTHORIZED_OPERATIONS = -2147483648;
+const TOPIC_OPERATIONS = [AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DELETE, AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS];
+const CLUSTER_OPERATIONS = [AclOperation.CREATE, AclOperation.CLUSTER_ACTION, AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE, AclOperation.ALTER, AclOperation.DESCRIBE];
 
 function topicEntry(broker: BrokerContext, name: string, topic: TopicRecord, live: ReadonlySet<number> | undefined): TopicEntry {
   const partitions: TopicEntry['partitions'] = [];
@@ -140,6 +142,9 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         topics.push(topicEntry(broker, topicName, topic, live));
       }
     }
+    if (apiVersion >= 8 && req.includeTopicAuthorizedOperations) {
+      for (const t of topics) if (t.errorCode === ErrorCode.NONE && t.name !== null) t.topicAuthorizedOperations = authorizedOperations(ctx, ResourceType.TOPIC, t.name, TOPIC_OPERATIONS);
+    }
     return {
       throttleTimeMs: 0,
       brokers:
@@ -149,7 +154,8 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
       clusterId: broker.clusterId,
       controllerId: liveBrokers !== undefined ? (broker.cluster?.controllerId() ?? broker.nodeId) : broker.nodeId,
       topics,
-      clusterAuthorizedOperations: NO_AUTHORIZED_OPERATIONS,
+      // v8–10 may ask for the principal's cluster operations, v8+ for each topic's (KIP-430).
+      clusterAuthorizedOperations: apiVersion >= 8 && apiVersion <= 10 && req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE, CLUSTER_OPERATIONS) : NO_AUTHORIZED_OPERATIONS,
     };
   },
 });

@@ -41,12 +41,13 @@ async function fetchGroup(ctx: RequestContext, groupId: string, topics: Array<{ 
   const answered = await fetchAuthorized(ctx, groupId, topics === null ? null : topics.filter((t) => canDescribe(t.name)));
   if (topics === null) return { errorCode: answered.errorCode, topics: answered.topics.filter((t) => canDescribe(t.name)) };
   if (answered.errorCode !== ErrorCode.NONE && ctx.apiVersion >= 2) return answered;
-  const byName = new Map(answered.topics.map((t) => [t.name, t]));
+  // answered.topics is aligned with the allowed topics, in request order.
+  let next = 0;
   return {
     errorCode: answered.errorCode,
     topics: topics.map((t) =>
       canDescribe(t.name)
-        ? byName.get(t.name)!
+        ? answered.topics[next++]!
         : { name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) },
     ),
   };
