@@ -13,6 +13,7 @@
 // check of the topic's overrides (topicValidation), no decoding, no decompression.
 // Transactional produce is not supported yet: UNSUPPORTED_VERSION, as InitProducerId answers a
 // transactional id (see 22-init-producer-id.ts for why that code).
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): WRITE on each topic, else TOPIC_AUTHORIZATION_FAILED (also for topics that do not exist); nothing appended.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeProduceRequest,

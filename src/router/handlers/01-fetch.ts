@@ -20,6 +20,7 @@
 //   with UNKNOWN_TOPIC_ID (v13+) or UNKNOWN_TOPIC_OR_PARTITION and dropped from the session.
 // v13+ names topics by id (requests and forgotten topics). v0–3 are not served: they would
 // need down-conversion to message format v0/v1.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on each topic (session partitions too, every fetch), else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeFetchRequest,

@@ -3,6 +3,7 @@
 // the largest timestamp (v7+, KIP-734), else the first offset whose timestamp is >= the
 // given one (-1 when none). v0 answers the old offsets array (at most one offset here).
 // Isolation level is accepted; without transactions last stable offset = high watermark.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeListOffsetsRequest,

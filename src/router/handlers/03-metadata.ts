@@ -10,6 +10,7 @@
 // auto.create.topics.enable) creates unknown topics with broker defaults. v10+ returns topic
 // ids and accepts topics by id (v10–11 only look up by name here; by-id lookups answer
 // UNKNOWN_TOPIC_ID when unknown). v12 may return a null name for id lookups.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): all topics: those with DESCRIBE; named ones without it TOPIC_AUTHORIZATION_FAILED; auto-creation needs CREATE on the cluster or topic.
 import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {

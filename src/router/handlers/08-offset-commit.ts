@@ -8,6 +8,7 @@
 // clock and offsets.retention.minutes decide. v9 (KIP-848 member epoch) is read as the
 // generation of a classic group. Unknown topics/partitions: UNKNOWN_TOPIC_OR_PARTITION;
 // metadata over offset.metadata.max.bytes: OFFSET_METADATA_TOO_LARGE.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on the group (GROUP_AUTHORIZATION_FAILED), then READ on each topic (TOPIC_AUTHORIZATION_FAILED, not committed).
 import {
   decodeOffsetCommitRequest,
   encodeOffsetCommitResponse,

@@ -4,6 +4,7 @@
 // errors on each partition; v2–7 have a top-level error; v5+ return the leader epoch; v7
 // requireStable has nothing to wait for (no transactional offsets); v8+ batch several groups,
 // each with its own error. v9's member id/epoch (KIP-848 groups) are not checked.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on the group, then on each topic (named: TOPIC_AUTHORIZATION_FAILED; all: left out).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeOffsetFetchRequest,

@@ -5,6 +5,7 @@
 // not supported yet); anything else INVALID_REQUEST. v4+ batches keys in coordinatorKeys
 // (top-level fields unused). Group keys answer COORDINATOR_NOT_AVAILABLE while the offset
 // store (Redis) is unreachable, so clients back off and retry.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on the group (GROUP_AUTHORIZATION_FAILED) or transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeFindCoordinatorRequest,

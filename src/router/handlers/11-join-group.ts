@@ -5,6 +5,7 @@
 // MEMBER_ID_REQUIRED with its member id. v5+ static membership (group.instance.id, fencing
 // with FENCED_INSTANCE_ID). v7+ returns the protocol type; protocolName is nullable from v7.
 // v8 carries a reason (logged); v9 skipAssignment is always false.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeJoinGroupRequest,

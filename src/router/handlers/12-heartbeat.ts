@@ -2,6 +2,7 @@
 // Keeps a member's session alive. REBALANCE_IN_PROGRESS while the group prepares a rebalance
 // (the member must rejoin); UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID (v3+
 // static members) as Kafka; COORDINATOR_NOT_AVAILABLE while the offset store is unreachable.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeHeartbeatRequest,

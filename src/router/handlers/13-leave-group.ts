@@ -2,6 +2,7 @@
 // v0–2: one member id; its error is the top-level error. v3+: a batch of members identified
 // by member id and/or group.instance.id (static members leave by instance id), one error per
 // member. v5 adds a reason (logged). A member that leaves triggers a rebalance of the rest.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeLeaveGroupRequest,

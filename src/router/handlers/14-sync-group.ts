@@ -3,6 +3,7 @@
 // and hands each member its own. Followers' requests wait for the leader's. In a Stable group
 // a member gets its current assignment at once (static member rejoin). v3+ group.instance.id;
 // v5 protocolType/protocolName are checked (INCONSISTENT_GROUP_PROTOCOL) and echoed.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on the group, else GROUP_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeSyncGroupRequest,

@@ -3,6 +3,7 @@
 // metadata and assignments (and the protocol) are only reported for Stable groups; an unknown
 // group is reported as Dead with no error. v3+ authorized operations when asked (no ACLs:
 // every group operation is allowed); v4+ group.instance.id per member.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED; v3+ authorized-operation bits.
 import {
   decodeDescribeGroupsRequest,
   describeGroupsApi,

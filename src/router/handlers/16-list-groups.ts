@@ -2,6 +2,7 @@
 // Every group this coordinator knows (including offsets-only groups). v4+ states filter
 // (case-insensitive; empty = all) and group state in the answer; v5+ types filter: every
 // group here is "classic".
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): every group with DESCRIBE on the cluster, else the groups the principal may DESCRIBE.
 import {
   decodeListGroupsRequest,
   encodeListGroupsResponse,

@@ -3,6 +3,7 @@
 // versions); replication factor above 1 is refused (single broker). Configs are validated
 // by Kafka's topic config names; validateOnly checks without creating. v5+ answers the
 // resulting partition count, replication factor and configs; v7+ the topic id.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): CREATE on the cluster, else on each topic (TOPIC_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   createTopicsApi,

@@ -3,6 +3,7 @@
 // at once, before its partition directories are removed by their workers; the answer comes
 // once they are gone. A creation of the same name meanwhile waits for that removal (same
 // directories); a deletion of a topic still being created waits for the creation to finish.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDeleteTopicsRequest,

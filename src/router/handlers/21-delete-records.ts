@@ -10,6 +10,7 @@
 // Tiered storage: remote segments below the new log start are no longer read, and remote
 // retention removes those wholly below it.
 // Version notes: v1 is v0 (throttling on quota violation); v2 is flexible.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DELETE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDeleteRecordsRequest,

@@ -20,6 +20,7 @@
 // — and it is what a client gets from a broker that lacks the transaction APIs. The codes
 // clients retry (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS)
 // would hang them; TRANSACTIONAL_ID_AUTHORIZATION_FAILED sent users hunting for ACLs.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): IDEMPOTENT_WRITE on the cluster or WRITE on any topic (KIP-679), else CLUSTER_AUTHORIZATION_FAILED; WRITE on a transactional id.
 import { describeError } from '../../errors.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {

@@ -12,6 +12,7 @@
 // consumers (-1) and followers alike: the answer is the leader's either way.
 // Version notes: v1 adds leaderEpoch to the answer, v2 currentLeaderEpoch and throttleTimeMs,
 // v3 replicaId, v4 is flexible.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeOffsetForLeaderEpochRequest,

@@ -2,6 +2,7 @@
 // Topics: every topic config with its effective value and source (DYNAMIC_TOPIC_CONFIG for
 // overrides, STATIC_BROKER_CONFIG / DEFAULT_CONFIG for values inherited through the broker
 // synonym). Broker: every broker setting (static). v1+ synonyms when asked, v3+ config types.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or the cluster for broker resources (CLUSTER_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDescribeConfigsRequest,

@@ -1,6 +1,7 @@
 // Thread: main. AlterConfigs (key 33), versions 0–2.
 // Non-incremental: the given set replaces all of the topic's overrides. Broker configs are
 // static (INVALID_REQUEST with an explanation).
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or the cluster for broker resources (CLUSTER_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   alterConfigsApi,

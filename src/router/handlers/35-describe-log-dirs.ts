@@ -7,6 +7,7 @@
 // partitions cannot be read answers KAFKA_STORAGE_ERROR for that dir.
 // Version notes: v1 is v0; v2 is flexible; v3 adds the top-level errorCode; v4 adds
 // totalBytes and usableBytes (statfs of the dir; -1 when unavailable).
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED and no log dirs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';

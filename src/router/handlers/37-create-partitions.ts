@@ -1,5 +1,6 @@
 // Thread: main. CreatePartitions (key 37), versions 0–3.
 // Grows a topic to `count` partitions (never shrinks: INVALID_PARTITIONS); validateOnly checks only.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): ALTER on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import {
   createPartitionsApi,
   decodeCreatePartitionsRequest,

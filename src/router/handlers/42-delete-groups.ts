@@ -1,6 +1,7 @@
 // Thread: main. DeleteGroups (key 42), versions 0–2.
 // Deletes empty groups with their committed offsets. GROUP_ID_NOT_FOUND for unknown groups,
 // NON_EMPTY_GROUP while a group has members.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DELETE on each group, else GROUP_AUTHORIZATION_FAILED.
 import {
   decodeDeleteGroupsRequest,
   deleteGroupsApi,

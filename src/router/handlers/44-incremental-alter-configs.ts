@@ -1,6 +1,7 @@
 // Thread: main. IncrementalAlterConfigs (key 44), versions 0–1.
 // Operations per config: SET (0), DELETE (1, back to the default), APPEND (2) / SUBTRACT (3)
 // for list configs (cleanup.policy). Broker configs are static (INVALID_REQUEST).
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED) or the cluster for broker resources (CLUSTER_AUTHORIZATION_FAILED).
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeIncrementalAlterConfigsRequest,

@@ -6,6 +6,7 @@
 // partition whose data lives on its broker's disk only, or to a broker that is not live.
 // `replicas: null` cancels a move not finished (else NO_REASSIGNMENT_IN_PROGRESS). A single
 // broker accepts only itself. Unknown topics and partitions answer UNKNOWN_TOPIC_OR_PARTITION.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   alterPartitionReassignmentsApi,

@@ -3,6 +3,7 @@
 // partitions or the ones asked for; unknown ones are simply not listed, as Kafka does. Each
 // lists replicas [target, source], adding [target], removing [source], as Kafka shows a move of
 // a one-replica partition. A single broker never has one in progress.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeListPartitionReassignmentsRequest,

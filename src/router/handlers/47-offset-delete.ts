@@ -2,6 +2,7 @@
 // Deletes committed offsets of a group. GROUP_ID_NOT_FOUND for unknown groups; for a consumer
 // group with members, partitions of topics it subscribes to answer GROUP_SUBSCRIBED_TO_TOPIC;
 // a non-consumer group with members answers NON_EMPTY_GROUP.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DELETE on the group (GROUP_AUTHORIZATION_FAILED), then READ on each topic (TOPIC_AUTHORIZATION_FAILED).
 import {
   decodeOffsetDeleteRequest,
   encodeOffsetDeleteResponse,

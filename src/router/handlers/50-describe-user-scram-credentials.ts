@@ -2,6 +2,7 @@
 // The mechanisms and iterations of each user's SCRAM credentials (never salts or keys), from
 // the credential store; all users when `users` is null. A user without credentials answers
 // RESOURCE_NOT_FOUND, a user named twice DUPLICATE_RESOURCE, as Kafka's.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): DESCRIBE on the cluster, else CLUSTER_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDescribeUserScramCredentialsRequest,

@@ -6,6 +6,7 @@
 // (UNSUPPORTED_SASL_MECHANISM), iterations outside 4096–16384, an empty name, salt or salted
 // password (UNACCEPTABLE_CREDENTIAL), the same user and mechanism twice (DUPLICATE_RESOURCE),
 // deleting a credential that does not exist (RESOURCE_NOT_FOUND).
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): ALTER on the cluster, else CLUSTER_AUTHORIZATION_FAILED for every user.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   alterUserScramCredentialsApi,

@@ -3,6 +3,7 @@
 // broker as of the last heartbeat (this one always included: it is answering) and the holder
 // of the controller lease (-1 while none is known). v1 endpoint type 1 (brokers) only; asking
 // for controllers (2) answers UNSUPPORTED_ENDPOINT_TYPE as a broker does.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): none needed (as in Kafka); the cluster authorized-operation bits when asked.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDescribeClusterRequest,

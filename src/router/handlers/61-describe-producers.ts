@@ -6,6 +6,7 @@
 // listed until retention removes their last batch (there is no producer.id.expiration.ms
 // yet). Unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION with no producers.
 // Version notes: v0 is flexible.
+// ACLs (authorizer.class.name, src/router/handlers/authz.ts): READ on each topic, else TOPIC_AUTHORIZATION_FAILED.
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import {
   decodeDescribeProducersRequest,
