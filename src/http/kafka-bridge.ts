@@ -17,6 +17,8 @@ export interface BridgeCaller {
   remote: string;
   /** Who the HTTP request authenticated as (src/http/server.ts); `User:ANONYMOUS` when unset. */
   principal?: string;
+  /** The request's Authorization header, for a call forwarded to another broker's HTTP front (authenticated there as here). */
+  authorization?: string;
 }
 
 let nextBridgeConnectionId = -1;

@@ -2,7 +2,8 @@
 // to this broker's Produce handler, so the REST proxy forwards that partition's records once
 // to the leader's REST proxy (its registered httpPort) as a v2 binary produce to
 // /topics/{t}/partitions/{p}. A forwarded request carries FORWARDED_HEADER and is never
-// forwarded again; an unreachable leader leaves the retriable error in place. Record
+// forwarded again; it carries the caller's Authorization header, so the leader authenticates the
+// same user and applies the same ACLs. An unreachable leader leaves the retriable error in place. Record
 // timestamps are the leader's (v2 carries none).
 import type { BrokerContext } from '../../broker-context.js';
 import { partitionId } from '../../ipc/partition-id.js';
@@ -28,7 +29,7 @@ export function leaderUrl(broker: BrokerContext, topic: string, partition: numbe
 }
 
 /** Produces the records of one partition through its leader's REST proxy; undefined when that fails. */
-export async function forwardToLeader(url: string, topic: string, partition: number, records: ProduceRecord[]): Promise<RecordResult[] | undefined> {
+export async function forwardToLeader(url: string, topic: string, partition: number, records: ProduceRecord[], authorization?: string): Promise<RecordResult[] | undefined> {
   const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
   const body = JSON.stringify({
     records: records.map((r) => ({ key: b64(r.key), value: b64(r.value), ...(r.headers ? { headers: r.headers.map((h) => ({ name: h.key, value: b64(h.value) })) } : {}) })),
@@ -36,7 +37,8 @@ export async function forwardToLeader(url: string, topic: string, partition: num
   try {
     const res = await fetch(`${url}/topics/${encodeURIComponent(topic)}/partitions/${partition}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/vnd.kafka.binary.v2+json', [FORWARDED_HEADER]: '1' },
+      // The caller's credentials go along: the leader authenticates it and applies its ACLs, as here.
+      headers: { 'content-type': 'application/vnd.kafka.binary.v2+json', [FORWARDED_HEADER]: '1', ...(authorization !== undefined ? { authorization } : {}) },
       body,
       redirect: 'error',
       signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),

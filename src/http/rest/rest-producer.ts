@@ -113,19 +113,19 @@ export class RestProducer {
     for (let i = 0; i < results.length; i++) {
       results[i] ??= { partition: placed[i]!, offset: -1, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, error: 'no produce answer for this partition', timestamp: now };
     }
-    if (forward) await this.forwardNotLed(topic, records, byPartition, results);
+    if (forward) await this.forwardNotLed(topic, records, byPartition, results, caller.authorization);
     return results;
   }
 
   /** Cluster mode: the partitions another broker leads go to its REST proxy (leader-forward.ts). */
-  private async forwardNotLed(topic: string, records: ProduceRecord[], byPartition: Map<number, number[]>, results: RecordResult[]): Promise<void> {
+  private async forwardNotLed(topic: string, records: ProduceRecord[], byPartition: Map<number, number[]>, results: RecordResult[], authorization: string | undefined): Promise<void> {
     const jobs: Array<Promise<void>> = [];
     for (const [partition, ids] of byPartition) {
       if (results[ids[0]!]!.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) continue;
       const url = leaderUrl(this.broker, topic, partition);
       if (url === undefined) continue;
       jobs.push(
-        forwardToLeader(url, topic, partition, ids.map((i) => records[i]!)).then((forwarded) => {
+        forwardToLeader(url, topic, partition, ids.map((i) => records[i]!), authorization).then((forwarded) => {
           if (forwarded !== undefined) ids.forEach((id, k) => (results[id] = forwarded[k]!));
         }),
       );

@@ -64,7 +64,7 @@ export class RestProxyApp implements HttpApp {
         pathMatched = true;
         if (r.method !== req.method) continue;
         const params = m.slice(1).map((s) => decodeURIComponent(s));
-        const answer = await r.run({ req, res, params, query: queryOf(req), caller: { clientId: 'strata-rest-proxy', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, principal: principalOf(req) } });
+        const answer = await r.run({ req, res, params, query: queryOf(req), caller: { clientId: 'strata-rest-proxy', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, principal: principalOf(req), ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}) } });
         if (answer !== undefined) sendJson(res, answer.status, answer.body, r.api === 'v3' ? V3_CONTENT_TYPE : V2_CONTENT_TYPE);
         return true;
       }
